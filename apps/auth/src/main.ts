@@ -1,0 +1,1 @@
+import { hello } from '@shop/platform'; console.log(hello('x'));
