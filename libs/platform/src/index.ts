@@ -1,1 +1,25 @@
-export const hello = (n: string): string => `hi ${n}`;
+export { ConfigError, loadConfig } from './config/load-config.ts';
+export { jwtVerifyEnv, platformEnv } from './config/platform-env.ts';
+export { AppError, defineError, PlatformErrors } from './errors/app-error.ts';
+export { problemResponses, ProblemSchema, type Problem } from './errors/problem.schemas.ts';
+export { errorHandlerPlugin } from './errors/error-handler.ts';
+export { healthPlugin, type Readiness, type ReadinessCheck } from './health/health.plugin.ts';
+export { metricsPlugin } from './metrics/metrics.plugin.ts';
+export { loggerOptions, redactedPaths } from './logging/logger.ts';
+export {
+  ACCESS_TOKEN_ALGORITHMS,
+  jwtAuthPlugin,
+  remoteJwks,
+  type Caller,
+  type JwtAuthOptions,
+  type Role,
+} from './auth/jwt-auth.plugin.ts';
+export {
+  ServiceClient,
+  type ServiceClientOptions,
+  type ServiceRequest,
+  type ServiceResponse,
+} from './http-client/service-client.ts';
+export { currentRequestId, runWithRequestId } from './http-client/request-context.ts';
+export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';
+export { runService, type RunSettings } from './service/run-service.ts';

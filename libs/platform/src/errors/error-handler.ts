@@ -1,0 +1,80 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from './app-error.ts';
+import type { Problem } from './problem.schemas.ts';
+
+const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+// Fastify's own 4xx errors get stable codes of ours, so clients never depend on framework internals.
+const fastifyCodes: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'PLATFORM_ERR_MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'PLATFORM_ERR_MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PLATFORM_ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'PLATFORM_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'PLATFORM_ERR_BAD_REQUEST',
+};
+
+function problem(request: FastifyRequest, status: number, code: string, detail: string): Problem {
+  return {
+    type: `urn:shop:problem:${code.toLowerCase()}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.url,
+    code,
+    requestId: String(request.id),
+  };
+}
+
+function toProblem(error: FastifyError | AppError | Error, request: FastifyRequest): Problem {
+  if (error instanceof AppError) {
+    return { ...problem(request, error.status, error.code, error.message), ...error.extensions };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return {
+      ...problem(request, 400, 'PLATFORM_ERR_VALIDATION', 'The request does not match the schema.'),
+      errors: fastifyError.validation.map((v) => {
+        const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+        const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+        const field = [fastifyError.validationContext, path || missing].filter(Boolean).join('.');
+        return { field, message: v.message ?? 'is invalid' };
+      }),
+    };
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    const code =
+      fastifyCodes[fastifyError.code] ?? (status === 429 ? 'PLATFORM_ERR_RATE_LIMITED' : 'PLATFORM_ERR_BAD_REQUEST');
+    return problem(request, status, code, fastifyError.message);
+  }
+  return problem(
+    request,
+    500,
+    'PLATFORM_ERR_INTERNAL',
+    'An unexpected error occurred; it has been logged. Quote the requestId when reporting it.',
+  );
+}
+
+/** Renders every error as RFC 9457 problem+json; unknown errors are logged and their details hidden. */
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = toProblem(error, request);
+      if (body.status >= 500) {
+        request.log.error({ err: error, route: request.routeOptions.url }, 'request failed unexpectedly');
+      } else {
+        request.log.info({ code: body.code, status: body.status }, 'request refused');
+      }
+      if (error instanceof AppError) reply.headers(error.headers);
+      return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const body = problem(request, 404, 'PLATFORM_ERR_NOT_FOUND', `No route for ${request.method} ${request.url}.`);
+      return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(body);
+    });
+  },
+  { name: 'platform-errors' },
+);

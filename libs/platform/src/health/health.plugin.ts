@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export type ReadinessCheck = () => Promise<unknown>;
+type State = 'starting' | 'ready' | 'draining';
+
+/** What a service uses to join readiness: add a check per dependency; shutdown marks it draining. */
+export interface Readiness {
+  addCheck(name: string, check: ReadinessCheck): void;
+  setDraining(): void;
+  readonly state: State;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: Readiness;
+  }
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => setTimeout(reject, CHECK_TIMEOUT_MS, new Error('timeout')).unref()),
+    ]);
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+/**
+ * `GET /health` answers while the process can serve at all (liveness); `GET /ready` answers 200 only
+ * when every dependency check passes and the service is neither starting nor draining.
+ */
+export const healthPlugin = fp(
+  async (app: FastifyInstance) => {
+    const checks = new Map<string, ReadinessCheck>();
+    let state: State = 'starting';
+
+    app.decorate('readiness', {
+      addCheck: (name: string, check: ReadinessCheck) => void checks.set(name, check),
+      setDraining: () => void (state = 'draining'),
+      get state() {
+        return state;
+      },
+    });
+    app.addHook('onReady', async () => {
+      state = 'ready';
+    });
+
+    app.get('/health', { schema: { hide: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+
+    app.get('/ready', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+      const names = [...checks.keys()];
+      const results = await Promise.all([...checks.values()].map(runCheck));
+      const report = Object.fromEntries(names.map((n, i) => [n, results[i]]));
+      const ready = state === 'ready' && results.every((r) => r === 'up');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : state === 'ready' ? 'degraded' : state, checks: report });
+    });
+  },
+  { name: 'platform-health' },
+);

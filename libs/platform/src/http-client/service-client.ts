@@ -1,0 +1,162 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import { Pool } from 'undici';
+import { AppError, PlatformErrors } from '../errors/app-error.ts';
+import { currentRequestId } from './request-context.ts';
+
+export interface ServiceClientOptions {
+  /** Upstream name, used in errors, spans and breaker logs (e.g. "payment"). */
+  name: string;
+  baseUrl: string;
+  timeoutMs?: number;
+  /** Extra attempts for idempotent requests only. */
+  retries?: number;
+  /** Consecutive failures that open the breaker, and how long it stays open before a trial call. */
+  breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
+  connections?: number;
+}
+
+export interface ServiceRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Makes a POST/PATCH safe to retry; sent as the `Idempotency-Key` header. */
+  idempotencyKey?: string;
+}
+
+export interface ServiceResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+class UpstreamStatusError extends Error {
+  readonly response: ServiceResponse;
+  constructor(response: ServiceResponse) {
+    super(`upstream answered ${response.status}`);
+    this.response = response;
+  }
+}
+
+const isTransient = (error: unknown) => !(error instanceof BrokenCircuitError);
+
+/**
+ * HTTP client for calls between services: a connection pool per upstream, a timeout on every call,
+ * retries with backoff only when the request is idempotent, a circuit breaker per upstream, and the
+ * trace context and request id propagated in headers. 4xx answers are returned, not thrown.
+ */
+export class ServiceClient {
+  readonly name: string;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly safePolicy: IPolicy;
+  private readonly unsafePolicy: IPolicy;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly tracer = trace.getTracer('@shop/platform/service-client');
+
+  constructor(opts: ServiceClientOptions) {
+    this.name = opts.name;
+    this.timeoutMs = opts.timeoutMs ?? 2_000;
+    this.pool = new Pool(opts.baseUrl, { connections: opts.connections ?? 64 });
+    const breakerOpts = opts.breaker ?? { consecutiveFailures: 5, halfOpenAfterMs: 10_000 };
+    const breaker = (this.breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: breakerOpts.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(breakerOpts.consecutiveFailures),
+    }));
+    const perAttemptTimeout = timeout(this.timeoutMs, TimeoutStrategy.Aggressive);
+    const retries = retry(handleWhen(isTransient), {
+      maxAttempts: opts.retries ?? 2,
+      backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
+    });
+    this.safePolicy = wrap(retries, breaker, perAttemptTimeout);
+    this.unsafePolicy = wrap(breaker, perAttemptTimeout);
+  }
+
+  /** The breaker's state (closed, open, half-open), for readiness reports, metrics and tests. */
+  get breakerState(): string {
+    return CircuitState[this.breaker.state];
+  }
+
+  async request<T = unknown>(req: ServiceRequest): Promise<ServiceResponse<T>> {
+    const retryable = IDEMPOTENT_METHODS.has(req.method) || req.idempotencyKey !== undefined;
+    const policy = retryable ? this.safePolicy : this.unsafePolicy;
+    return this.tracer.startActiveSpan(
+      `${req.method} ${this.name}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'peer.service': this.name, 'url.path': req.path } },
+      async (span) => {
+        try {
+          const response = await policy.execute(({ signal }) => this.send(req, signal));
+          span.setAttribute('http.response.status_code', response.status);
+          return response as ServiceResponse<T>;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.recordException(error as Error);
+          throw this.toAppError(error);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async send(req: ServiceRequest, signal: AbortSignal): Promise<ServiceResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    propagation.inject(context.active(), headers);
+    const requestId = currentRequestId();
+    if (requestId) headers['x-request-id'] = requestId;
+    if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] = 'application/json';
+    }
+    const res = await this.pool.request({ method: req.method, path: req.path, headers, body, signal });
+    const text = await res.body.text();
+    const type = String(res.headers['content-type'] ?? '');
+    const response: ServiceResponse = {
+      status: res.statusCode,
+      headers: res.headers,
+      body: text && type.includes('json') ? JSON.parse(text) : text,
+    };
+    if (RETRYABLE_STATUSES.has(res.statusCode) || res.statusCode >= 500) throw new UpstreamStatusError(response);
+    return response;
+  }
+
+  private toAppError(error: unknown): AppError {
+    if (error instanceof AppError) return error;
+    if (error instanceof BrokenCircuitError) {
+      return PlatformErrors.upstreamUnavailable(`The ${this.name} service is failing; its circuit is open.`, { cause: error });
+    }
+    if (error instanceof TaskCancelledError) {
+      return PlatformErrors.upstreamUnavailable(`The ${this.name} service did not answer within ${this.timeoutMs} ms.`, {
+        cause: error,
+      });
+    }
+    if (error instanceof UpstreamStatusError) {
+      return PlatformErrors.upstreamUnavailable(`The ${this.name} service answered ${error.response.status}.`, { cause: error });
+    }
+    return PlatformErrors.upstreamUnavailable(`The ${this.name} service could not be reached.`, { cause: error });
+  }
+}

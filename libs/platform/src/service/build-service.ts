@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { errorHandlerPlugin } from '../errors/error-handler.ts';
+import { healthPlugin } from '../health/health.plugin.ts';
+import { runWithRequestId } from '../http-client/request-context.ts';
+import { loggerOptions } from '../logging/logger.ts';
+import { metricsPlugin } from '../metrics/metrics.plugin.ts';
+
+/** The settings every service passes to the platform (from its validated config). */
+export interface ServiceSettings {
+  name: string;
+  version?: string;
+  description?: string;
+  logLevel: string;
+  prettyLogs: boolean;
+  bodyLimitBytes: number;
+}
+
+export type Service = FastifyInstance;
+
+/**
+ * Builds a Fastify instance with every platform default: logging with trace and request ids, problem+json
+ * errors, health and readiness, Prometheus metrics, and the OpenAPI document at `/openapi.json` generated
+ * from route schemas. The caller registers its own plugin and routes on the result.
+ */
+export async function buildService<Options extends Record<string, unknown>>(
+  settings: ServiceSettings,
+  plugin: FastifyPluginAsync<Options>,
+  options: Options,
+  fastifyOptions: Partial<FastifyServerOptions> = {},
+): Promise<Service> {
+  const app = Fastify({
+    logger: loggerOptions({ service: settings.name, level: settings.logLevel, pretty: settings.prettyLogs }),
+    bodyLimit: settings.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    genReqId: () => randomUUID(),
+    // One line per request at debug; refusals and failures are logged by the error handler.
+    disableRequestLogging: true,
+    trustProxy: true,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ...fastifyOptions,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('preHandler', (request, _reply, done) => runWithRequestId(String(request.id), done));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+  });
+
+  await app.register(errorHandlerPlugin);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `${settings.name} service`, version: settings.version ?? '1.0.0', description: settings.description },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  await app.register(healthPlugin);
+  await app.register(metricsPlugin, { service: settings.name });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(plugin, options);
+  return app;
+}

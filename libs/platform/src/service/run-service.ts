@@ -1,0 +1,31 @@
+import closeWithGrace from 'close-with-grace';
+import type { Service } from './build-service.ts';
+
+export interface RunSettings {
+  host: string;
+  port: number;
+  /** Readiness reports 503 this long before the server stops accepting. */
+  drainDelayMs: number;
+  /** Past this the process exits even if something is still closing. */
+  shutdownTimeoutMs: number;
+  /** Runs after the server has closed (e.g. flushing telemetry). */
+  afterClose?: () => Promise<void>;
+}
+
+/**
+ * Listens, and on SIGTERM/SIGINT shuts down gracefully: readiness turns 503, the server stops accepting
+ * after the drain delay, in-flight requests finish, plugins close their clients (onClose hooks), then the
+ * process exits; a shutdown that overruns its bound exits non-zero.
+ */
+export async function runService(app: Service, settings: RunSettings): Promise<void> {
+  closeWithGrace({ delay: settings.shutdownTimeoutMs }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an unexpected error');
+    else app.log.info({ signal }, 'shutting down: draining');
+    app.readiness.setDraining();
+    if (settings.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.drainDelayMs));
+    await app.close();
+    await settings.afterClose?.();
+    app.log.info('shut down cleanly');
+  });
+  await app.listen({ host: settings.host, port: settings.port });
+}

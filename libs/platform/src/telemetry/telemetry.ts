@@ -1,0 +1,102 @@
+import { register } from 'node:module';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
+import { createAddHookMessageChannel } from 'import-in-the-middle';
+
+export type TracesExporter = 'otlp' | 'jaeger' | 'console' | 'none';
+const EXPORTERS: readonly TracesExporter[] = ['otlp', 'jaeger', 'console', 'none'];
+
+export interface Telemetry {
+  /** Flushes pending spans and stops the SDK; call last during shutdown. */
+  shutdown(): Promise<void>;
+}
+
+export interface TelemetrySettings {
+  exporter: TracesExporter;
+  sampleRatio: number;
+}
+
+/** Reads the standard OTEL_* variables this project supports; malformed values are refused, not ignored. */
+export function telemetrySettings(env: Record<string, string | undefined> = process.env): TelemetrySettings {
+  const exporter = (env['OTEL_TRACES_EXPORTER'] ?? 'otlp') as TracesExporter;
+  if (!EXPORTERS.includes(exporter)) {
+    throw new Error(`OTEL_TRACES_EXPORTER=${exporter} is not supported: use one of ${EXPORTERS.join(', ')}.`);
+  }
+  const sampleRatio = Number(env['OTEL_TRACES_SAMPLER_ARG'] ?? '1');
+  if (!Number.isFinite(sampleRatio) || sampleRatio < 0 || sampleRatio > 1) {
+    throw new Error(`OTEL_TRACES_SAMPLER_ARG=${env['OTEL_TRACES_SAMPLER_ARG']} must be a ratio between 0 and 1.`);
+  }
+  return { exporter, sampleRatio };
+}
+
+function exporterFor(kind: TracesExporter): SpanExporter | undefined {
+  switch (kind) {
+    case 'otlp':
+      // Endpoint from OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT; Jaeger accepts OTLP on 4318.
+      return new OTLPTraceExporter();
+    case 'jaeger':
+      // Endpoint from OTEL_EXPORTER_JAEGER_ENDPOINT, else the agent on OTEL_EXPORTER_JAEGER_AGENT_HOST.
+      return new JaegerExporter();
+    case 'console':
+      return new ConsoleSpanExporter();
+    case 'none':
+      return undefined;
+  }
+}
+
+/**
+ * Starts OpenTelemetry before the service's modules load, so that http, Fastify, pg/Prisma and ioredis
+ * are instrumented. Call it first in `main.ts`, then import the app dynamically.
+ *
+ * kafkajs is traced by `@shop/events` itself rather than by its auto-instrumentation: an outbox relay
+ * publishes long after the request, so the parent must be the context stored with the event, which the
+ * auto-instrumentation would overwrite with the relay's own.
+ */
+export async function startTelemetry(opts: {
+  serviceName: string;
+  settings?: TelemetrySettings;
+  spanProcessors?: SpanProcessor[];
+}): Promise<Telemetry> {
+  const settings = opts.settings ?? telemetrySettings();
+  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+
+  const exporter = exporterFor(settings.exporter);
+  const spanProcessors = [...(opts.spanProcessors ?? []), ...(exporter ? [new BatchSpanProcessor(exporter)] : [])];
+  const sdk = new NodeSDK({
+    serviceName: opts.serviceName,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+    spanProcessors,
+    instrumentations: [
+      getNodeAutoInstrumentations({
+        '@opentelemetry/instrumentation-http': { enabled: true },
+        '@opentelemetry/instrumentation-pg': { enabled: true },
+        '@opentelemetry/instrumentation-ioredis': { enabled: true },
+        '@opentelemetry/instrumentation-undici': { enabled: false },
+        '@opentelemetry/instrumentation-kafkajs': { enabled: false },
+        '@opentelemetry/instrumentation-pino': { enabled: false },
+        '@opentelemetry/instrumentation-fs': { enabled: false },
+        '@opentelemetry/instrumentation-dns': { enabled: false },
+        '@opentelemetry/instrumentation-net': { enabled: false },
+        '@opentelemetry/instrumentation-runtime-node': { enabled: false },
+      }),
+      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      new PrismaInstrumentation(),
+    ],
+  });
+  sdk.start();
+  await waitForAllMessagesAcknowledged();
+  return { shutdown: () => sdk.shutdown() };
+}
