@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import type { Cache, CacheOptions } from '../../src/index.ts';
+
+export type ReplicaOptions = Partial<Omit<CacheOptions, 'store' | 'name'>>;
+
+/** One shared store and the caches (replicas) opened on it. */
+export interface ContractBackend {
+  /** Opens one more cache on the shared store, as another replica of the service would. */
+  openReplica(options?: ReplicaOptions): Promise<Cache>;
+  /** Milliseconds until the stored value of `key` expires, or undefined when absent. */
+  remainingTtl(key: string): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+type Product = { id: string; name: string };
+
+/** `cache_requests_total` of one cache, by result, read from the registry as a scraper would. */
+export async function requestCounts(registry: Registry, cache = 'product'): Promise<Record<string, number>> {
+  const counts: Record<string, number> = { hit: 0, miss: 0, error: 0 };
+  const metric = registry.getSingleMetric('cache_requests_total');
+  assert.ok(metric, 'cache_requests_total is registered');
+  for (const sample of (await metric.get()).values) {
+    if (sample.labels.cache === cache) counts[String(sample.labels.result)] = sample.value;
+  }
+  return counts;
+}
+
+/** Retries `check` until it passes: pub/sub delivery to other replicas is asynchronous. */
+export async function eventually(check: () => Promise<void>, waitMs = 3_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(20);
+    }
+  }
+}
+
+const uniqueKey = (label: string): string => `${label}:${randomUUID()}`;
+
+/** The behaviour every `CacheStore` must give the facade, run once per implementation. */
+export function cacheContract(label: string, createBackend: () => Promise<ContractBackend>): void {
+  describe(`cache contract: ${label}`, () => {
+    let backend: ContractBackend;
+    before(async () => {
+      backend = await createBackend();
+    });
+    after(async () => {
+      await backend.close();
+    });
+
+    test('when a key is read twice, then the loader runs once and the second read is a hit', async () => {
+      const registry = new Registry();
+      const cache = await backend.openReplica({ registry });
+      const key = uniqueKey('product');
+      let loads = 0;
+      const loader = async (): Promise<Product> => {
+        loads++;
+        return { id: key, name: 'Desk lamp' };
+      };
+
+      assert.deepEqual(await cache.getOrLoad(key, loader), { id: key, name: 'Desk lamp' });
+      assert.deepEqual(await cache.getOrLoad(key, loader), { id: key, name: 'Desk lamp' });
+
+      assert.equal(loads, 1);
+      assert.deepEqual(await requestCounts(registry), { hit: 1, miss: 1, error: 0 });
+      assert.equal(cache.stats().loads, 1);
+    });
+
+    test('when another replica reads a key one replica loaded, then it is a hit without loading', async () => {
+      const first = await backend.openReplica();
+      const registry = new Registry();
+      const second = await backend.openReplica({ registry });
+      const key = uniqueKey('product');
+      await first.getOrLoad(key, async () => ({ id: key, name: 'Chair' }));
+
+      const seen = await second.getOrLoad(key, async () => assert.fail('the second replica must not load'));
+
+      assert.deepEqual(seen, { id: key, name: 'Chair' });
+      assert.deepEqual(await requestCounts(registry), { hit: 1, miss: 0, error: 0 });
+    });
+
+    test('when a key is invalidated, then the next read loads the new value', async () => {
+      const cache = await backend.openReplica();
+      const key = uniqueKey('product');
+      await cache.getOrLoad(key, async () => ({ id: key, name: 'Old name' }));
+
+      await cache.invalidate(key);
+      const after = await cache.getOrLoad(key, async () => ({ id: key, name: 'New name' }));
+
+      assert.deepEqual(after, { id: key, name: 'New name' });
+    });
+
+    test('when another replica invalidates a key, then this replica stops serving its copy', async () => {
+      const reader = await backend.openReplica();
+      const writer = await backend.openReplica();
+      const key = uniqueKey('product');
+      await reader.getOrLoad(key, async () => ({ id: key, name: 'Old name' }));
+
+      await writer.invalidate(key);
+
+      await eventually(async () => {
+        const seen = await reader.getOrLoad(key, async () => ({ id: key, name: 'New name' }));
+        assert.deepEqual(seen, { id: key, name: 'New name' });
+      });
+    });
+
+    test('when a namespace generation is bumped, then its pages reload and other namespaces stay cached', async () => {
+      const cache = await backend.openReplica();
+      const other = await backend.openReplica();
+      const products = uniqueKey('products-list');
+      const categories = uniqueKey('categories-list');
+      let productLoads = 0;
+      let categoryLoads = 0;
+      const productPage = async (): Promise<string[]> => [`page-${++productLoads}`];
+      const categoryPage = async (): Promise<string[]> => [`page-${++categoryLoads}`];
+      await cache.getOrLoad('page=1', productPage, { namespace: products });
+      await other.getOrLoad('page=1', productPage, { namespace: products });
+      await cache.getOrLoad('page=1', categoryPage, { namespace: categories });
+
+      await cache.bumpGeneration(products);
+
+      assert.deepEqual(await cache.getOrLoad('page=1', productPage, { namespace: products }), ['page-2']);
+      assert.deepEqual(await cache.getOrLoad('page=1', categoryPage, { namespace: categories }), ['page-1']);
+      await eventually(async () => {
+        assert.deepEqual(await other.getOrLoad('page=1', productPage, { namespace: products }), ['page-2']);
+      });
+      assert.equal(productLoads, 2, 'the new page is loaded once and shared by both replicas');
+      assert.equal(categoryLoads, 1);
+    });
+
+    test('when the loader finds nothing, then the absence is cached for the negative TTL only', async () => {
+      const cache = await backend.openReplica({ negativeTtl: 100 });
+      const key = uniqueKey('product');
+      let loads = 0;
+      const missing = async (): Promise<Product | null> => {
+        loads++;
+        return null;
+      };
+
+      assert.equal(await cache.getOrLoad(key, missing), undefined);
+      assert.equal(await cache.getOrLoad(key, missing), undefined);
+      assert.equal(loads, 1);
+      const ttl = await backend.remainingTtl(key);
+      assert.ok(ttl !== undefined && ttl <= 100, `negative entry lives at most 100 ms, got ${ttl}`);
+
+      await sleep(250);
+      assert.equal(await cache.getOrLoad(key, missing), undefined);
+      assert.equal(loads, 2, 'after the negative TTL the source is asked again');
+    });
+
+    test('when values are stored, then each TTL is jittered within [ttl * (1 - jitter), ttl]', async () => {
+      const cache = await backend.openReplica({ ttlJitter: 0.2 });
+      const ttls: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const key = uniqueKey('product');
+        await cache.getOrLoad(key, async () => ({ id: key, name: 'x' }), { ttl: 60_000 });
+        const ttl = await backend.remainingTtl(key);
+        assert.ok(ttl !== undefined, 'the value is stored');
+        ttls.push(ttl);
+      }
+
+      // Allow one second for the time spent between writing and reading the TTL.
+      for (const ttl of ttls) assert.ok(ttl <= 60_000 && ttl >= 48_000 - 1_000, `TTL ${ttl} is outside the jitter bounds`);
+      assert.ok(new Set(ttls).size > 10, 'TTLs are spread, not identical');
+    });
+
+    test('when 100 reads of one key miss at once, then the loader runs once and all get its value', async () => {
+      const registry = new Registry();
+      const cache = await backend.openReplica({ registry });
+      const key = uniqueKey('product');
+      let loads = 0;
+      const loader = async (): Promise<Product> => {
+        loads++;
+        await sleep(50);
+        return { id: key, name: 'Popular' };
+      };
+
+      const results = await Promise.all(Array.from({ length: 100 }, () => cache.getOrLoad(key, loader)));
+
+      assert.equal(loads, 1);
+      for (const result of results) assert.deepEqual(result, { id: key, name: 'Popular' });
+      assert.deepEqual(await requestCounts(registry), { hit: 0, miss: 100, error: 0 });
+    });
+
+    test('when two replicas miss one key at once, then only the lease holder loads while the lease holds', async () => {
+      const first = await backend.openReplica();
+      const second = await backend.openReplica();
+      const key = uniqueKey('product');
+      let loads = 0;
+      const loader = async (): Promise<Product> => {
+        loads++;
+        await sleep(300);
+        return { id: key, name: 'Flash sale' };
+      };
+
+      const reads = [first, second].flatMap((replica) => Array.from({ length: 50 }, () => replica.getOrLoad(key, loader)));
+      const results = await Promise.all(reads);
+
+      assert.equal(loads, 1);
+      for (const result of results) assert.deepEqual(result, { id: key, name: 'Flash sale' });
+    });
+
+    test('when a write invalidates a key while it is being loaded, then the older loaded value is not cached', async () => {
+      const reader = await backend.openReplica();
+      const writer = await backend.openReplica();
+      const key = uniqueKey('product');
+      const loadStarted = Promise.withResolvers<void>();
+      const releaseLoad = Promise.withResolvers<void>();
+      const staleRead = reader.getOrLoad(key, async () => {
+        loadStarted.resolve();
+        await releaseLoad.promise;
+        return { id: key, name: 'Before the write' };
+      });
+      await loadStarted.promise;
+
+      await writer.invalidate(key);
+      releaseLoad.resolve();
+
+      assert.deepEqual(await staleRead, { id: key, name: 'Before the write' });
+      const fresh = async (): Promise<Product> => ({ id: key, name: 'After the write' });
+      assert.deepEqual(await reader.getOrLoad(key, fresh), { id: key, name: 'After the write' });
+      assert.deepEqual(await writer.getOrLoad(key, fresh), { id: key, name: 'After the write' });
+    });
+
+    test('when the loader fails, then every waiting caller gets the error, nothing is cached and the lease is freed', async () => {
+      const failing = await backend.openReplica();
+      const second = await backend.openReplica();
+      const third = await backend.openReplica();
+      const key = uniqueKey('product');
+      const broken = async (): Promise<Product> => {
+        await sleep(20);
+        throw new Error('database unavailable');
+      };
+
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => failing.getOrLoad(key, broken)));
+      for (const result of results) {
+        assert.equal(result.status, 'rejected');
+        assert.equal((result.reason as Error).message, 'database unavailable');
+      }
+
+      let loads = 0;
+      const working = async (): Promise<Product> => {
+        loads++;
+        return { id: key, name: 'Recovered' };
+      };
+      assert.deepEqual(await second.getOrLoad(key, working), { id: key, name: 'Recovered' });
+      assert.deepEqual(await third.getOrLoad(key, working), { id: key, name: 'Recovered' });
+      assert.equal(loads, 1, 'the second replica got the lease at once and stored the value for the third');
+    });
+
+    test('when a loaded value is not plain JSON, then every caller gets its JSON form, the first one too', async () => {
+      const cache = await backend.openReplica();
+      const other = await backend.openReplica();
+      const key = uniqueKey('product');
+      const loader = async (): Promise<unknown> => ({ id: key, updatedAt: new Date(0), discount: undefined });
+
+      const first = await cache.getOrLoad(key, loader);
+      const second = await other.getOrLoad(key, loader);
+
+      assert.deepEqual(first, { id: key, updatedAt: '1970-01-01T00:00:00.000Z' });
+      assert.deepEqual(second, first);
+    });
+  });
+}
