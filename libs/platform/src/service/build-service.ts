@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { errorHandlerPlugin } from '../errors/error-handler.ts';
 import { healthPlugin } from '../health/health.plugin.ts';
 import { runWithRequestId } from '../http-client/request-context.ts';
@@ -35,10 +35,9 @@ export async function buildService<Options extends Record<string, unknown>>(
     logger: loggerOptions({ service: settings.name, level: settings.logLevel, pretty: settings.prettyLogs }),
     bodyLimit: settings.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     genReqId: () => randomUUID(),
     // One line per request at debug; refusals and failures are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     trustProxy: true,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     ...fastifyOptions,

@@ -1,0 +1,18 @@
+import { assertPasswordAcceptable } from './password-policy.ts';
+import type { AuthDeps } from './ports.ts';
+import { startSession, type Session } from './sessions.ts';
+import { normalizeEmail, type Role } from './user.ts';
+
+export interface Registration {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export async function registerUser(deps: AuthDeps, input: Registration, roles: Role[] = ['customer']): Promise<Session> {
+  const email = normalizeEmail(input.email);
+  assertPasswordAcceptable(input.password, email);
+  const passwordHash = await deps.passwords.hash(input.password);
+  const user = await deps.users.create({ id: deps.newId(), email, name: input.name.trim(), passwordHash, roles });
+  return startSession(deps, user);
+}

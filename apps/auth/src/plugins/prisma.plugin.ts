@@ -1,0 +1,22 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    prisma: PrismaClient;
+  }
+}
+
+/** The Auth DB client (Prisma's Rust-free client over node-postgres); closed on shutdown. */
+export const prismaPlugin = fp(
+  async (app: FastifyInstance, opts: { databaseUrl: string; poolSize: number }) => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize }) });
+    await prisma.$connect();
+    app.decorate('prisma', prisma);
+    app.readiness.addCheck('postgres', () => prisma.$queryRaw`SELECT 1`);
+    app.addHook('onClose', () => prisma.$disconnect());
+  },
+  { name: 'prisma', dependencies: ['platform-health'] },
+);

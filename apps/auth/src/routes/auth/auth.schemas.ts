@@ -1,0 +1,42 @@
+import { Type, type Static } from 'typebox';
+
+const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ada@example.com'] });
+
+export const RegisterBody = Type.Object(
+  {
+    email: Email,
+    // The policy (length, not the email) is checked in the domain so it can explain itself.
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  },
+  { additionalProperties: false },
+);
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
+  { additionalProperties: false },
+);
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export const UserView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(Type.Union([Type.Literal('customer'), Type.Literal('admin')])),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const SessionView = Type.Object({
+  user: UserView,
+  accessToken: Type.String({ description: 'EdDSA-signed JWT; send as "Authorization: Bearer <token>"' }),
+  refreshToken: Type.String({ description: 'Opaque; single use, rotated by POST /api/v1/auth/refresh' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
+});
