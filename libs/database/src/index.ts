@@ -1,0 +1,36 @@
+export {
+  migrate,
+  type AppliedMigration,
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationLogger,
+} from './migrate/migrate.ts';
+export {
+  InvalidSchemaNameError,
+  MigrationChecksumMismatchError,
+  MigrationError,
+  MigrationFailedError,
+  MigrationLockTimeoutError,
+  MigrationsFolderError,
+  UnfinishedMigrationError,
+} from './migrate/migrate.errors.ts';
+export { readMigrationsFolder, type MigrationFile } from './migrate/migrations-folder.ts';
+export { createPrismaClient, type PrismaClientClass, type PrismaClientSettings } from './client/prisma-client.ts';
+export { definePrismaCliConfig, type PrismaCliConfigOptions } from './prisma-cli/prisma-cli-config.ts';
+export { prismaDiffSql, prismaGenerate, type PrismaCliTarget, type PrismaDiffOptions } from './prisma-cli/prisma-cli.ts';
+export {
+  assertMigrationsMatchSchema,
+  compareMigrationsWithSchema,
+  MigrationsDriftError,
+  type CreateDatabase,
+  type SchemaCheckOptions,
+  type SchemaCheckResult,
+  type ThrowawayDatabase,
+} from './schema-check/migrations-match-schema.ts';
+export type { CatalogDifference } from './schema-check/catalog-diff.ts';
+export {
+  createMigration,
+  SCHEMA_SNAPSHOT,
+  type CreateMigrationOptions,
+  type CreateMigrationResult,
+} from './new-migration/create-migration.ts';
