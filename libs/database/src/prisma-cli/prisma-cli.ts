@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface PrismaCliTarget {
@@ -26,7 +26,8 @@ const UNUSED_URL = 'postgresql://unused@127.0.0.1:1/unused';
 
 /** Runs `prisma generate` for one schema, offline. */
 export async function prismaGenerate(target: PrismaCliTarget): Promise<void> {
-  await runPrismaCli(['generate', '--schema', target.schemaPath], target, undefined);
+  const schemaPath = resolve(target.schemaPath);
+  await runPrismaCli(['generate', '--schema', schemaPath], { ...target, schemaPath }, undefined);
 }
 
 /**
@@ -34,10 +35,11 @@ export async function prismaGenerate(target: PrismaCliTarget): Promise<void> {
  * `schemaPath`, as `prisma migrate diff --script` renders it; empty string when there is no difference.
  */
 export async function prismaDiffSql(options: PrismaDiffOptions): Promise<string> {
-  const from = options.from === 'empty' ? ['--from-empty'] : ['--from-schema-datamodel', options.from];
+  const schemaPath = resolve(options.schemaPath);
+  const from = options.from === 'empty' ? ['--from-empty'] : ['--from-schema-datamodel', resolve(options.from)];
   const { stdout } = await runPrismaCli(
-    ['migrate', 'diff', ...from, '--to-schema-datamodel', options.schemaPath, '--script'],
-    options,
+    ['migrate', 'diff', ...from, '--to-schema-datamodel', schemaPath, '--script'],
+    { ...options, schemaPath },
     options.databaseUrl,
   );
   return EMPTY_MIGRATION.test(stdout) ? '' : stdout;
@@ -61,6 +63,7 @@ async function runPrismaCli(
     ...process.env,
     CHECKPOINT_DISABLE: '1',
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    SHOP_PRISMA_SCHEMA: target.schemaPath,
     ...(databaseUrl === undefined ? {} : { SHOP_PRISMA_DATABASE_URL: databaseUrl }),
   };
   for (const variable of await datasourceEnvVariables(target.schemaPath)) {
