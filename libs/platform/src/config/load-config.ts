@@ -1,4 +1,4 @@
-import type { Static, TObject } from 'typebox';
+import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
 /** Thrown when the environment does not satisfy a service's config schema; lists every bad variable. */
@@ -15,28 +15,57 @@ export class ConfigError extends Error {
   }
 }
 
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
+
+// Stricter than Value.Convert, which would read "3000.5" as 3000 and "0x10" as 16: a typo must fail loudly.
+function convert(schema: TSchema, raw: string): unknown {
+  if (Type.IsInteger(schema)) return INTEGER.test(raw) ? Number(raw) : raw;
+  if (Type.IsNumber(schema)) return DECIMAL.test(raw) ? Number(raw) : raw;
+  if (Type.IsBoolean(schema)) return BOOLEANS[raw.toLowerCase()] ?? raw;
+  if (Type.IsString(schema)) return raw;
+  return Value.Convert(schema, raw);
+}
+
+function describeProblem(schema: TSchema, value: unknown): string {
+  if (Type.IsUnion(schema) && schema.anyOf.every((s) => Type.IsLiteral(s))) {
+    return `must be one of ${schema.anyOf.map((s) => String(s.const)).join(', ')}`;
+  }
+  const [first] = Value.Errors(schema, value);
+  return first?.message ?? 'is invalid';
+}
+
 /**
  * Validates the environment against a TypeBox schema once, at start-up: applies defaults, converts
  * strings to numbers/booleans, and throws a ConfigError naming each missing or malformed variable.
+ * An empty variable counts as unset.
  */
 export function loadConfig<S extends TObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): Readonly<Static<S>> {
-  const known = Object.keys(schema.properties);
-  const relevant = Object.fromEntries(
-    known.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
-  );
-  const value = Value.Convert(schema, Value.Default(schema, relevant));
-  if (Value.Check(schema, value)) return Object.freeze(value as Static<S>);
+  const properties: Record<string, TSchema> = schema.properties;
+  const required = new Set<string>(schema.required ?? []);
+  const value: Record<string, unknown> = {};
+  const problems: string[] = [];
 
-  const problems = [...Value.Errors(schema, value)].map((error) => {
-    if (error.keyword === 'required') {
-      const missing = (error.params as { requiredProperties?: string[] }).requiredProperties ?? [];
-      return `${missing.join(', ')}: required but not set`;
+  // Checked one variable at a time so every bad one is reported, not only the first few.
+  for (const [name, property] of Object.entries(properties)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      const fallback = Value.Default(property, undefined);
+      if (fallback !== undefined) value[name] = fallback;
+      else if (required.has(name)) problems.push(`${name}: required but not set`);
+      continue;
     }
-    const name = error.instancePath.replace(/^\//, '');
-    return `${name}=${JSON.stringify(relevant[name])}: ${error.message}`;
-  });
-  throw new ConfigError(problems);
+    const converted = convert(property, raw);
+    if (Value.Check(property, converted)) value[name] = converted;
+    else problems.push(`${name}=${JSON.stringify(raw)}: ${describeProblem(property, converted)}`);
+  }
+  if (problems.length === 0 && !Value.Check(schema, value)) {
+    problems.push(...[...Value.Errors(schema, value)].map((e) => `${e.instancePath || '(config)'}: ${e.message}`));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(value as Static<S>);
 }
