@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Type } from 'typebox';
+import { ConfigError, loadConfig, platformEnv } from '../../src/index.ts';
+
+const ServiceEnv = Type.Object({
+  ...platformEnv,
+  PORT: Type.Integer({ minimum: 1, maximum: 65535 }),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  CACHE_ENABLED: Type.Boolean({ default: true }),
+  SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+});
+
+const valid = { PORT: '3000', DATABASE_URL: 'postgres://shop@127.0.0.1/shop' };
+
+function configErrorOf(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(ServiceEnv, env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  test('when only the required variables are set, then every other one takes its local-dev default', () => {
+    const config = loadConfig(ServiceEnv, valid);
+    assert.deepEqual(
+      { ...config },
+      {
+        PORT: 3000,
+        DATABASE_URL: 'postgres://shop@127.0.0.1/shop',
+        CACHE_ENABLED: true,
+        SAMPLE_RATIO: 0.5,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        HOST: '0.0.0.0',
+        BODY_LIMIT_BYTES: 1_048_576,
+        SHUTDOWN_DRAIN_DELAY_MS: 0,
+        SHUTDOWN_TIMEOUT_MS: 15_000,
+      },
+    );
+    assert.ok(Object.isFrozen(config), 'config must be read-only');
+  });
+
+  test('when numbers and booleans arrive as strings, then they are converted to their schema types', () => {
+    const config = loadConfig(ServiceEnv, {
+      ...valid,
+      CACHE_ENABLED: 'false',
+      SAMPLE_RATIO: '0.25',
+      SHUTDOWN_TIMEOUT_MS: '500',
+      NODE_ENV: 'production',
+    });
+    assert.equal(config.CACHE_ENABLED, false);
+    assert.equal(config.SAMPLE_RATIO, 0.25);
+    assert.equal(config.SHUTDOWN_TIMEOUT_MS, 500);
+    assert.equal(config.PORT, 3000);
+    assert.equal(config.NODE_ENV, 'production');
+  });
+
+  test('when a variable is set to the empty string, then it counts as unset and takes its default', () => {
+    const config = loadConfig(ServiceEnv, { ...valid, LOG_LEVEL: '', CACHE_ENABLED: '' });
+    assert.equal(config.LOG_LEVEL, 'info');
+    assert.equal(config.CACHE_ENABLED, true);
+  });
+
+  test('when variables outside the schema are set, then they are not copied into the config', () => {
+    const config = loadConfig(ServiceEnv, { ...valid, PATH: '/usr/bin', AWS_SECRET_ACCESS_KEY: 'secret' });
+    assert.equal('PATH' in config, false);
+    assert.equal('AWS_SECRET_ACCESS_KEY' in config, false);
+  });
+
+  test('when an optional variable without default is unset, then the config leaves it out', () => {
+    assert.equal(loadConfig(ServiceEnv, valid).REDIS_URL, undefined);
+    assert.equal(loadConfig(ServiceEnv, { ...valid, REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL, 'redis://127.0.0.1:6379');
+  });
+
+  test('when required variables are missing, then one error names each of them', () => {
+    const error = configErrorOf({});
+    assert.ok(error.problems.some((p) => p.includes('PORT')), error.message);
+    assert.ok(error.problems.some((p) => p.includes('DATABASE_URL')), error.message);
+    assert.match(error.message, /PORT/);
+    assert.match(error.message, /DATABASE_URL/);
+    assert.match(error.message, /required/);
+  });
+
+  test('when many variables are malformed at once, then one error names every one of them with its value', () => {
+    const error = configErrorOf({
+      NODE_ENV: 'prod',
+      LOG_LEVEL: 'loud',
+      BODY_LIMIT_BYTES: 'a lot',
+      SHUTDOWN_DRAIN_DELAY_MS: '-1',
+      SHUTDOWN_TIMEOUT_MS: 'soon',
+      CACHE_ENABLED: 'maybe',
+      SAMPLE_RATIO: '2',
+      REDIS_URL: 'memcached://cache',
+      PORT: '99999',
+      DATABASE_URL: 'mysql://shop',
+    });
+    const named = [
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'BODY_LIMIT_BYTES',
+      'SHUTDOWN_DRAIN_DELAY_MS',
+      'SHUTDOWN_TIMEOUT_MS',
+      'CACHE_ENABLED',
+      'SAMPLE_RATIO',
+      'REDIS_URL',
+      'PORT',
+      'DATABASE_URL',
+    ];
+    for (const name of named) {
+      assert.ok(
+        error.problems.some((p) => p.startsWith(`${name}=`)),
+        `${name} is not named in:\n${error.message}`,
+      );
+    }
+    assert.equal(error.problems.length, named.length, `one problem per variable, got:\n${error.message}`);
+    assert.ok(error.problems.some((p) => p.startsWith('PORT="99999"')), error.message);
+  });
+
+  test('when a value is not one of the allowed literals, then the error lists the allowed values', () => {
+    const error = configErrorOf({ ...valid, NODE_ENV: 'prod' });
+    assert.deepEqual(error.problems.length, 1, error.message);
+    assert.match(error.problems[0] ?? '', /NODE_ENV="prod".*development.*test.*production/);
+  });
+
+  test('when an integer variable holds a fraction, hex or trailing text, then it is refused rather than rounded', () => {
+    for (const bad of ['3000.5', '0x10', '3000abc', '1e3']) {
+      const error = configErrorOf({ ...valid, PORT: bad });
+      assert.ok(error.problems.some((p) => p.startsWith(`PORT=${JSON.stringify(bad)}`)), `${bad}: ${error.message}`);
+    }
+  });
+
+  test('when a number variable is not a finite decimal number, then it is refused', () => {
+    for (const bad of ['NaN', 'Infinity', 'abc', ' ']) {
+      const error = configErrorOf({ ...valid, SAMPLE_RATIO: bad });
+      assert.ok(error.problems.some((p) => p.startsWith('SAMPLE_RATIO=')), `${bad}: ${error.message}`);
+    }
+  });
+
+  test('when the configuration is invalid, then the message says what to do next', () => {
+    assert.match(configErrorOf({}).message, /Set or fix these environment variables/);
+  });
+});
