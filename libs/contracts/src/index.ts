@@ -1,0 +1,9 @@
+export { defineEventContract } from './event-contract.ts';
+export type { EventContract, EventData } from './event-contract.ts';
+export { EVENT_HEADERS, EVENT_TYPE_PATTERN, EventEnvelopeSchema } from './envelope.schemas.ts';
+export type { EventEnvelope } from './envelope.schemas.ts';
+export { MoneySchema } from './money.schemas.ts';
+export type { Money } from './money.schemas.ts';
+export { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from './order.contracts.ts';
+export { PaymentFailedV1, PaymentRefundedV1, PaymentSucceededV1 } from './payment.contracts.ts';
+export { StockReleasedV1, StockReservationFailedV1, StockReservedV1 } from './inventory.contracts.ts';
