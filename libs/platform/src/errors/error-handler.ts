@@ -38,7 +38,8 @@ function toProblem(error: FastifyError | AppError | Error, request: FastifyReque
       errors: fastifyError.validation.map((v) => {
         const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
         const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-        const field = [fastifyError.validationContext, path || missing].filter(Boolean).join('.');
+        // A missing property is reported on its parent object, so it is appended to the parent's path.
+        const field = [fastifyError.validationContext, path, missing].filter(Boolean).join('.');
         return { field, message: v.message ?? 'is invalid' };
       }),
     };
