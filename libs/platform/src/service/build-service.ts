@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { errorHandlerPlugin } from '../errors/error-handler.ts';
 import { healthPlugin } from '../health/health.plugin.ts';
 import { runWithRequestId } from '../http-client/request-context.ts';
@@ -16,6 +17,16 @@ export interface ServiceSettings {
   logLevel: string;
   prettyLogs: boolean;
   bodyLimitBytes: number;
+  /** Where log lines go instead of stdout (tests capture them here); pretty printing is then off. */
+  logDestination?: DestinationStream;
+}
+
+// An inbound id is echoed in headers and logs and forwarded upstream, so only a short, plain one is kept.
+const INBOUND_REQUEST_ID = /^[\w.:=+/-]{1,128}$/;
+
+function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && INBOUND_REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 export type Service = FastifyInstance;
@@ -31,11 +42,13 @@ export async function buildService<Options extends Record<string, unknown>>(
   options: Options,
   fastifyOptions: Partial<FastifyServerOptions> = {},
 ): Promise<Service> {
+  const destination = settings.logDestination;
+  const logger = loggerOptions({ service: settings.name, level: settings.logLevel, pretty: settings.prettyLogs && !destination });
   const app = Fastify({
-    logger: loggerOptions({ service: settings.name, level: settings.logLevel, pretty: settings.prettyLogs }),
+    logger: destination ? { ...logger, stream: destination } : logger,
     bodyLimit: settings.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // One line per request at debug; refusals and failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     trustProxy: true,
