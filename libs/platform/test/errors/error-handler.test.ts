@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { AppError, currentRequestId, defineError, PlatformErrors, problemResponses, ProblemSchema, type Service } from '../../src/index.ts';
@@ -48,10 +49,10 @@ before(async () => {
 });
 after(() => app.close());
 
-function assertProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
+function assertProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
   assert.equal(response.statusCode, status);
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
-  const body: Record<string, unknown> = response.json();
+  const body = response.json<Record<string, unknown>>();
   assert.ok(Value.Check(ProblemSchema, response.json()), `not a problem document: ${response.body}`);
   assert.equal(body['status'], status);
   assert.equal(body['code'], code);
