@@ -17,17 +17,25 @@ declare module 'fastify' {
   }
 }
 
-const CHECK_TIMEOUT_MS = 2_000;
+export interface HealthOptions {
+  /** A readiness check that has not answered within this long counts as down (default 2 s). */
+  checkTimeoutMs?: number;
+}
 
-async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
+async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => setTimeout(reject, CHECK_TIMEOUT_MS, new Error('timeout')).unref()),
+      new Promise((_, reject) => {
+        timer = setTimeout(reject, timeoutMs, new Error('timeout'));
+      }),
     ]);
     return 'up';
   } catch {
     return 'down';
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -36,7 +44,8 @@ async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
  * when every dependency check passes and the service is neither starting nor draining.
  */
 export const healthPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, opts: HealthOptions) => {
+    const checkTimeoutMs = opts.checkTimeoutMs ?? 2_000;
     const checks = new Map<string, ReadinessCheck>();
     let state: State = 'starting';
 
@@ -55,7 +64,7 @@ export const healthPlugin = fp(
 
     app.get('/ready', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
       const names = [...checks.keys()];
-      const results = await Promise.all([...checks.values()].map(runCheck));
+      const results = await Promise.all([...checks.values()].map((check) => runCheck(check, checkTimeoutMs)));
       const report = Object.fromEntries(names.map((n, i) => [n, results[i]]));
       const ready = state === 'ready' && results.every((r) => r === 'up');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : state === 'ready' ? 'degraded' : state, checks: report });

@@ -19,6 +19,8 @@ export interface ServiceSettings {
   bodyLimitBytes: number;
   /** Where log lines go instead of stdout (tests capture them here); pretty printing is then off. */
   logDestination?: DestinationStream;
+  /** A readiness check slower than this counts as down (default 2 s). */
+  readinessCheckTimeoutMs?: number;
 }
 
 // An inbound id is echoed in headers and logs and forwarded upstream, so only a short, plain one is kept.
@@ -74,7 +76,7 @@ export async function buildService<Options extends Record<string, unknown>>(
       },
     },
   });
-  await app.register(healthPlugin);
+  await app.register(healthPlugin, { checkTimeoutMs: settings.readinessCheckTimeoutMs });
   await app.register(metricsPlugin, { service: settings.name });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
