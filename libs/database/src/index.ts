@@ -15,9 +15,18 @@ export {
   UnfinishedMigrationError,
 } from './migrate/migrate.errors.ts';
 export { readMigrationsFolder, type MigrationFile } from './migrate/migrations-folder.ts';
-export { createPrismaClient, type PrismaClientClass, type PrismaClientSettings } from './client/prisma-client.ts';
+export {
+  createPrismaClient,
+  type PrismaClientClass,
+  type PrismaClientSettings,
+} from './client/prisma-client.ts';
 export { definePrismaCliConfig, type PrismaCliConfigOptions } from './prisma-cli/prisma-cli-config.ts';
-export { prismaDiffSql, prismaGenerate, type PrismaCliTarget, type PrismaDiffOptions } from './prisma-cli/prisma-cli.ts';
+export {
+  prismaDiffSql,
+  prismaGenerate,
+  type PrismaCliTarget,
+  type PrismaDiffOptions,
+} from './prisma-cli/prisma-cli.ts';
 export {
   assertMigrationsMatchSchema,
   compareMigrationsWithSchema,

@@ -20,7 +20,10 @@ export interface PrismaClientSettings {
 /** A generated `PrismaClient` class; its options other than `adapter` pass through `clientOptions`. */
 export type PrismaClientClass = new (options: never) => unknown;
 
-type ClientOptionsOf<Class extends PrismaClientClass> = Omit<NonNullable<ConstructorParameters<Class>[0]>, 'adapter'>;
+type ClientOptionsOf<Class extends PrismaClientClass> = Omit<
+  NonNullable<ConstructorParameters<Class>[0]>,
+  'adapter'
+>;
 
 /**
  * Builds an app's generated Prisma client on `@prisma/adapter-pg` (the Rust-free client), the same way in

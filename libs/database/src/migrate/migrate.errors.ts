@@ -82,7 +82,7 @@ export class MigrationLockTimeoutError extends MigrationError {
       'DATABASE_ERR_MIGRATION_LOCK_TIMEOUT',
       `Another process held the migration lock on ${where} for ${Math.round(waitedMs / 1000)}s. If a ` +
         'migration is still running elsewhere, wait for it; otherwise find the session holding the advisory lock ' +
-        '(SELECT pid FROM pg_locks WHERE locktype = \'advisory\') and end it, then run the migrations again.',
+        "(SELECT pid FROM pg_locks WHERE locktype = 'advisory') and end it, then run the migrations again.",
     );
   }
 }

@@ -70,7 +70,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
         where,
         onWait: (waited) =>
-          logger.info(`waiting for another process to finish migrating ${where} (${Math.round(waited / 1000)}s) ...`),
+          logger.info(
+            `waiting for another process to finish migrating ${where} (${Math.round(waited / 1000)}s) ...`,
+          ),
       },
       async () => {
         await useSchema(client, schema, true);
@@ -78,7 +80,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         await history.ensureTable();
         const plan = planMigrations(files, await history.list(), where);
         for (const name of plan.unknown) {
-          logger.warn(`${where} has migration ${name} applied, which is not in ${options.migrationsDir}; left as is.`);
+          logger.warn(
+            `${where} has migration ${name} applied, which is not in ${options.migrationsDir}; left as is.`,
+          );
         }
         if (plan.pending.length === 0) {
           logger.info(`${where} is up to date (${plan.alreadyApplied.length} migrations applied).`);

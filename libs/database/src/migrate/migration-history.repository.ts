@@ -60,7 +60,12 @@ export class MigrationHistoryRepository {
   }
 
   /** A failed attempt is kept as rolled back: Prisma Migrate then treats it as not applied, as it is. */
-  async recordRolledBack(migration: { name: string; checksum: string; startedAt: Date; logs: string }): Promise<void> {
+  async recordRolledBack(migration: {
+    name: string;
+    checksum: string;
+    startedAt: Date;
+    logs: string;
+  }): Promise<void> {
     await this.#client.query(
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, logs, rolled_back_at, applied_steps_count)
        VALUES ($1, $2, $3, $4, $5, now(), 0)`,

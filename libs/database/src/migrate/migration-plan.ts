@@ -16,7 +16,9 @@ export function planMigrations(
   where: string,
 ): MigrationPlan {
   const applied = new Map(
-    history.filter((row) => row.finishedAt !== null && row.rolledBackAt === null).map((row) => [row.migrationName, row]),
+    history
+      .filter((row) => row.finishedAt !== null && row.rolledBackAt === null)
+      .map((row) => [row.migrationName, row]),
   );
   const unfinished = history
     .filter((row) => row.finishedAt === null && row.rolledBackAt === null && !applied.has(row.migrationName))

@@ -23,7 +23,10 @@ export async function readMigrationsFolder(migrationsDir: string): Promise<Migra
       { cause: error },
     );
   });
-  await assertPostgresLockFile(migrationsDir, entries.some((entry) => entry.name === MIGRATION_LOCK_FILE));
+  await assertPostgresLockFile(
+    migrationsDir,
+    entries.some((entry) => entry.name === MIGRATION_LOCK_FILE),
+  );
   const names = entries
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
@@ -48,7 +51,11 @@ export async function readMigrationsFolder(migrationsDir: string): Promise<Migra
  * converted either way, because git may rewrite them on checkout; we accept exactly the same.
  */
 export function checksumMatches(sql: string, recorded: string): boolean {
-  const candidates = [sql, sql.replaceAll('\r\n', '\n'), sql.replaceAll('\r\n', '\n').replaceAll('\n', '\r\n')];
+  const candidates = [
+    sql,
+    sql.replaceAll('\r\n', '\n'),
+    sql.replaceAll('\r\n', '\n').replaceAll('\n', '\r\n'),
+  ];
   return candidates.some((candidate) => sha256(candidate) === recorded);
 }
 

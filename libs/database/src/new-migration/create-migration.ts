@@ -55,7 +55,10 @@ export async function createMigration(options: CreateMigrationOptions): Promise<
       prismaDiffSql({ from: 'empty', schemaPath, databaseUrl }),
     );
   } else {
-    const snapshot = latestSnapshot(migrationsDir, existing.map((migration) => migration.name));
+    const snapshot = latestSnapshot(
+      migrationsDir,
+      existing.map((migration) => migration.name),
+    );
     progress(`checking that the ${existing.length} existing migration(s) still produce ${snapshot} ...`);
     await assertSnapshotMatchesMigrations(options.createDatabase, migrationsDir, snapshot);
     progress('diffing that snapshot to schema.prisma ...');
@@ -66,7 +69,10 @@ export async function createMigration(options: CreateMigrationOptions): Promise<
   if (sql.trim() === '') return { status: 'unchanged' };
 
   await mkdir(migrationsDir, { recursive: true });
-  const directory = join(migrationsDir, `${timestampAfter(existing.at(-1)?.name, options.now ?? new Date())}_${name}`);
+  const directory = join(
+    migrationsDir,
+    `${timestampAfter(existing.at(-1)?.name, options.now ?? new Date())}_${name}`,
+  );
   await mkdir(directory);
   await writeFile(join(directory, MIGRATION_SCRIPT), sql);
   await copyFile(schemaPath, join(directory, SCHEMA_SNAPSHOT));

@@ -36,7 +36,8 @@ export async function prismaGenerate(target: PrismaCliTarget): Promise<void> {
  */
 export async function prismaDiffSql(options: PrismaDiffOptions): Promise<string> {
   const schemaPath = resolve(options.schemaPath);
-  const from = options.from === 'empty' ? ['--from-empty'] : ['--from-schema-datamodel', resolve(options.from)];
+  const from =
+    options.from === 'empty' ? ['--from-empty'] : ['--from-schema-datamodel', resolve(options.from)];
   const { stdout } = await runPrismaCli(
     ['migrate', 'diff', ...from, '--to-schema-datamodel', schemaPath, '--script'],
     { ...options, schemaPath },
@@ -83,7 +84,9 @@ async function runPrismaCli(
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) =>
-      reject(new Error(`Could not start \`${command}\`: ${error.message}. Run npm install.`, { cause: error })),
+      reject(
+        new Error(`Could not start \`${command}\`: ${error.message}. Run npm install.`, { cause: error }),
+      ),
     );
     child.on('close', (code) => {
       if (code === 0) return resolve({ stdout, stderr });
@@ -101,9 +104,12 @@ async function runPrismaCli(
 /** Names of the variables the schema's datasource reads with env("..."). */
 export async function datasourceEnvVariables(schemaPath: string): Promise<string[]> {
   const schema = await readFile(schemaPath, 'utf8').catch((error: unknown) => {
-    throw new Error(`Cannot read ${schemaPath}: ${(error as Error).message}. Pass the app's prisma/schema.prisma.`, {
-      cause: error,
-    });
+    throw new Error(
+      `Cannot read ${schemaPath}: ${(error as Error).message}. Pass the app's prisma/schema.prisma.`,
+      {
+        cause: error,
+      },
+    );
   });
   const datasource = /^\s*datasource\s+\w+\s*\{([^}]*)\}/m.exec(schema)?.[1] ?? '';
   return [...datasource.matchAll(/env\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1] ?? '').filter(Boolean);

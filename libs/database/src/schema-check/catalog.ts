@@ -50,7 +50,10 @@ async function enums(client: pg.Client, schema: string): Promise<Entry[]> {
       GROUP BY t.typname`,
     [schema],
   );
-  return result.rows.map((row) => [`enum ${row.name}`, `(${row.labels.map((label) => `'${label}'`).join(', ')})`]);
+  return result.rows.map((row) => [
+    `enum ${row.name}`,
+    `(${row.labels.map((label) => `'${label}'`).join(', ')})`,
+  ]);
 }
 
 async function columns(client: pg.Client, schema: string): Promise<Entry[]> {
@@ -110,8 +113,13 @@ async function indexes(client: pg.Client, schema: string): Promise<Entry[]> {
     [schema, HISTORY_TABLE],
   );
   // pg_get_indexdef qualifies the table whatever the search_path; drop our schema so schemas compare.
-  const qualified = new RegExp(` ON (ONLY )?(${escapeRegExp(schema)}|${escapeRegExp(client.escapeIdentifier(schema))})\\.`);
-  return result.rows.map((row) => [`index ${row.table}.${row.name}`, row.definition.replace(qualified, ' ON $1')]);
+  const qualified = new RegExp(
+    ` ON (ONLY )?(${escapeRegExp(schema)}|${escapeRegExp(client.escapeIdentifier(schema))})\\.`,
+  );
+  return result.rows.map((row) => [
+    `index ${row.table}.${row.name}`,
+    row.definition.replace(qualified, ' ON $1'),
+  ]);
 }
 
 async function sequences(client: pg.Client, schema: string): Promise<Entry[]> {

@@ -52,7 +52,9 @@ const LABELS = { left: 'migrations', right: 'schema.prisma' };
 export async function compareMigrationsWithSchema(options: SchemaCheckOptions): Promise<SchemaCheckResult> {
   const paths = resolvePaths(options);
   const [fromMigrations, fromSchema] = await Promise.all([
-    withDatabase(options.createDatabase, 'migrations', (url) => catalogFromMigrations(url, paths.migrationsDir)),
+    withDatabase(options.createDatabase, 'migrations', (url) =>
+      catalogFromMigrations(url, paths.migrationsDir),
+    ),
     withDatabase(options.createDatabase, 'schema', (url) => catalogFromDatamodel(url, paths.schemaPath)),
   ]);
   const differences = diffCatalogs(fromMigrations, fromSchema);
@@ -67,7 +69,9 @@ export async function compareMigrationsWithSchema(options: SchemaCheckOptions): 
  * Proves that an app's migrations folder produces exactly the schema its schema.prisma describes; throws
  * MigrationsDriftError listing every difference otherwise. Meant for each app's test suite.
  */
-export async function assertMigrationsMatchSchema(options: SchemaCheckOptions): Promise<{ comparedObjects: number }> {
+export async function assertMigrationsMatchSchema(
+  options: SchemaCheckOptions,
+): Promise<{ comparedObjects: number }> {
   const result = await compareMigrationsWithSchema(options);
   if (result.differences.length > 0) {
     const { schemaPath, migrationsDir, app } = resolvePaths(options);
@@ -117,7 +121,11 @@ export async function withDatabase<T>(
   }
 }
 
-function resolvePaths(options: SchemaCheckOptions): { schemaPath: string; migrationsDir: string; app: string } {
+function resolvePaths(options: SchemaCheckOptions): {
+  schemaPath: string;
+  migrationsDir: string;
+  app: string;
+} {
   const appDir = resolve(options.appDir);
   return {
     schemaPath: resolve(options.schemaPath ?? join(appDir, 'prisma', 'schema.prisma')),

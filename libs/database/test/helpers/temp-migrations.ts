@@ -14,7 +14,10 @@ export async function tempDir(prefix = 'shop-database-test-'): Promise<string> {
 }
 
 /** Writes `<name>/migration.sql` for each entry, in Prisma's folder layout. */
-export async function writeMigrations(migrationsDir: string, migrations: Record<string, string>): Promise<void> {
+export async function writeMigrations(
+  migrationsDir: string,
+  migrations: Record<string, string>,
+): Promise<void> {
   for (const [name, sql] of Object.entries(migrations)) {
     await mkdir(join(migrationsDir, name), { recursive: true });
     await writeFile(join(migrationsDir, name, 'migration.sql'), sql);

@@ -12,12 +12,13 @@ import {
   MigrationLockTimeoutError,
   MigrationsFolderError,
   UnfinishedMigrationError,
-} from '@shop/database';
+} from '../../src/index.ts';
 import { freshDatabase, query } from '../helpers/database.ts';
 import { migrationsFolder, writeMigrations } from '../helpers/temp-migrations.ts';
 
 const ACCOUNTS = {
-  '20250101000000_create_accounts': 'CREATE TABLE "accounts" ("id" INTEGER PRIMARY KEY, "email" TEXT NOT NULL);\n',
+  '20250101000000_create_accounts':
+    'CREATE TABLE "accounts" ("id" INTEGER PRIMARY KEY, "email" TEXT NOT NULL);\n',
   '20250102000000_unique_email': 'CREATE UNIQUE INDEX "accounts_email_key" ON "accounts"("email");\n',
   '20250103000000_add_name': 'ALTER TABLE "accounts" ADD COLUMN "name" TEXT;\n',
 };
@@ -115,7 +116,9 @@ describe('migrate', () => {
     assert.deepEqual(again.alreadyApplied, NAMES);
     assert.equal((await history(databaseUrl)).length, 3);
 
-    await writeMigrations(migrationsDir, { '20250104000000_add_phone': 'ALTER TABLE "accounts" ADD COLUMN "phone" TEXT;' });
+    await writeMigrations(migrationsDir, {
+      '20250104000000_add_phone': 'ALTER TABLE "accounts" ADD COLUMN "phone" TEXT;',
+    });
     const next = await migrate({ databaseUrl, migrationsDir });
 
     assert.deepEqual(
@@ -134,7 +137,9 @@ describe('migrate', () => {
       '20250101000000_create_accounts': `SELECT pg_sleep(0.3);\n${ACCOUNTS['20250101000000_create_accounts']}`,
     });
 
-    const results = await Promise.all(Array.from({ length: 8 }, () => migrate({ databaseUrl, migrationsDir })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => migrate({ databaseUrl, migrationsDir })),
+    );
 
     const appliedNames = results.flatMap((result) => result.applied.map((migration) => migration.name));
     assert.deepEqual([...appliedNames].sort(), NAMES);
@@ -184,7 +189,9 @@ describe('migrate', () => {
       join(migrationsDir, '20250102000000_unique_email', 'migration.sql'),
       'CREATE INDEX "accounts_email_idx" ON "accounts"("email");\n',
     );
-    await writeMigrations(migrationsDir, { '20250104000000_add_phone': 'ALTER TABLE "accounts" ADD COLUMN "phone" TEXT;' });
+    await writeMigrations(migrationsDir, {
+      '20250104000000_add_phone': 'ALTER TABLE "accounts" ADD COLUMN "phone" TEXT;',
+    });
 
     await assert.rejects(migrate({ databaseUrl, migrationsDir }), (error: unknown) => {
       assert.ok(error instanceof MigrationChecksumMismatchError);
@@ -248,7 +255,12 @@ describe('migrate', () => {
       retry.applied.map((migration) => migration.name),
       [failing, '20250103000000_after'],
     );
-    assert.deepEqual(await tablesIn(databaseUrl, 'public'), ['_prisma_migrations', 'accounts', 'audit', 'later']);
+    assert.deepEqual(await tablesIn(databaseUrl, 'public'), [
+      '_prisma_migrations',
+      'accounts',
+      'audit',
+      'later',
+    ]);
   });
 
   test('when Prisma Migrate left a migration unfinished, then migrate refuses until it is resolved', async (t) => {
@@ -282,7 +294,10 @@ describe('migrate', () => {
     const messages: string[] = [];
     const logger = { info: (message: string) => messages.push(message), warn: () => undefined };
 
-    await assert.rejects(migrate({ databaseUrl, migrationsDir, lockTimeoutMs: 500, logger }), MigrationLockTimeoutError);
+    await assert.rejects(
+      migrate({ databaseUrl, migrationsDir, lockTimeoutMs: 500, logger }),
+      MigrationLockTimeoutError,
+    );
     assert.ok(messages.some((message) => message.includes('waiting for another process')));
     assert.deepEqual(await tablesIn(databaseUrl, 'public'), []);
 
@@ -294,7 +309,11 @@ describe('migrate', () => {
     const migrationsDir = await migrationsFolder(ACCOUNTS);
 
     await assert.rejects(
-      migrate({ databaseUrl: 'postgres://127.0.0.1:1/none', migrationsDir, schema: 'shard_01"; DROP TABLE x; --' }),
+      migrate({
+        databaseUrl: 'postgres://127.0.0.1:1/none',
+        migrationsDir,
+        schema: 'shard_01"; DROP TABLE x; --',
+      }),
       InvalidSchemaNameError,
     );
   });
@@ -303,6 +322,9 @@ describe('migrate', () => {
     const migrationsDir = await migrationsFolder(ACCOUNTS);
     await writeFile(join(migrationsDir, 'migration_lock.toml'), 'provider = "mysql"\n');
 
-    await assert.rejects(migrate({ databaseUrl: 'postgres://127.0.0.1:1/none', migrationsDir }), MigrationsFolderError);
+    await assert.rejects(
+      migrate({ databaseUrl: 'postgres://127.0.0.1:1/none', migrationsDir }),
+      MigrationsFolderError,
+    );
   });
 });
