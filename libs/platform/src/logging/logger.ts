@@ -1,26 +1,31 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
 
-/** Paths whose values never reach a log line: credentials, tokens and card data. */
-export const redactedPaths = [
+const SECRET_KEYS = [
   'password',
   'newPassword',
+  'currentPassword',
   'token',
   'accessToken',
   'refreshToken',
+  'idToken',
+  'apiKey',
+  'secret',
+  'clientSecret',
+  'authorization',
+  'cookie',
   'cardNumber',
+  'pan',
   'cvc',
-  '*.password',
-  '*.newPassword',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.cardNumber',
-  '*.cvc',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
+  'cvv',
 ];
+const SECRET_PATHS = [...SECRET_KEYS, 'card.number', 'headers["set-cookie"]', 'headers["x-api-key"]'];
+
+/**
+ * Paths whose values never reach a log line: credentials, tokens and card data, at the top level and
+ * up to two objects deep (e.g. `body.password`, `req.headers.authorization`, `body.payment.card.number`).
+ */
+export const redactedPaths = SECRET_PATHS.flatMap((path) => [path, `*.${path}`, `*.*.${path}`]);
 
 /**
  * Pino options shared by every service: JSON in production, readable in development, secrets redacted,
