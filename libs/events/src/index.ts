@@ -26,9 +26,13 @@ export type { EventConsumerOptions, EventHandler, HandlerContext } from './consu
 
 export { DEAD_LETTER_HEADERS, deadLetterTopicFor, fromDeadLetter } from './dead-letter/dead-letter.ts';
 export type { DeadLetterReason } from './dead-letter/dead-letter.ts';
-
-export type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './transport/message-broker.ts';
-export { PostgresBroker } from './transport/postgres-broker.ts';
-export type { PostgresBrokerOptions } from './transport/postgres-broker.ts';
 export { listDeadLetters, replayDeadLetters } from './dead-letter/dead-letter-admin.ts';
 export type { DeadLetter, ReplayOptions } from './dead-letter/dead-letter-admin.ts';
+
+export type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './transport/message-broker.ts';
+export { createMessageBroker } from './transport/create-broker.ts';
+export type { MessageBrokerConfig } from './transport/create-broker.ts';
+export { KafkaBroker } from './transport/kafka-broker.ts';
+export type { KafkaBrokerOptions } from './transport/kafka-broker.ts';
+export { PostgresBroker } from './transport/postgres-broker.ts';
+export type { PostgresBrokerOptions } from './transport/postgres-broker.ts';

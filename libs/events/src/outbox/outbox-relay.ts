@@ -85,7 +85,7 @@ export class OutboxRelay {
     }
     this.#loop = this.#run();
     this.#every(this.#options.statsIntervalMs ?? 5_000, () => this.#refreshStats(), { now: true });
-    this.#every(PURGE_INTERVAL_MS, () => this.#purge());
+    this.#every(PURGE_INTERVAL_MS, () => this.#purge(), { now: true });
     this.#logger.info({ outbox: this.#label }, 'events: outbox relay started');
   }
 

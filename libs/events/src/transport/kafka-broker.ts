@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import { stderrLogger, type Logger } from '../logger.ts';
+import type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './message-broker.ts';
+
+export interface KafkaBrokerOptions {
+  brokers: readonly string[];
+  /** Identifies this service in broker logs and quotas. */
+  clientId: string;
+  /** Topics this client creates when it first publishes to or subscribes to them. */
+  topics: {
+    numPartitions: number;
+    /** 3 in production; with more than one replica, `min.insync.replicas` is set to one less. */
+    replicationFactor: number;
+  };
+  logger?: Logger;
+  /** Group tuning; the defaults and why they were chosen are in libs/events/README.md. */
+  consumer?: {
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+    rebalanceTimeoutMs?: number;
+    /** Partitions of one member handled at the same time, each still in order (default 3). */
+    partitionsConsumedConcurrently?: number;
+  };
+  /** How long one publish may keep retrying inside kafkajs before it fails (the relay then backs off). */
+  publishRetry?: { retries: number; initialRetryTimeMs: number; maxRetryTimeMs: number };
+}
+
+const DEFAULT_CONSUMER = {
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  rebalanceTimeoutMs: 60_000,
+  partitionsConsumedConcurrently: 3,
+};
+const JOIN_TIMEOUT_MS = 60_000;
+const READ_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Kafka through kafkajs: an idempotent producer (`acks: -1`, one request in flight per broker so
+ * retries cannot reorder), topics created from config, and consumer groups whose members keep
+ * heartbeating while a slow handler runs.
+ */
+export class KafkaBroker implements MessageBroker {
+  readonly kind = 'kafka';
+  readonly #options: KafkaBrokerOptions;
+  readonly #logger: Logger;
+  readonly #kafka: Kafka;
+  readonly #knownTopics = new Set<string>();
+  readonly #subscriptions = new Set<KafkaSubscription>();
+  #producer: Promise<Producer> | undefined;
+  #admin: Promise<Admin> | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: KafkaBrokerOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? stderrLogger;
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+      logLevel: logLevel.INFO,
+      logCreator: () => (entry) => this.#log(entry),
+    });
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, { key: string; value: string; headers: IHeaders }[]>();
+    for (const { topic, key, value, headers } of messages) {
+      const batch = byTopic.get(topic) ?? [];
+      // Copies: instrumentation may write into a message's headers while sending.
+      batch.push({ key, value, headers: { ...headers } });
+      byTopic.set(topic, batch);
+    }
+    await this.#ensureTopics([...byTopic.keys()]);
+    const producer = await this.#connectedProducer();
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
+      });
+    } catch (error) {
+      // A fresh producer id and sequence numbers after a failed send; the retry may duplicate, never reorder.
+      this.#resetProducer();
+      throw new Error(`Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.#ensureTopics(options.topics);
+    const settings = { ...DEFAULT_CONSUMER, ...this.#options.consumer };
+    const consumer = this.#kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      rebalanceTimeout: settings.rebalanceTimeoutMs,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+    });
+    const subscription = new KafkaSubscription(consumer, options, settings, this.#logger, () => this.#subscriptions.delete(subscription));
+    this.#subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      await subscription.close().catch(() => undefined);
+      throw new Error(`Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. Check KAFKA_BROKERS and that the brokers are up.`, {
+        cause: error,
+      });
+    }
+    return subscription;
+  }
+
+  async *readTopic(topic: string): AsyncIterable<IncomingMessage> {
+    const admin = await this.#connectedAdmin();
+    if (!(await admin.listTopics()).includes(topic)) return;
+    const ends = new Map<number, bigint>();
+    for (const partition of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(partition.high) > BigInt(partition.low)) ends.set(partition.partition, BigInt(partition.high));
+    }
+    if (ends.size === 0) return;
+
+    const groupId = `read-${topic}-${randomUUID()}`;
+    const consumer = this.#kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    const buffered: IncomingMessage[] = [];
+    let wake: (() => void) | undefined;
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const end = ends.get(partition);
+          if (end === undefined || BigInt(message.offset) >= end) return;
+          buffered.push(toIncoming(topic, partition, message));
+          if (BigInt(message.offset) + 1n >= end) ends.delete(partition);
+          wake?.();
+        },
+      });
+      while (ends.size > 0 || buffered.length > 0) {
+        const next = buffered.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        const progressed = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), READ_IDLE_TIMEOUT_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        wake = undefined;
+        if (!progressed) throw new Error(`Reading ${topic} stalled for ${READ_IDLE_TIMEOUT_MS / 1000}s; check that the brokers are up and retry.`);
+      }
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+      const [producer, admin] = [this.#producer, this.#admin];
+      this.#producer = undefined;
+      this.#admin = undefined;
+      await (await producer?.catch(() => undefined))?.disconnect().catch(() => undefined);
+      await (await admin?.catch(() => undefined))?.disconnect().catch(() => undefined);
+    })();
+    return this.#closed;
+  }
+
+  async #ensureTopics(topics: readonly string[]): Promise<void> {
+    const missing = topics.filter((topic) => !this.#knownTopics.has(topic));
+    if (missing.length === 0) return;
+    const admin = await this.#connectedAdmin();
+    const { numPartitions, replicationFactor } = this.#options.topics;
+    const configEntries = replicationFactor > 1 ? [{ name: 'min.insync.replicas', value: String(replicationFactor - 1) }] : [];
+    await admin.createTopics({
+      topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor, configEntries })),
+      waitForLeaders: true,
+    });
+    for (const topic of missing) this.#knownTopics.add(topic);
+  }
+
+  #connectedProducer(): Promise<Producer> {
+    this.#producer ??= (async () => {
+      const producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: toKafkaRetry(this.#options.publishRetry ?? { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 5_000 }),
+      });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.#producer = undefined;
+      throw error;
+    });
+    return this.#producer;
+  }
+
+  #resetProducer(): void {
+    const stale = this.#producer;
+    this.#producer = undefined;
+    void stale?.then((producer) => producer.disconnect()).catch(() => undefined);
+  }
+
+  #connectedAdmin(): Promise<Admin> {
+    this.#admin ??= (async () => {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.#admin = undefined;
+      throw error;
+    });
+    return this.#admin;
+  }
+
+  #log({ level, namespace, log }: LogEntry): void {
+    const { message, ...details } = log;
+    // Bounded publish retries are deliberate: a publish that gives up is repeated by the relay and any
+    // duplicate it causes is absorbed by consumers' inboxes.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
+    const entry = { kafkajs: namespace, ...details };
+    if (level === logLevel.ERROR) this.#logger.error(entry, `kafkajs: ${message}`);
+    else if (level === logLevel.WARN) this.#logger.warn(entry, `kafkajs: ${message}`);
+    else this.#logger.debug(entry, `kafkajs: ${message}`);
+  }
+}
+
+type ConsumerSettings = typeof DEFAULT_CONSUMER;
+
+/** One group member: its batches are handled message by message while a timer keeps heartbeating. */
+class KafkaSubscription implements Subscription {
+  readonly #consumer: Consumer;
+  readonly #options: SubscribeOptions;
+  readonly #settings: ConsumerSettings;
+  readonly #logger: Logger;
+  readonly #onClosed: () => void;
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
+
+  constructor(consumer: Consumer, options: SubscribeOptions, settings: ConsumerSettings, logger: Logger, onClosed: () => void) {
+    this.#consumer = consumer;
+    this.#options = options;
+    this.#settings = settings;
+    this.#logger = logger;
+    this.#onClosed = onClosed;
+  }
+
+  async start(): Promise<void> {
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no group assignment within ${JOIN_TIMEOUT_MS / 1000}s`)), JOIN_TIMEOUT_MS);
+      this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.#consumer.on(this.#consumer.events.CRASH, ({ payload }) => {
+      this.#logger.warn({ err: payload.error, group: this.#options.groupId, restart: payload.restart }, 'events: Kafka consumer crashed; kafkajs restarts it');
+    });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics: [...this.#options.topics], fromBeginning: true });
+    await this.#consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#settings.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+    await joined;
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort();
+      await this.#consumer.disconnect();
+      this.#onClosed();
+    })();
+    return this.#closed;
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    let rebalancing = false;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || rebalancing || this.#closing.signal.aborted) return;
+      // kafkajs heartbeats only between messages; a slow handler would otherwise lose the membership.
+      const ticker = setInterval(() => {
+        heartbeat().catch(() => (rebalancing = true));
+      }, this.#settings.heartbeatIntervalMs);
+      try {
+        await this.#options.handle(toIncoming(batch.topic, batch.partition, message), this.#closing.signal);
+      } catch (error) {
+        if (this.#closing.signal.aborted) return;
+        throw error;
+      } finally {
+        clearInterval(ticker);
+      }
+      resolveOffset(message.offset);
+      this.#options.onLag?.(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)));
+      await commitOffsetsIfNecessary();
+      await heartbeat().catch((error: unknown) => {
+        rebalancing = true;
+        this.#logger.debug({ err: error, group: this.#options.groupId }, 'events: group is rebalancing; finishing the batch early');
+      });
+    }
+  }
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = (Array.isArray(value) ? value[0] : value)?.toString() ?? '';
+  }
+  return { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers };
+}
+
+function toKafkaRetry(retry: { retries: number; initialRetryTimeMs: number; maxRetryTimeMs: number }) {
+  return { retries: retry.retries, initialRetryTime: retry.initialRetryTimeMs, maxRetryTime: retry.maxRetryTimeMs };
+}

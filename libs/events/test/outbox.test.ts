@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '@shop/testing';
+import pg from 'pg';
+import { EventValidationError, outboxChannel, OutboxRelay, PostgresBroker, recordProcessed } from '../src/index.ts';
+import { inTransaction } from './support/pg-transaction.ts';
+import { itemRecordedContract, ServiceFixture } from './support/service-fixture.ts';
+import { testLogger } from './support/test-logger.ts';
+import { waitFor } from './support/wait-for.ts';
+
+let database: TestDatabase;
+let pool: pg.Pool;
+const contract = itemRecordedContract('outbox-test');
+
+before(async () => {
+  database = await createTestDatabase('events-outbox');
+  pool = new pg.Pool({ connectionString: database.url, max: 4 });
+});
+
+after(async () => {
+  await pool.end();
+  await database.drop();
+});
+
+test('when an event is enqueued and committed, then the row holds the envelope and headers, and the relay channel is notified', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'stored');
+  const listener = new pg.Client({ connectionString: database.url });
+  await listener.connect();
+  const notified = new Promise<string>((resolve) => listener.on('notification', (message) => resolve(message.channel)));
+  await listener.query(`LISTEN ${listener.escapeIdentifier(outboxChannel(fixture.schema))}`);
+  try {
+    const envelope = await inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject: 'order-7', data: { n: 3 }, requestId: 'req-9' }));
+
+    assert.equal(await notified, outboxChannel(fixture.schema));
+    const { rows } = await pool.query(`SELECT id, topic, key, type, payload, headers, published_at FROM "${fixture.schema}".outbox_events`);
+    assert.equal(rows.length, 1);
+    assert.deepEqual(
+      { ...rows[0], payload: JSON.parse(rows[0].payload as string) },
+      { id: envelope.id, topic: 'outbox-test', key: 'order-7', type: 'test.item-recorded.v1', payload: envelope, headers: { 'x-request-id': 'req-9' }, published_at: null },
+    );
+    assert.equal(envelope.source, 'test');
+    assert.ok(!Number.isNaN(Date.parse(envelope.occurredAt)));
+  } finally {
+    await listener.end();
+  }
+});
+
+test('when the transaction rolls back, then no event is left in the outbox', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'rolled-back');
+  await assert.rejects(
+    inTransaction(pool, async (tx) => {
+      await fixture.outbox.enqueue(tx, contract, { subject: 'order-1', data: { n: 1 } });
+      throw new Error('the state change failed');
+    }),
+    /the state change failed/,
+  );
+  assert.equal(await fixture.pendingCount(), 0);
+});
+
+test('when the data breaks the contract, then enqueue throws a validation error saying what is wrong and writes nothing', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'invalid');
+  await assert.rejects(
+    inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject: 'order-1', data: { n: -1 } })),
+    (error: unknown) => error instanceof EventValidationError && /\/n must be >= 0/.test(error.message),
+  );
+  await assert.rejects(
+    inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject: '', data: { n: 1 } })),
+    EventValidationError,
+  );
+  assert.equal(await fixture.pendingCount(), 0);
+});
+
+test('when the same event is recorded by two transactions at once, then only the first one counts', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'inbox');
+  const eventId = crypto.randomUUID();
+  const first = await pool.connect();
+  try {
+    await first.query('BEGIN');
+    const firstTx = { $executeRawUnsafe: async (sql: string, ...values: unknown[]) => (await first.query(sql, values)).rowCount ?? 0 };
+    assert.equal(await recordProcessed(firstTx, 'billing', eventId, fixture.schema), true);
+    const second = inTransaction(pool, (tx) => recordProcessed(tx, 'billing', eventId, fixture.schema));
+    await first.query('COMMIT');
+    assert.equal(await second, false, 'the concurrent duplicate waits for the first and then sees it');
+  } finally {
+    first.release();
+  }
+  assert.equal(await inTransaction(pool, (tx) => recordProcessed(tx, 'shipping', eventId, fixture.schema)), true, 'another consumer has its own record');
+});
+
+test('when published rows are older than the retention, then the relay deletes them and keeps the rest', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'retention');
+  for (const subject of ['old', 'recent']) {
+    await inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject, data: { n: 0 } }));
+  }
+  await pool.query(`UPDATE "${fixture.schema}".outbox_events SET published_at = now() - interval '2 hours' WHERE key = 'old'`);
+  await pool.query(`UPDATE "${fixture.schema}".outbox_events SET published_at = now() - interval '10 minutes' WHERE key = 'recent'`);
+  const broker = new PostgresBroker({ connectionString: database.url, logger: testLogger() });
+  const relay = new OutboxRelay({ connectionString: database.url, schema: fixture.schema, broker, logger: testLogger(), retainPublishedMs: 3_600_000 });
+  await relay.start();
+  try {
+    const keys = await waitFor('the old row to be purged', async () => {
+      const { rows } = await pool.query<{ key: string }>(`SELECT key FROM "${fixture.schema}".outbox_events`);
+      return rows.length === 1 && rows.map((row) => row.key);
+    });
+    assert.deepEqual(keys, ['recent']);
+  } finally {
+    await relay.stop();
+    await broker.close();
+  }
+});
