@@ -8,10 +8,12 @@ export { metricsPlugin } from './metrics/metrics.plugin.ts';
 export { loggerOptions, redactedPaths } from './logging/logger.ts';
 export {
   ACCESS_TOKEN_ALGORITHMS,
+  ACCESS_TOKEN_TYPE,
   jwtAuthPlugin,
   remoteJwks,
   type Caller,
   type JwtAuthOptions,
+  type RemoteJwksOptions,
   type Role,
 } from './auth/jwt-auth.plugin.ts';
 export {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { PlatformErrors } from '../errors/app-error.ts';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { type AppError, PlatformErrors } from '../errors/app-error.ts';
 
 export type Role = 'customer' | 'admin';
 
@@ -19,6 +19,8 @@ export interface JwtAuthOptions {
   keys: JWTVerifyGetKey;
   /** Pinned signature algorithms (RFC 8725 §3.1): a token naming another algorithm is refused. */
   algorithms?: string[];
+  /** Required `typ` header (RFC 9068 access tokens are `at+jwt`), so other JWTs of the issuer are refused. */
+  typ?: string;
 }
 
 declare module 'fastify' {
@@ -34,10 +36,48 @@ declare module 'fastify' {
 }
 
 export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA'];
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-/** A JWKS fetched from the auth service, cached, and refetched when a token names an unknown `kid`. */
-export function remoteJwks(url: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 3_000 });
+export interface RemoteJwksOptions {
+  /** How long a fetched key set is trusted before it is fetched again (default 10 min). */
+  cacheMaxAgeMs?: number;
+  /** Minimum time between fetches triggered by unknown `kid`s, which anyone can send (default 5 s). */
+  cooldownMs?: number;
+  /** Fetch timeout (default 3 s). */
+  timeoutMs?: number;
+}
+
+// Failures of the key source itself (timeout, non-200, bad JSON, network), as opposed to a bad token.
+const KEY_SOURCE_FAILURES = new Set(['ERR_JOSE_GENERIC', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
+function isKeySourceFailure(error: unknown): boolean {
+  return !(error instanceof joseErrors.JOSEError) || KEY_SOURCE_FAILURES.has(error.code);
+}
+
+/**
+ * A JWKS fetched from the auth service, cached, and refetched when a token names an unknown `kid`. While
+ * the auth service cannot be reached, the last key set it served keeps verifying tokens (stale-if-error),
+ * so an auth outage does not take every other service down with it.
+ */
+export function remoteJwks(url: string, opts: RemoteJwksOptions = {}): JWTVerifyGetKey {
+  const cooldownMs = opts.cooldownMs ?? 5_000;
+  const remote = createRemoteJWKSet(new URL(url), {
+    cacheMaxAge: opts.cacheMaxAgeMs ?? 10 * 60_000,
+    cooldownDuration: cooldownMs,
+    timeoutDuration: opts.timeoutMs ?? 3_000,
+  });
+  let stale: { keys: JWTVerifyGetKey; until: number } | undefined;
+  return async (header, token) => {
+    if (stale && Date.now() < stale.until) return stale.keys(header, token);
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      const lastServed = remote.jwks();
+      if (!isKeySourceFailure(error) || !lastServed) throw error;
+      // Retry the source only after a pause, so requests do not each wait for a failing fetch.
+      stale = { keys: createLocalJWKSet(lastServed), until: Date.now() + Math.max(cooldownMs, 1_000) };
+      return stale.keys(header, token);
+    }
+  };
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -45,6 +85,12 @@ function bearerToken(request: FastifyRequest): string | undefined {
   if (!header) return undefined;
   const [scheme, token] = header.split(' ');
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+// RFC 6750 §3: a 401 names the scheme, and says why when a token was sent.
+function unauthorized(message: string, reason?: string): AppError {
+  const challenge = reason ? `Bearer error="invalid_token", error_description="token ${reason}"` : 'Bearer';
+  return PlatformErrors.unauthorized(message, { headers: { 'www-authenticate': challenge } });
 }
 
 function rolesFrom(claim: unknown): Role[] {
@@ -56,27 +102,38 @@ function rolesFrom(claim: unknown): Role[] {
 export const jwtAuthPlugin = fp(
   async (app: FastifyInstance, opts: JwtAuthOptions) => {
     const algorithms = opts.algorithms ?? ACCESS_TOKEN_ALGORITHMS;
+    const typ = opts.typ ?? ACCESS_TOKEN_TYPE;
 
-    async function verify(request: FastifyRequest): Promise<Caller> {
-      const token = bearerToken(request);
-      if (!token) throw PlatformErrors.unauthorized('Send an access token as "Authorization: Bearer <token>".');
+    async function verifiedClaims(token: string): Promise<JWTPayload> {
       try {
         const { payload } = await jwtVerify(token, opts.keys, {
           algorithms,
+          typ,
           issuer: opts.issuer,
           audience: opts.audience,
           requiredClaims: ['sub', 'exp', 'jti'],
         });
-        return { id: payload.sub as string, roles: rolesFrom(payload['roles']), tokenId: payload.jti as string };
+        return payload;
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) {
-          throw PlatformErrors.unauthorized('The access token has expired; refresh it and retry.');
+          throw unauthorized('The access token has expired; refresh it and retry.', 'expired');
         }
-        if (error instanceof joseErrors.JOSEError) {
-          throw PlatformErrors.unauthorized('The access token is invalid.');
-        }
-        throw error;
+        if (!isKeySourceFailure(error)) throw unauthorized('The access token is invalid.', 'invalid');
+        throw PlatformErrors.upstreamUnavailable(
+          'Access tokens cannot be verified now: the auth service key set is unavailable; try again shortly.',
+          { cause: error },
+        );
       }
+    }
+
+    async function verify(request: FastifyRequest): Promise<Caller> {
+      const token = bearerToken(request);
+      if (!token) throw unauthorized('Send an access token as "Authorization: Bearer <token>".');
+      const claims = await verifiedClaims(token);
+      if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
+        throw unauthorized('The access token is invalid.', 'invalid');
+      }
+      return { id: claims.sub, roles: rolesFrom(claims['roles']), tokenId: claims.jti };
     }
 
     app.decorateRequest('caller', null);
