@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import { jwtAuthPlugin, remoteJwks, type Service } from '../../src/index.ts';
+import { startJwksServer } from '../support/jwks-server.ts';
+import { buildTestService } from '../support/test-service.ts';
+
+const ISSUER = 'https://auth.shop.local';
+const AUDIENCE = 'shop-api';
+
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+async function newSigningKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const kid = randomUUID();
+  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' } };
+}
+
+interface TokenShape {
+  sub?: string;
+  roles?: unknown;
+  iss?: string;
+  aud?: string;
+  expiresIn?: string | number;
+  typ?: string;
+  jti?: string | null;
+}
+
+function sign(key: SigningKey, shape: TokenShape = {}): Promise<string> {
+  const jwt = new SignJWT(shape.roles === undefined ? { roles: ['customer'] } : { roles: shape.roles })
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: shape.typ ?? 'at+jwt' })
+    .setIssuer(shape.iss ?? ISSUER)
+    .setAudience(shape.aud ?? AUDIENCE)
+    .setSubject(shape.sub ?? 'user-1')
+    .setIssuedAt()
+    .setExpirationTime(shape.expiresIn ?? '5m');
+  if (shape.jti !== null) jwt.setJti(shape.jti ?? randomUUID());
+  return jwt.sign(key.privateKey);
+}
+
+async function serviceVerifying(keys: JWTVerifyGetKey): Promise<Service> {
+  const { app } = await buildTestService(async (service) => {
+    await service.register(jwtAuthPlugin, { issuer: ISSUER, audience: AUDIENCE, keys });
+    service.get('/me', { preHandler: service.authenticate }, async (request) => request.caller);
+    service.get('/admin/reports', { preHandler: service.requireRole('admin') }, async (request) => ({ by: request.caller?.id }));
+    service.get('/public', async (request) => ({ caller: request.caller }));
+  });
+  return app;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('jwt auth with a local key set', async () => {
+  const key = await newSigningKey();
+  const app = await serviceVerifying(createLocalJWKSet({ keys: [key.publicJwk] }));
+  after(() => app.close());
+  const me = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/me', headers });
+
+  async function assertUnauthorized(headers: Record<string, string>, why: string) {
+    const response = await me(headers);
+    assert.equal(response.statusCode, 401, `${why}: ${response.body}`);
+    assert.equal(response.json().code, 'PLATFORM_ERR_UNAUTHORIZED', why);
+    assert.match(String(response.headers['www-authenticate']), /^Bearer/, why);
+    assert.match(String(response.headers['content-type']), /application\/problem\+json/);
+    return response;
+  }
+
+  test('when the token is valid, then the request passes and exposes the caller id, roles and token id', async () => {
+    const token = await sign(key, { sub: 'user-7', roles: ['customer', 'admin', 'superuser'], jti: 'jti-1' });
+    const response = await me(bearer(token));
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), { id: 'user-7', roles: ['customer', 'admin'], tokenId: 'jti-1' });
+  });
+
+  test('when no token is sent, then 401 with a Bearer challenge', async () => {
+    const response = await assertUnauthorized({}, 'no token');
+    assert.equal(response.headers['www-authenticate'], 'Bearer');
+    await assertUnauthorized({ authorization: 'Basic dXNlcjpwYXNz' }, 'basic scheme');
+    await assertUnauthorized({ authorization: 'Bearer' }, 'empty bearer');
+  });
+
+  test('when the token is garbage, then 401', async () => {
+    await assertUnauthorized(bearer('not.a.jwt'), 'garbage');
+    await assertUnauthorized(bearer('x'.repeat(50)), 'no dots');
+  });
+
+  test('when the caller lacks the role, then 403; with it, 200', async () => {
+    const customer = await app.inject({ method: 'GET', url: '/admin/reports', headers: bearer(await sign(key)) });
+    assert.equal(customer.statusCode, 403);
+    assert.equal(customer.json().code, 'PLATFORM_ERR_FORBIDDEN');
+    const admin = await app.inject({ method: 'GET', url: '/admin/reports', headers: bearer(await sign(key, { sub: 'boss', roles: ['admin'] })) });
+    assert.equal(admin.statusCode, 200);
+    assert.deepEqual(admin.json(), { by: 'boss' });
+    const anonymous = await app.inject({ method: 'GET', url: '/admin/reports' });
+    assert.equal(anonymous.statusCode, 401, 'a role guard without a token is 401, not 403');
+  });
+
+  test('when the roles claim is missing or malformed, then the caller has no roles', async () => {
+    const response = await me(bearer(await sign(key, { roles: 'admin' })));
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json().roles, []);
+    const guarded = await app.inject({ method: 'GET', url: '/admin/reports', headers: bearer(await sign(key, { roles: 'admin' })) });
+    assert.equal(guarded.statusCode, 403);
+  });
+
+  test('when the token is unsigned (alg none), then 401', async () => {
+    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: key.kid }));
+    const now = Math.floor(Date.now() / 1000);
+    const payload = base64url.encode(
+      JSON.stringify({ sub: 'attacker', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, jti: 'j', iat: now, exp: now + 300 }),
+    );
+    await assertUnauthorized(bearer(`${header}.${payload}.`), 'alg none');
+  });
+
+  test('when the token is HS256-signed with the public key bytes (algorithm confusion), then 401', async () => {
+    const claims = { roles: ['admin'] };
+    const publicKeyBytes = base64url.decode(key.publicJwk.x as string);
+    for (const secret of [publicKeyBytes, new TextEncoder().encode(JSON.stringify(key.publicJwk))]) {
+      const forged = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'at+jwt' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject('attacker')
+        .setJti('j')
+        .setExpirationTime('5m')
+        .sign(secret);
+      await assertUnauthorized(bearer(forged), 'HS256 with public key');
+    }
+  });
+
+  test('when the token is signed by another key under a known kid, then 401', async () => {
+    const impostor = { ...(await newSigningKey()), kid: key.kid };
+    await assertUnauthorized(bearer(await sign(impostor, { roles: ['admin'] })), 'foreign key');
+  });
+
+  test('when the issuer, audience or type is wrong, then 401', async () => {
+    await assertUnauthorized(bearer(await sign(key, { iss: 'https://evil.example' })), 'issuer');
+    await assertUnauthorized(bearer(await sign(key, { aud: 'another-api' })), 'audience');
+    await assertUnauthorized(bearer(await sign(key, { typ: 'JWT' })), 'typ JWT (an ID token, say)');
+  });
+
+  test('when the token has expired, then 401 says to refresh', async () => {
+    const response = await assertUnauthorized(bearer(await sign(key, { expiresIn: Math.floor(Date.now() / 1000) - 120 })), 'expired');
+    assert.match(response.json().detail, /expired.*refresh/);
+    assert.match(String(response.headers['www-authenticate']), /invalid_token/);
+  });
+
+  test('when a required claim is missing, then 401', async () => {
+    await assertUnauthorized(bearer(await sign(key, { jti: null })), 'no jti');
+  });
+
+  test('when a route does not ask for auth, then it runs without a caller', async () => {
+    const response = await app.inject({ method: 'GET', url: '/public' });
+    assert.deepEqual(response.json(), { caller: null });
+  });
+});
+
+describe('jwt auth with a remote JWKS', () => {
+  test('when tokens arrive, then the key set is fetched once and cached', async (t) => {
+    const key = await newSigningKey();
+    const jwks = await startJwksServer([key.publicJwk]);
+    const app = await serviceVerifying(remoteJwks(jwks.url));
+    t.after(async () => Promise.all([app.close(), jwks.close()]));
+
+    for (let i = 0; i < 3; i += 1) {
+      assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode, 200);
+    }
+    assert.equal(jwks.fetches, 1);
+  });
+
+  test('when the auth service rotates its key, then a token with the new kid triggers a refetch and verifies', async (t) => {
+    const oldKey = await newSigningKey();
+    const jwks = await startJwksServer([oldKey.publicJwk]);
+    const app = await serviceVerifying(remoteJwks(jwks.url, { cooldownMs: 0 }));
+    t.after(async () => Promise.all([app.close(), jwks.close()]));
+    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode, 200);
+
+    const newKey = await newSigningKey();
+    jwks.serve([newKey.publicJwk, oldKey.publicJwk]);
+    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(newKey, { sub: 'user-2' })) });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json().id, 'user-2');
+    assert.equal(jwks.fetches, 2);
+    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode, 200, 'the previous key still verifies');
+    assert.equal(jwks.fetches, 2);
+  });
+
+  test('when tokens name unknown kids within the cooldown, then they are refused without hammering the auth service', async (t) => {
+    const key = await newSigningKey();
+    const jwks = await startJwksServer([key.publicJwk]);
+    const app = await serviceVerifying(remoteJwks(jwks.url, { cooldownMs: 60_000 }));
+    t.after(async () => Promise.all([app.close(), jwks.close()]));
+    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode, 200);
+    for (let i = 0; i < 5; i += 1) {
+      const forged = await sign(await newSigningKey());
+      assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(forged) })).statusCode, 401);
+    }
+    assert.equal(jwks.fetches, 1);
+  });
+
+  test('when the auth service goes away after the key set expired, then the last key set keeps verifying', async (t) => {
+    const key = await newSigningKey();
+    const jwks = await startJwksServer([key.publicJwk]);
+    const app = await serviceVerifying(remoteJwks(jwks.url, { cacheMaxAgeMs: 20, timeoutMs: 500 }));
+    t.after(() => app.close());
+    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode, 200);
+    await jwks.close();
+    await sleep(50);
+    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) });
+    assert.equal(response.statusCode, 200, response.body);
+    const unknown = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(await newSigningKey())) });
+    assert.equal(unknown.statusCode, 401, 'unknown keys are still refused while stale');
+  });
+
+  test('when the key set was never fetched and the auth service is unreachable, then 503, not 401 or 500', async (t) => {
+    const jwks = await startJwksServer([]);
+    const url = jwks.url;
+    await jwks.close();
+    const app = await serviceVerifying(remoteJwks(url, { timeoutMs: 500 }));
+    t.after(() => app.close());
+    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(await newSigningKey())) });
+    assert.equal(response.statusCode, 503, response.body);
+    assert.equal(response.json().code, 'PLATFORM_ERR_UPSTREAM_UNAVAILABLE');
+  });
+
+  test('when the JWKS endpoint answers with an error, then 503', async (t) => {
+    const jwks = await startJwksServer([]);
+    t.after(() => jwks.close());
+    const app = await serviceVerifying(remoteJwks(jwks.url.replace('jwks.json', 'missing.json')));
+    t.after(() => app.close());
+    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(await newSigningKey())) });
+    assert.equal(response.statusCode, 503, response.body);
+  });
+});
