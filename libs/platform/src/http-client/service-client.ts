@@ -58,6 +58,18 @@ class UpstreamStatusError extends Error {
 
 const isTransient = (error: unknown) => !(error instanceof BrokenCircuitError);
 
+// undici pools per origin and rejects a path with a bare "invalid url"; say what is wrong instead.
+function originOf({ name, baseUrl }: ServiceClientOptions): string {
+  const url = URL.parse(baseUrl);
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
+    throw new Error(
+      `ServiceClient "${name}": baseUrl ${JSON.stringify(baseUrl)} must be an origin like http://payment:3004, ` +
+        'without a path; put the path in each request.',
+    );
+  }
+  return url.origin;
+}
+
 /**
  * HTTP client for calls between services: a connection pool per upstream, a timeout on every call,
  * retries with backoff only when the request is idempotent, a circuit breaker per upstream, and the
@@ -75,7 +87,7 @@ export class ServiceClient {
   constructor(opts: ServiceClientOptions) {
     this.name = opts.name;
     this.timeoutMs = opts.timeoutMs ?? 2_000;
-    this.pool = new Pool(opts.baseUrl, { connections: opts.connections ?? 64 });
+    this.pool = new Pool(originOf(opts), { connections: opts.connections ?? 64 });
     const breakerOpts = opts.breaker ?? { consecutiveFailures: 5, halfOpenAfterMs: 10_000 };
     const breaker = (this.breaker = circuitBreaker(handleWhen(isTransient), {
       halfOpenAfter: breakerOpts.halfOpenAfterMs,
