@@ -20,11 +20,12 @@ export {
   type PrismaClientClass,
   type PrismaClientSettings,
 } from './client/prisma-client.ts';
+export { generatorOutputs, listPrismaApps, type PrismaApp } from './prisma-cli/prisma-apps.ts';
 export { definePrismaCliConfig, type PrismaCliConfigOptions } from './prisma-cli/prisma-cli-config.ts';
 export {
   prismaDiffSql,
   prismaGenerate,
-  type PrismaCliTarget,
+  type PrismaGenerateOptions,
   type PrismaDiffOptions,
 } from './prisma-cli/prisma-cli.ts';
 export {

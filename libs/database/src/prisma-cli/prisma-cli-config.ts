@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { defineConfig, type PrismaConfigInternal } from 'prisma/config';
+import type { PrismaConfig } from 'prisma/config';
 
 export interface PrismaCliConfigOptions {
   /** schema.prisma, relative to the config file's folder or absolute; `--schema` on the command line wins. */
@@ -17,8 +17,10 @@ export interface PrismaCliConfigOptions {
  * A `prisma.config.ts` that keeps the Prisma 6 CLI offline: the JS schema engine (`engine: 'js'`) on
  * `@prisma/adapter-pg` instead of the native engine the CLI would otherwise download.
  */
-export function definePrismaCliConfig(options: PrismaCliConfigOptions): PrismaConfigInternal {
-  return defineConfig({
+export function definePrismaCliConfig(options: PrismaCliConfigOptions): PrismaConfig {
+  // A plain object rather than defineConfig(): Prisma accepts both, and importing prisma/config at runtime
+  // would add half a second to every process that imports @shop/database.
+  return {
     engine: 'js',
     experimental: { adapter: true },
     ...(options.schema === undefined ? {} : { schema: options.schema }),
@@ -32,5 +34,5 @@ export function definePrismaCliConfig(options: PrismaCliConfigOptions): PrismaCo
       // allowExitOnIdle: otherwise the idle pool keeps the CLI process alive for seconds after it is done.
       return new PrismaPg({ connectionString: options.databaseUrl, max: 2, allowExitOnIdle: true });
     },
-  });
+  };
 }
