@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Type } from 'typebox';
+import { problemResponses, ServiceClient } from '../../src/index.ts';
+import { buildTestService } from '../support/test-service.ts';
+import { json, startUpstream } from '../support/upstream-server.ts';
+
+describe('buildService', () => {
+  test('when a handler calls another service after async hooks, then the inbound request id travels with the call', async (t) => {
+    const upstream = await startUpstream((_hit, response) => json(response, 200, { ok: true }));
+    const payment = new ServiceClient({ name: 'payment', baseUrl: upstream.baseUrl });
+    const { app } = await buildTestService(async (service) => {
+      const slowGuard = async () => {
+        await sleep(5);
+      };
+      service.post('/checkout', { preHandler: [slowGuard, slowGuard] }, async () => {
+        await sleep(5);
+        const answer = await payment.request({ method: 'POST', path: '/payments', idempotencyKey: 'k-1', body: {} });
+        return { paid: answer.status === 200 };
+      });
+    });
+    t.after(async () => {
+      await app.close();
+      await payment.close();
+      await upstream.close();
+    });
+
+    const response = await app.inject({ method: 'POST', url: '/checkout', headers: { 'x-request-id': 'chk-1' }, payload: {} });
+    assert.equal(response.statusCode, 200);
+    const generated = await app.inject({ method: 'POST', url: '/checkout', payload: {} });
+    assert.deepEqual(
+      upstream.hits.map((hit) => hit.headers['x-request-id']),
+      ['chk-1', generated.headers['x-request-id']],
+    );
+  });
+
+  test('when routes declare schemas, then /openapi.json documents them and hides the platform endpoints', async (t) => {
+    const { app } = await buildTestService(async (service) => {
+      service.get(
+        '/products/:id',
+        {
+          schema: {
+            summary: 'Get one product',
+            params: Type.Object({ id: Type.String() }),
+            response: { 200: Type.Object({ id: Type.String() }), ...problemResponses(404) },
+          },
+        },
+        async () => ({ id: 'p-1' }),
+      );
+    }, { name: 'product', version: '2.3.0' });
+    t.after(() => app.close());
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.equal(document.openapi, '3.1.0');
+    assert.equal(document.info.title, 'product service');
+    assert.equal(document.info.version, '2.3.0');
+    assert.deepEqual(Object.keys(document.paths), ['/products/{id}']);
+    assert.equal(document.paths['/products/{id}'].get.summary, 'Get one product');
+    assert.ok(document.paths['/products/{id}'].get.responses['404'], 'problem responses are documented');
+  });
+
+  test('when the service is closed, then its own onClose hooks run', async () => {
+    let closed = false;
+    const { app } = await buildTestService(async (service) => {
+      service.addHook('onClose', async () => {
+        closed = true;
+      });
+    });
+    await app.ready();
+    await app.close();
+    assert.equal(closed, true);
+  });
+});
