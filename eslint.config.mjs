@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // Only the config loader, the telemetry bootstrap, the test kit and tools read the environment.
-    files: ['libs/platform/src/config/**', 'libs/platform/src/telemetry/**', 'libs/testing/**', 'tools/**', '**/test/**', '**/*.test.ts', 'bench/**'],
+    files: ['**/prisma.config.ts', 'libs/platform/src/config/**', 'libs/platform/src/telemetry/**', 'libs/testing/**', 'tools/**', '**/test/**', '**/*.test.ts', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   prettier,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { buildService, jwtAuthPlugin, type Service } from '@shop/platform';
 import { DEV_ADMIN, type AuthConfig } from './config.ts';
 import { createRefreshTokenRepository } from './data-access/refresh-token.repository.ts';
@@ -26,7 +27,7 @@ export interface AuthAppOptions extends Record<string, unknown> {
 }
 
 /** The auth service as one plugin: users, sessions, token signing and the JWKS. */
-export async function authApp(app: FastifyInstance, { config }: AuthAppOptions): Promise<void> {
+export const authApp = fp(async function authApp(app: FastifyInstance, { config }: AuthAppOptions): Promise<void> {
   await app.register(prismaPlugin, { databaseUrl: config.AUTH_DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   await app.register(redisPlugin, { url: config.REDIS_URL });
 
@@ -74,7 +75,7 @@ export async function authApp(app: FastifyInstance, { config }: AuthAppOptions):
     const shown = config.ADMIN_PASSWORD === DEV_ADMIN.password ? ` / ${DEV_ADMIN.password} (development default)` : '';
     app.log.info({ outcome }, `admin account ready: ${config.ADMIN_EMAIL}${shown}`);
   }
-}
+}, { name: 'auth-app' });
 
 /** The auth service with every platform default, ready to listen or to be tested with inject(). */
 export function createAuthService(config: AuthConfig): Promise<Service> {
