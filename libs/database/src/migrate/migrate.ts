@@ -38,6 +38,7 @@ export interface MigrateResult {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5 * 60_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 const silent: MigrationLogger = { info: () => undefined, warn: () => undefined };
 
 /**
@@ -52,7 +53,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const logger = options.logger ?? silent;
   const files = await readMigrationsFolder(options.migrationsDir);
 
-  const client = new pg.Client({ connectionString: options.databaseUrl, application_name: 'shop-migrate' });
+  const client = new pg.Client({
+    connectionString: options.databaseUrl,
+    application_name: 'shop-migrate',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle connection that drops emits 'error'; the next query reports it, so the event itself is ignored.
   client.on('error', () => undefined);
   await client.connect().catch((error: unknown) => {
