@@ -108,3 +108,36 @@ test('when published rows are older than the retention, then the relay deletes t
     await broker.close();
   }
 });
+
+test('when another relay holds the oldest row of a key, then the later rows of that key wait while other keys flow', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'held-key');
+  const topicContract = itemRecordedContract(`held-key-${crypto.randomUUID()}`);
+  for (const [subject, n] of [['held', 0], ['free', 0], ['held', 1], ['free', 1]] as const) {
+    await inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, topicContract, { subject, data: { n } }));
+  }
+  const otherRelay = await pool.connect();
+  await otherRelay.query('BEGIN');
+  await otherRelay.query(`SELECT seq FROM "${fixture.schema}".outbox_events WHERE key = 'held' ORDER BY seq LIMIT 1 FOR UPDATE`);
+
+  const broker = new PostgresBroker({ connectionString: database.url, logger: testLogger() });
+  const relay = new OutboxRelay({ connectionString: database.url, schema: fixture.schema, broker, logger: testLogger(), pollIntervalMs: 100 });
+  const published = async () => {
+    const messages: { key: string | null; n: number }[] = [];
+    for await (const message of broker.readTopic(topicContract.topic)) messages.push({ key: message.key, n: (JSON.parse(message.value!) as { data: { n: number } }).data.n });
+    return messages;
+  };
+  await relay.start();
+  try {
+    await waitFor('the free key to be published', async () => (await published()).length === 2);
+    assert.deepEqual(await published(), [{ key: 'free', n: 0 }, { key: 'free', n: 1 }]);
+    assert.equal(await fixture.pendingCount(), 2, 'both rows of the held key are still pending');
+
+    await otherRelay.query('ROLLBACK');
+    await waitFor('the held key to be published', async () => (await published()).length === 4);
+    assert.deepEqual((await published()).filter((message) => message.key === 'held'), [{ key: 'held', n: 0 }, { key: 'held', n: 1 }]);
+  } finally {
+    otherRelay.release();
+    await relay.stop();
+    await broker.close();
+  }
+});
