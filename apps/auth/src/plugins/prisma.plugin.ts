@@ -1,4 +1,4 @@
-import { PrismaPg } from '@prisma/adapter-pg';
+import { createPrismaClient } from '@shop/database';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PrismaClient } from '../generated/prisma/client.ts';
@@ -12,7 +12,12 @@ declare module 'fastify' {
 /** The Auth DB client (Prisma's Rust-free client over node-postgres); closed on shutdown. */
 export const prismaPlugin = fp(
   async (app: FastifyInstance, opts: { databaseUrl: string; poolSize: number }) => {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize }) });
+    const prisma = createPrismaClient(PrismaClient, {
+      databaseUrl: opts.databaseUrl,
+      poolSize: opts.poolSize,
+      applicationName: 'auth',
+      onPoolError: (err) => app.log.error({ err }, 'postgres pool error'),
+    });
     await prisma.$connect();
     app.decorate('prisma', prisma);
     app.readiness.addCheck('postgres', () => prisma.$queryRaw`SELECT 1`);

@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { migrate } from '@shop/database';
+import { startDevPostgres, type DevPostgres } from './dev/embedded-postgres.ts';
+import { DEV_SERVICES, type DevService } from './dev/services.ts';
+
+// npm start: runs every service on this machine. With AUTH_DATABASE_URL etc. (or DATABASE_URL) set it
+// uses those servers; otherwise it starts an embedded PostgreSQL whose data persists in .cache/dev.
+// Without REDIS_URL / KAFKA_BROKERS the services use their in-process stand-ins.
+
+const ROOT = join(import.meta.dirname, '..');
+const POSTGRES_PORT = Number(process.env['DEV_POSTGRES_PORT'] ?? 54329);
+const STOP_TIMEOUT_MS = 20_000;
+
+const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
+
+function run(command: string, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [command, ...args], { cwd: ROOT, stdio: 'inherit' });
+  return once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`${command} exited with ${code}; fix the error above and run npm start again.`);
+  });
+}
+
+async function databaseUrlFor(service: DevService, postgres: () => Promise<DevPostgres>): Promise<string | undefined> {
+  if (!service.database) return undefined;
+  const configured = process.env[service.database.variable] || process.env['DATABASE_URL'];
+  if (configured) return configured;
+  return (await postgres()).database(service.database.name);
+}
+
+function startService(service: DevService, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'apps', service.name, 'src', 'main.ts')], {
+    cwd: join(ROOT, 'apps', service.name),
+    env: {
+      ...process.env,
+      NODE_ENV: process.env['NODE_ENV'] ?? 'development',
+      // No collector runs by default; set OTEL_TRACES_EXPORTER=otlp with Jaeger up (docker compose) to trace.
+      OTEL_TRACES_EXPORTER: process.env['OTEL_TRACES_EXPORTER'] ?? 'none',
+      PORT: String(service.port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const label = service.name.padEnd(8);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`${label}| ${line}\n`));
+  }
+  return child;
+}
+
+async function waitUntilReady(service: DevService, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${service.name} exited with ${child.exitCode} while starting; see its log above.`);
+    const ready = await fetch(`http://127.0.0.1:${service.port}/ready`).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${service.name} was not ready on port ${service.port} within 60 s; see its log above.`);
+}
+
+const children: ChildProcess[] = [];
+
+async function main(): Promise<void> {
+  log('generating Prisma clients (skipped when up to date) ...');
+  await run(join(ROOT, 'tools', 'prisma-generate.ts'), []);
+
+  let postgres: Promise<DevPostgres> | undefined;
+  const embeddedPostgres = () => {
+    postgres ??= (async () => {
+      log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} (data in .cache/dev/postgres) ...`);
+      const server = await startDevPostgres({ dataDir: join(ROOT, '.cache', 'dev', 'postgres'), port: POSTGRES_PORT, log });
+      log('PostgreSQL is up');
+      return server;
+    })();
+    return postgres;
+  };
+
+  const stopAll = async (signal: NodeJS.Signals) => {
+    log(`stopping (${signal}) ...`);
+    const exits = children.filter((c) => c.exitCode === null).map((c) => (c.kill('SIGTERM'), once(c, 'exit')));
+    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), STOP_TIMEOUT_MS).unref();
+    await Promise.all(exits);
+    clearTimeout(timer);
+    if (postgres) await (await postgres).stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+
+  for (const service of DEV_SERVICES) {
+    const databaseUrl = await databaseUrlFor(service, embeddedPostgres);
+    const env: Record<string, string> = { ...service.env };
+    if (databaseUrl && service.database) {
+      log(`migrating the ${service.name} database ...`);
+      const result = await migrate({ databaseUrl, migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations') });
+      log(`${service.name}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already there`);
+      env[service.database.variable] = databaseUrl;
+    }
+    log(`starting ${service.name} on port ${service.port} ...`);
+    const child = startService(service, env);
+    children.push(child);
+    await waitUntilReady(service, child);
+  }
+
+  log('everything is up:');
+  for (const service of DEV_SERVICES) {
+    log(`  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json, metrics: /metrics)`);
+  }
+  log('Press Ctrl-C to stop.');
+  for (const child of children) {
+    child.once('exit', (code) => {
+      if (code !== 0 && code !== null) log(`a service exited with ${code}; the others keep running. Fix it and restart.`);
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  log(error instanceof Error ? error.message : String(error));
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(1);
+});
