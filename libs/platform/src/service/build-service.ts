@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
-import type { DestinationStream } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import { errorHandlerPlugin } from '../errors/error-handler.ts';
 import { healthPlugin } from '../health/health.plugin.ts';
 import { runWithRequestId } from '../http-client/request-context.ts';
@@ -44,10 +44,13 @@ export async function buildService<Options extends Record<string, unknown>>(
   options: Options,
   fastifyOptions: Partial<FastifyServerOptions> = {},
 ): Promise<Service> {
-  const destination = settings.logDestination;
-  const logger = loggerOptions({ service: settings.name, level: settings.logLevel, pretty: settings.prettyLogs && !destination });
+  const pretty = settings.prettyLogs && !settings.logDestination;
+  const logger = loggerOptions({ service: settings.name, level: settings.logLevel, pretty });
+  // Synchronous stdout: a line still being written asynchronously at exit() is reordered or lost, and
+  // the line explaining a crash is the one written just before exiting.
+  const stream = settings.logDestination ?? (pretty ? undefined : pino.destination({ dest: 1, sync: true }));
   const app = Fastify({
-    logger: destination ? { ...logger, stream: destination } : logger,
+    logger: stream ? { ...logger, stream } : logger,
     bodyLimit: settings.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: requestIdOf,
