@@ -18,14 +18,26 @@ export interface RunSettings {
  * process exits; a shutdown that overruns its bound exits non-zero.
  */
 export async function runService(app: Service, settings: RunSettings): Promise<void> {
-  closeWithGrace({ delay: settings.shutdownTimeoutMs }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an unexpected error');
-    else app.log.info({ signal }, 'shutting down: draining');
-    app.readiness.setDraining();
-    if (settings.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.drainDelayMs));
-    await app.close();
-    await settings.afterClose?.();
-    app.log.info('shut down cleanly');
-  });
+  closeWithGrace(
+    {
+      delay: settings.shutdownTimeoutMs,
+      logger: { error: (message: unknown) => app.log.error(message) },
+      onTimeout: (timeoutMs) =>
+        app.log.error(
+          { timeoutMs },
+          'shutdown did not finish in time, exiting with code 1: find the onClose hook or consumer that hangs, ' +
+            'or raise SHUTDOWN_TIMEOUT_MS',
+        ),
+    },
+    async ({ signal, err }) => {
+      if (err) app.log.error({ err }, 'shutting down after an unexpected error');
+      else app.log.info({ signal }, 'shutting down: draining');
+      app.readiness.setDraining();
+      if (settings.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.drainDelayMs));
+      await app.close();
+      await settings.afterClose?.();
+      app.log.info('shut down cleanly');
+    },
+  );
   await app.listen({ host: settings.host, port: settings.port });
 }
