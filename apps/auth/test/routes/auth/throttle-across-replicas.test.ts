@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { getRedis } from '@shop/testing';
+import { newCustomer, startAuth, type AuthTestContext } from '../../helper.ts';
+
+describe('login throttling with Redis', () => {
+  let replicaA: AuthTestContext;
+  let replicaB: AuthTestContext;
+  before(async () => {
+    const { url } = await getRedis();
+    const env = { REDIS_URL: url, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_THROTTLE_WINDOW_SECONDS: '60' };
+    [replicaA, replicaB] = await Promise.all([startAuth(env), startAuth(env)]);
+  });
+  after(() => Promise.all([replicaA.close(), replicaB.close()]));
+
+  test('when failures land on one replica, then another replica refuses the account too', async () => {
+    const { email } = newCustomer();
+    for (let i = 0; i < 3; i += 1) {
+      await replicaA.http.post('/api/v1/auth/login').send({ email, password: `wrong password ${i}` }).expect(401);
+    }
+    const res = await replicaB.http.post('/api/v1/auth/login').send({ email, password: 'any password at all' }).expect(429);
+    assert.equal(res.body.code, 'AUTH_ERR_TOO_MANY_ATTEMPTS');
+    assert.ok(Number(res.headers['retry-after']) > 0);
+  });
+
+  test('when Redis is configured, then readiness reports it', async () => {
+    const res = await replicaA.http.get('/ready').expect(200);
+    assert.equal(res.body.checks.redis, 'up');
+  });
+});
