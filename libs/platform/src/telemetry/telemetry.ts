@@ -1,4 +1,5 @@
 import { register } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
@@ -17,9 +18,13 @@ import { createAddHookMessageChannel } from 'import-in-the-middle';
 
 export type TracesExporter = 'otlp' | 'jaeger' | 'console' | 'none';
 const EXPORTERS: readonly TracesExporter[] = ['otlp', 'jaeger', 'console', 'none'];
+const RATIO = /^(\d+\.?\d*|\.\d+)$/;
 
 export interface Telemetry {
-  /** Flushes pending spans and stops the SDK; call last during shutdown. */
+  /**
+   * Flushes pending spans and stops the SDK; call last during shutdown. Gives up after the flush bound
+   * (spans are lost) rather than holding the exit while the collector cannot be reached.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -30,13 +35,15 @@ export interface TelemetrySettings {
 
 /** Reads the standard OTEL_* variables this project supports; malformed values are refused, not ignored. */
 export function telemetrySettings(env: Record<string, string | undefined> = process.env): TelemetrySettings {
-  const exporter = (env['OTEL_TRACES_EXPORTER'] ?? 'otlp') as TracesExporter;
+  // As in loadConfig, an empty variable counts as unset (Number('') would silently sample nothing).
+  const exporter = (env['OTEL_TRACES_EXPORTER'] || 'otlp') as TracesExporter;
   if (!EXPORTERS.includes(exporter)) {
     throw new Error(`OTEL_TRACES_EXPORTER=${exporter} is not supported: use one of ${EXPORTERS.join(', ')}.`);
   }
-  const sampleRatio = Number(env['OTEL_TRACES_SAMPLER_ARG'] ?? '1');
-  if (!Number.isFinite(sampleRatio) || sampleRatio < 0 || sampleRatio > 1) {
-    throw new Error(`OTEL_TRACES_SAMPLER_ARG=${env['OTEL_TRACES_SAMPLER_ARG']} must be a ratio between 0 and 1.`);
+  const ratioText = env['OTEL_TRACES_SAMPLER_ARG'] || '1';
+  const sampleRatio = RATIO.test(ratioText) ? Number(ratioText) : Number.NaN;
+  if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+    throw new Error(`OTEL_TRACES_SAMPLER_ARG=${ratioText} must be a ratio between 0 and 1, e.g. 0.1 to keep 10% of traces.`);
   }
   return { exporter, sampleRatio };
 }
@@ -68,6 +75,8 @@ export async function startTelemetry(opts: {
   serviceName: string;
   settings?: TelemetrySettings;
   spanProcessors?: SpanProcessor[];
+  /** How long `shutdown()` waits for pending spans to be exported (default 2 s). */
+  flushTimeoutMs?: number;
 }): Promise<Telemetry> {
   const settings = opts.settings ?? telemetrySettings();
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
@@ -79,6 +88,10 @@ export async function startTelemetry(opts: {
     serviceName: opts.serviceName,
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
     spanProcessors,
+    // Metrics are scraped from /metrics (prom-client) and logs go to stdout (pino). Left unset, the SDK
+    // pushes OTLP metrics and logs to a collector that Jaeger is not, and its shutdown waits on them.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       getNodeAutoInstrumentations({
         '@opentelemetry/instrumentation-http': { enabled: true },
@@ -98,5 +111,8 @@ export async function startTelemetry(opts: {
   });
   sdk.start();
   await waitForAllMessagesAcknowledged();
-  return { shutdown: () => sdk.shutdown() };
+  const flushTimeoutMs = opts.flushTimeoutMs ?? 2_000;
+  return {
+    shutdown: () => Promise.race([sdk.shutdown(), sleep(flushTimeoutMs, undefined, { ref: false })]),
+  };
 }
