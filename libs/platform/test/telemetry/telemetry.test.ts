@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import { request } from 'undici';
+import { telemetrySettings } from '../../src/telemetry/telemetry.ts';
+import { startFixture, type LogLine } from '../support/child-service.ts';
+
+interface PrintedSpan {
+  name: string;
+  kind: number;
+  scope: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  attributes: Record<string, unknown>;
+}
+
+const SERVER = 1;
+
+describe('telemetrySettings', () => {
+  test('when nothing is set, then traces go to OTLP and every root trace is sampled', () => {
+    assert.deepEqual(telemetrySettings({}), { exporter: 'otlp', sampleRatio: 1 });
+  });
+
+  test('when the variables are empty, then they count as unset', () => {
+    assert.deepEqual(telemetrySettings({ OTEL_TRACES_EXPORTER: '', OTEL_TRACES_SAMPLER_ARG: '' }), { exporter: 'otlp', sampleRatio: 1 });
+  });
+
+  test('when a supported exporter and a ratio are set, then they are used', () => {
+    for (const exporter of ['otlp', 'jaeger', 'console', 'none'] as const) {
+      assert.equal(telemetrySettings({ OTEL_TRACES_EXPORTER: exporter }).exporter, exporter);
+    }
+    assert.equal(telemetrySettings({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).sampleRatio, 0.25);
+    assert.equal(telemetrySettings({ OTEL_TRACES_SAMPLER_ARG: '0' }).sampleRatio, 0);
+  });
+
+  test('when the exporter is unknown, then it is refused with the supported list', () => {
+    for (const exporter of ['zipkin', 'otlp,console', 'OTLP']) {
+      assert.throws(() => telemetrySettings({ OTEL_TRACES_EXPORTER: exporter }), /is not supported: use one of otlp, jaeger, console, none/);
+    }
+  });
+
+  test('when the ratio is not a number between 0 and 1, then it is refused', () => {
+    for (const ratio of ['1.5', '-0.1', 'half', 'NaN', 'Infinity', '0x1', ' ']) {
+      assert.throws(() => telemetrySettings({ OTEL_TRACES_SAMPLER_ARG: ratio }), /must be a ratio between 0 and 1/, ratio);
+    }
+  });
+});
+
+async function servedOneRequest(t: { after(fn: () => unknown): void }, env: Record<string, string>, headers: Record<string, string> = {}) {
+  const service = startFixture('traced-service.ts', { PLATFORM_FIXTURE: 'traced-service', OTEL_TRACES_EXPORTER: 'none', ...env });
+  t.after(() => service.stop());
+  const listening = await service.waitForLine('fixture listening');
+  const response = await request(`http://127.0.0.1:${String(listening['port'])}/orders/o-7`, { headers });
+  assert.equal(response.statusCode, 200);
+  await response.body.dump();
+  service.signal('SIGTERM');
+  const { code } = await service.exited;
+  assert.equal(code, 0, service.stderr);
+  const spans = service.lines.flatMap((l: LogLine) => (l['span'] ? [l['span'] as PrintedSpan] : []));
+  return { spans, logs: service.lines, stderr: service.stderr };
+}
+
+describe('startTelemetry', () => {
+  test('when a request is served, then http and Fastify spans share one trace and the log line carries its trace id', async (t) => {
+    const { spans, logs, stderr } = await servedOneRequest(t, {});
+    const server = spans.find((s) => s.scope === '@opentelemetry/instrumentation-http' && s.kind === SERVER);
+    assert.ok(server, `no http server span in ${JSON.stringify(spans)}\n${stderr}`);
+    const fastifySpans = spans.filter((s) => s.scope === '@fastify/otel');
+    assert.ok(fastifySpans.length > 0, `no Fastify span in ${JSON.stringify(spans)}`);
+    for (const span of fastifySpans) assert.equal(span.traceId, server.traceId);
+    assert.ok(
+      fastifySpans.some((s) => s.name.includes('/orders/:id') || s.attributes['http.route'] === '/orders/:id'),
+      `no Fastify span names the route: ${JSON.stringify(fastifySpans.map((s) => s.name))}`,
+    );
+
+    const handled = logs.find((l) => l.msg === 'handling order');
+    assert.ok(handled);
+    assert.equal(handled['trace_id'], server.traceId);
+    assert.ok(spans.some((s) => s.spanId === handled['span_id']), 'the log line names a span of that trace');
+    assert.equal(stderr.trim(), '', 'telemetry must start without errors or warnings');
+  });
+
+  test('when a caller sends a traceparent, then the server joins that trace', async (t) => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentId = '00f067aa0ba902b7';
+    const { spans } = await servedOneRequest(t, {}, { traceparent: `00-${traceId}-${parentId}-01` });
+    const server = spans.find((s) => s.scope === '@opentelemetry/instrumentation-http' && s.kind === SERVER);
+    assert.equal(server?.traceId, traceId);
+    assert.equal(server?.parentSpanId, parentId);
+  });
+
+  test('when the ratio is 0, then new traces are dropped but a sampled parent is still followed', async (t) => {
+    const unsampled = await servedOneRequest(t, { OTEL_TRACES_SAMPLER_ARG: '0' });
+    assert.deepEqual(unsampled.spans, []);
+    const parented = await servedOneRequest(t, { OTEL_TRACES_SAMPLER_ARG: '0' }, {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    assert.ok(parented.spans.length > 0, 'parent-based sampling keeps the caller\'s sampled trace');
+  });
+
+  test('when the OTLP collector accepts connections but never answers, then shutdown still ends cleanly within its bound', async (t) => {
+    const sockets = new Set<Socket>();
+    const blackhole = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      for (const socket of sockets) socket.destroy();
+      blackhole.close();
+    });
+    const { port } = blackhole.address() as AddressInfo;
+    const { spans } = await servedOneRequest(t, {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      SHUTDOWN_TIMEOUT_MS: '6000',
+    });
+    assert.ok(spans.length > 0);
+    assert.ok(sockets.size > 0, 'the exporter did try the collector');
+  });
+});
