@@ -26,8 +26,16 @@ const server = (file: string) => new URL(`./lib/platform/${file}`, import.meta.u
 // The breakdown peels one layer at a time, so neighbouring ratios tell what each layer costs.
 const BREAKDOWN: readonly { name: string; file: string; env?: Record<string, string> }[] = [
   { name: 'fastify', file: 'fastify.server.ts' },
-  { name: 'platform-without-telemetry', file: 'platform.server.ts', env: { ...PRODUCTION_ENV, BENCH_TELEMETRY: 'off' } },
-  { name: 'platform-unsampled', file: 'platform.server.ts', env: { ...PRODUCTION_ENV, OTEL_TRACES_SAMPLER_ARG: '0' } },
+  {
+    name: 'platform-without-telemetry',
+    file: 'platform.server.ts',
+    env: { ...PRODUCTION_ENV, BENCH_TELEMETRY: 'off' },
+  },
+  {
+    name: 'platform-unsampled',
+    file: 'platform.server.ts',
+    env: { ...PRODUCTION_ENV, OTEL_TRACES_SAMPLER_ARG: '0' },
+  },
   {
     name: 'platform-without-otel-metrics',
     file: 'platform.server.ts',
@@ -37,11 +45,22 @@ const BREAKDOWN: readonly { name: string; file: string; env?: Record<string, str
 
 function contenders(breakdown: boolean, profileDir: string | undefined): Contender[] {
   // A profile is written only on a clean exit, which can take the platform several seconds.
-  const profiling = profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], stopGraceMs: 30_000 } : {};
+  const profiling = profileDir
+    ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], stopGraceMs: 30_000 }
+    : {};
   const bare: Contender = { name: 'bare-http', entry: server('bare-http.server.ts'), ...profiling };
-  const platform: Contender = { name: 'platform', entry: server('platform.server.ts'), env: PRODUCTION_ENV, ...profiling };
+  const platform: Contender = {
+    name: 'platform',
+    entry: server('platform.server.ts'),
+    env: PRODUCTION_ENV,
+    ...profiling,
+  };
   if (!breakdown) return [bare, platform];
-  return [bare, ...BREAKDOWN.map(({ name, file, env }) => ({ name, entry: server(file), env, ...profiling })), platform];
+  return [
+    bare,
+    ...BREAKDOWN.map(({ name, file, env }) => ({ name, entry: server(file), env, ...profiling })),
+    platform,
+  ];
 }
 
 // The ratio is only fair if both answer the same bytes: same status, body and headers (bar the date).
@@ -72,7 +91,12 @@ async function assertSameResponse(servers: readonly ChildServer[]): Promise<void
   }
 }
 
-function ratioFigure(name: string, contender: ContenderResult, bare: ContenderResult, goal?: Figure['goal']): Figure {
+function ratioFigure(
+  name: string,
+  contender: ContenderResult,
+  bare: ContenderResult,
+  goal?: Figure['goal'],
+): Figure {
   return {
     name,
     value: round(contender.medianRps / bare.medianRps, 3),
@@ -81,7 +105,10 @@ function ratioFigure(name: string, contender: ContenderResult, bare: ContenderRe
     detail: {
       [`${contender.name}MedianRps`]: contender.medianRps,
       bareHttpMedianRps: bare.medianRps,
-      responsesPerCpuSecondRatio: round(contender.medianResponsesPerCpuSecond / bare.medianResponsesPerCpuSecond, 3),
+      responsesPerCpuSecondRatio: round(
+        contender.medianResponsesPerCpuSecond / bare.medianResponsesPerCpuSecond,
+        3,
+      ),
       [`${contender.name}Runs`]: contender.runs,
       bareHttpRuns: bare.runs,
     },

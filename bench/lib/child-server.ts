@@ -81,7 +81,9 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   const withOutput = (error: unknown) => {
     const output = outputTail();
     const message = error instanceof Error ? error.message : String(error);
-    return new Error(`${message}\nIts output ends with:\n${output || '(nothing)'}\nFix the server module, then run the bench again.`);
+    return new Error(
+      `${message}\nIts output ends with:\n${output || '(nothing)'}\nFix the server module, then run the bench again.`,
+    );
   };
 
   let port: number;

@@ -12,10 +12,13 @@ function send(message: FromChild): void {
  */
 export function announceListening(server: Server): void {
   if (!process.send) {
-    throw new Error('This is a bench server: start it with startChildServer() from bench/lib, or run `npm run bench`.');
+    throw new Error(
+      'This is a bench server: start it with startChildServer() from bench/lib, or run `npm run bench`.',
+    );
   }
   const address = server.address() as AddressInfo | null;
-  if (!address) throw new Error('announceListening() was called before the server listens: call it after listen().');
+  if (!address)
+    throw new Error('announceListening() was called before the server listens: call it after listen().');
   process.on('message', (message: ToChild) => {
     if (message.type !== 'cpu-usage') return;
     const usage = process.cpuUsage();

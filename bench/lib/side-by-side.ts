@@ -46,7 +46,11 @@ export interface ContenderResult {
 
 async function measure(server: ChildServer, options: SideBySideOptions, roundNumber: number): Promise<Run> {
   const cpuBefore = await server.cpuSeconds();
-  const load = await runLoad({ url: server.url + options.path, connections: options.connections, durationSeconds: options.runSeconds });
+  const load = await runLoad({
+    url: server.url + options.path,
+    connections: options.connections,
+    durationSeconds: options.runSeconds,
+  });
   const cpuSeconds = (await server.cpuSeconds()) - cpuBefore;
   return {
     round: roundNumber,
@@ -83,7 +87,11 @@ export async function compareSideBySide(options: SideBySideOptions): Promise<Con
 
     for (const server of servers) {
       progress(`warming up '${server.name}' for ${options.warmupSeconds} s`);
-      await runLoad({ url: server.url + options.path, connections: options.connections, durationSeconds: options.warmupSeconds });
+      await runLoad({
+        url: server.url + options.path,
+        connections: options.connections,
+        durationSeconds: options.warmupSeconds,
+      });
     }
 
     const runs = new Map<string, Run[]>(servers.map((s) => [s.name, []]));

@@ -2,7 +2,10 @@ import { startTelemetry } from '@shop/platform/telemetry';
 
 // Started like a service's main.ts: telemetry first (unless the breakdown turns it off), then the
 // platform and the route, so that http and Fastify are instrumented exactly as in production.
-const telemetry = process.env['BENCH_TELEMETRY'] === 'off' ? undefined : await startTelemetry({ serviceName: 'bench-platform' });
+const telemetry =
+  process.env['BENCH_TELEMETRY'] === 'off'
+    ? undefined
+    : await startTelemetry({ serviceName: 'bench-platform' });
 const { buildService, loadConfig, platformEnv, runService } = await import('@shop/platform');
 const { Type } = await import('typebox');
 const { announceListening } = await import('../serve-in-child.ts');
