@@ -88,10 +88,10 @@ export async function startTelemetry(opts: {
     serviceName: opts.serviceName,
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
     spanProcessors,
-    // Metrics are scraped from /metrics (prom-client) and logs go to stdout (pino). Left unset, the SDK
-    // pushes OTLP metrics and logs to a collector that Jaeger is not, and its shutdown waits on them.
-    metricReaders: [],
-    logRecordProcessors: [],
+    // Metrics are scraped from /metrics (prom-client) and logs go to stdout (pino): OTLP metrics and logs
+    // are pushed only when asked for. The SDK's own default pushes both to a collector that Jaeger is not.
+    ...(process.env['OTEL_METRICS_EXPORTER'] ? {} : { metricReaders: [] }),
+    ...(process.env['OTEL_LOGS_EXPORTER'] ? {} : { logRecordProcessors: [] }),
     instrumentations: [
       getNodeAutoInstrumentations({
         '@opentelemetry/instrumentation-http': { enabled: true },

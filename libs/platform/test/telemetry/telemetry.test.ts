@@ -110,6 +110,7 @@ describe('startTelemetry', () => {
     const { port } = blackhole.address() as AddressInfo;
     const { spans } = await servedOneRequest(t, {
       OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       SHUTDOWN_TIMEOUT_MS: '6000',
     });
