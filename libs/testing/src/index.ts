@@ -1,3 +1,5 @@
 export { createTestDatabase, getPostgres } from './postgres.ts';
 export type { PostgresServer, TestDatabase } from './postgres.ts';
 export { stopAllServers } from './lifecycle.ts';
+export { getRedis, startRedisServer, uniqueKeyPrefix } from './redis.ts';
+export type { LocalRedisServer, RedisEndpoint } from './redis.ts';

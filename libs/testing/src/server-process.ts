@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import type { ScratchDir } from './lifecycle.ts';
+import { logTail, signalQuietly } from './lifecycle.ts';
+import { sleep } from './timeout.ts';
+
+export interface ServerProcessOptions {
+  /** Human name for messages, e.g. `Redis on 127.0.0.1:6390`. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly dir: ScratchDir;
+  /** One readiness probe; polled until it resolves true. */
+  readonly isReady: () => Promise<boolean>;
+  readonly startTimeoutMs: number;
+  /** What the reader should do when start-up fails. */
+  readonly remedy: string;
+}
+
+/** A server child process with its output in the scratch dir's log, restartable with the same arguments. */
+export class ServerProcess {
+  readonly #options: ServerProcessOptions;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+
+  constructor(options: ServerProcessOptions) {
+    this.#options = options;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.#child !== undefined) return;
+    const { command, args, cwd, dir, isReady, startTimeoutMs } = this.#options;
+    const log = await open(dir.logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, { cwd, stdio: ['ignore', log.fd, log.fd] });
+    } finally {
+      await log.close();
+    }
+    // The server must not keep a finished test process alive; exit hooks and the watchdog stop it.
+    child.unref();
+    this.#child = child;
+    let exitCode: number | string | null | undefined;
+    this.#exited = new Promise<void>((resolve) => {
+      child.once('error', (error) => {
+        exitCode = error.message;
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        exitCode = code ?? signal;
+        resolve();
+      });
+    }).then(async () => {
+      if (this.#child === child) this.#child = undefined;
+      await dir.recordPid(undefined);
+    });
+    await dir.recordPid(child.pid);
+
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      if (exitCode !== undefined) {
+        await this.#exited;
+        throw await this.#failure(`it exited during start-up (${exitCode})`);
+      }
+      if (await isReady().catch(() => false)) return;
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw await this.#failure(`it was not ready within ${startTimeoutMs / 1000}s`);
+      }
+      await sleep(150);
+    }
+  }
+
+  /** Asks the server to shut down (SIGTERM) and waits; SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    signalQuietly(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => signalQuietly(child.pid, 'SIGKILL'), graceMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  killNow(signal: NodeJS.Signals = 'SIGKILL'): void {
+    signalQuietly(this.#child?.pid, signal);
+  }
+
+  async #failure(reason: string): Promise<Error> {
+    const { name, dir, remedy } = this.#options;
+    await dir.keep();
+    return new Error(
+      `[testing] ${name} failed to start: ${reason}.\nServer log: ${dir.logFile}\n${await logTail(dir.logFile)}\n${remedy}`,
+    );
+  }
+}
