@@ -29,7 +29,8 @@ function problem(request: FastifyRequest, status: number, code: string, detail: 
 
 function toProblem(error: FastifyError | AppError | Error, request: FastifyRequest): Problem {
   if (error instanceof AppError) {
-    return { ...problem(request, error.status, error.code, error.message), ...error.extensions };
+    // Extensions add members; they never overwrite the standard ones clients rely on.
+    return { ...error.extensions, ...problem(request, error.status, error.code, error.message) };
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
