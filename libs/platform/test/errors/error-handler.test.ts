@@ -32,6 +32,9 @@ before(async () => {
     service.get('/stock-declared', { schema: { response: problemResponses(409) } }, async () => {
       throw outOfStock(undefined, { extensions: { available: 0 } });
     });
+    service.get('/stock-clobbering', async () => {
+      throw outOfStock(undefined, { extensions: { status: 200, code: 'OK', requestId: 'forged', sku: 'SKU-9' } });
+    });
     service.get('/upstream', async () => {
       throw PlatformErrors.upstreamUnavailable();
     });
@@ -116,6 +119,11 @@ describe('error handler', () => {
     const body = assertProblem(await app.inject({ method: 'GET', url: '/stock-declared' }), 409, 'ORDER_ERR_OUT_OF_STOCK');
     assert.equal(body['detail'], 'Not enough stock for this item.');
     assert.equal(body['available'], 0);
+  });
+
+  test('when extensions reuse a standard member name, then the standard member wins', async () => {
+    const body = assertProblem(await app.inject({ method: 'GET', url: '/stock-clobbering' }), 409, 'ORDER_ERR_OUT_OF_STOCK');
+    assert.equal(body['sku'], 'SKU-9');
   });
 
   test('when a route throws a 5xx AppError, then it is rendered as declared, not hidden', async () => {
