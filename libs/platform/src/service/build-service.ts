@@ -56,7 +56,9 @@ export async function buildService<Options extends Record<string, unknown>>(
     genReqId: requestIdOf,
     // One line per request at debug; refusals and failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    trustProxy: true,
+    // Only private-network hops count as proxies: with `true`, any client could name its own IP in
+    // X-Forwarded-For and slip past per-IP limits (login throttling, rate limits).
+    trustProxy: ['loopback', 'linklocal', 'uniquelocal'],
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     ...fastifyOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
