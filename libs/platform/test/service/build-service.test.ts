@@ -70,4 +70,18 @@ describe('buildService', () => {
     await app.close();
     assert.equal(closed, true);
   });
+
+  test('when X-Forwarded-For comes from a public client, then it is ignored; from a private-network proxy, it is used', async (t) => {
+    const { app } = await buildTestService(async (service) => {
+      service.get('/ip', async (request) => ({ ip: request.ip }));
+    });
+    t.after(() => app.close());
+    const ipSeen = async (remoteAddress: string, forwardedFor: string) =>
+      (await app.inject({ method: 'GET', url: '/ip', remoteAddress, headers: { 'x-forwarded-for': forwardedFor } })).json().ip;
+
+    assert.equal(await ipSeen('198.51.100.7', '203.0.113.1'), '198.51.100.7', 'a client cannot pick its own IP');
+    assert.equal(await ipSeen('10.0.3.4', '203.0.113.9'), '203.0.113.9', 'the gateway or ingress names the client');
+    assert.equal(await ipSeen('10.0.3.4', '203.0.113.66, 203.0.113.9'), '203.0.113.9', 'entries the client prepended are ignored');
+    assert.equal(await ipSeen('127.0.0.1', '192.168.1.20, 203.0.113.9'), '203.0.113.9');
+  });
 });
