@@ -46,13 +46,22 @@ export interface ServiceResponse<T = unknown> {
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
-class UpstreamStatusError extends Error {
-  readonly response: ServiceResponse;
-  constructor(response: ServiceResponse) {
-    super(`upstream answered ${response.status}`);
-    this.response = response;
+/** An answer that counts as a failure of the upstream (5xx, or a body it promised as JSON but is not). */
+class UpstreamAnswerError extends Error {
+  readonly detail: string;
+  constructor(detail: string) {
+    super(`upstream ${detail}`);
+    this.detail = detail;
+  }
+}
+
+function parseBody(status: number, type: string, text: string): unknown {
+  if (!text || !type.includes('json')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamAnswerError(`answered ${status} with a body that is not the JSON its content-type says`);
   }
 }
 
@@ -147,13 +156,8 @@ export class ServiceClient {
     const res = await this.pool.request({ method: req.method, path: req.path, headers, body, signal });
     const text = await res.body.text();
     const type = String(res.headers['content-type'] ?? '');
-    const response: ServiceResponse = {
-      status: res.statusCode,
-      headers: res.headers,
-      body: text && type.includes('json') ? JSON.parse(text) : text,
-    };
-    if (RETRYABLE_STATUSES.has(res.statusCode) || res.statusCode >= 500) throw new UpstreamStatusError(response);
-    return response;
+    if (res.statusCode >= 500) throw new UpstreamAnswerError(`answered ${res.statusCode}`);
+    return { status: res.statusCode, headers: res.headers, body: parseBody(res.statusCode, type, text) };
   }
 
   private toAppError(error: unknown): AppError {
@@ -166,8 +170,8 @@ export class ServiceClient {
         cause: error,
       });
     }
-    if (error instanceof UpstreamStatusError) {
-      return PlatformErrors.upstreamUnavailable(`The ${this.name} service answered ${error.response.status}.`, { cause: error });
+    if (error instanceof UpstreamAnswerError) {
+      return PlatformErrors.upstreamUnavailable(`The ${this.name} service ${error.detail}.`, { cause: error });
     }
     return PlatformErrors.upstreamUnavailable(`The ${this.name} service could not be reached.`, { cause: error });
   }
