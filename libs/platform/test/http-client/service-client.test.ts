@@ -103,6 +103,14 @@ describe('service client', () => {
     assert.ok(aborted, 'the timed-out request must be aborted, not left running');
   });
 
+  test('when the upstream promises JSON but sends something else, then a 503 AppError says so', async (t) => {
+    const { upstream, client } = await setUp(t, { retries: 0 });
+    upstream.respondWith((_hit, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'));
+    const error = await rejection(client.request({ method: 'GET', path: '/x' }));
+    assert.equal(error.status, 503);
+    assert.match(error.message, /payment service answered 200 with a body that is not the JSON/);
+  });
+
   test('when the upstream cannot be reached, then a 503 AppError says so', async (t) => {
     const { upstream, client } = await setUp(t, { retries: 0 });
     await upstream.close();
