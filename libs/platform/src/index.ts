@@ -3,7 +3,12 @@ export { jwtVerifyEnv, platformEnv } from './config/platform-env.ts';
 export { AppError, defineError, PlatformErrors } from './errors/app-error.ts';
 export { problemResponses, ProblemSchema, type Problem } from './errors/problem.schemas.ts';
 export { errorHandlerPlugin } from './errors/error-handler.ts';
-export { healthPlugin, type HealthOptions, type Readiness, type ReadinessCheck } from './health/health.plugin.ts';
+export {
+  healthPlugin,
+  type HealthOptions,
+  type Readiness,
+  type ReadinessCheck,
+} from './health/health.plugin.ts';
 export { metricsPlugin } from './metrics/metrics.plugin.ts';
 export { loggerOptions, redactedPaths } from './logging/logger.ts';
 export {

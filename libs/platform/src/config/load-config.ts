@@ -64,7 +64,9 @@ export function loadConfig<S extends TObject>(
     else problems.push(`${name}=${JSON.stringify(raw)}: ${describeProblem(property, converted)}`);
   }
   if (problems.length === 0 && !Value.Check(schema, value)) {
-    problems.push(...[...Value.Errors(schema, value)].map((e) => `${e.instancePath || '(config)'}: ${e.message}`));
+    problems.push(
+      ...[...Value.Errors(schema, value)].map((e) => `${e.instancePath || '(config)'}: ${e.message}`),
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(value as Static<S>);

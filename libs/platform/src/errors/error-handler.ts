@@ -48,7 +48,8 @@ function toProblem(error: FastifyError | AppError | Error, request: FastifyReque
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     const code =
-      fastifyCodes[fastifyError.code] ?? (status === 429 ? 'PLATFORM_ERR_RATE_LIMITED' : 'PLATFORM_ERR_BAD_REQUEST');
+      fastifyCodes[fastifyError.code] ??
+      (status === 429 ? 'PLATFORM_ERR_RATE_LIMITED' : 'PLATFORM_ERR_BAD_REQUEST');
     return problem(request, status, code, fastifyError.message);
   }
   return problem(
@@ -74,7 +75,12 @@ export const errorHandlerPlugin = fp(
     });
 
     app.setNotFoundHandler((request, reply) => {
-      const body = problem(request, 404, 'PLATFORM_ERR_NOT_FOUND', `No route for ${request.method} ${request.url}.`);
+      const body = problem(
+        request,
+        404,
+        'PLATFORM_ERR_NOT_FOUND',
+        `No route for ${request.method} ${request.url}.`,
+      );
       return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(body);
     });
   },

@@ -8,7 +8,9 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     instance: Type.String(),
-    code: Type.String({ description: 'Stable machine-readable error code, e.g. AUTH_ERR_INVALID_CREDENTIALS' }),
+    code: Type.String({
+      description: 'Stable machine-readable error code, e.g. AUTH_ERR_INVALID_CREDENTIALS',
+    }),
     requestId: Type.String(),
     errors: Type.Optional(
       Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), {

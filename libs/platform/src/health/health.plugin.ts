@@ -67,7 +67,9 @@ export const healthPlugin = fp(
       const results = await Promise.all([...checks.values()].map((check) => runCheck(check, checkTimeoutMs)));
       const report = Object.fromEntries(names.map((n, i) => [n, results[i]]));
       const ready = state === 'ready' && results.every((r) => r === 'up');
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : state === 'ready' ? 'degraded' : state, checks: report });
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : state === 'ready' ? 'degraded' : state, checks: report });
     });
   },
   { name: 'platform-health' },

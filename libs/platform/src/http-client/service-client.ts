@@ -61,7 +61,9 @@ function parseBody(status: number, type: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new UpstreamAnswerError(`answered ${status} with a body that is not the JSON its content-type says`);
+    throw new UpstreamAnswerError(
+      `answered ${status} with a body that is not the JSON its content-type says`,
+    );
   }
 }
 
@@ -121,7 +123,10 @@ export class ServiceClient {
     const policy = retryable ? this.safePolicy : this.unsafePolicy;
     return this.tracer.startActiveSpan(
       `${req.method} ${this.name}`,
-      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'peer.service': this.name, 'url.path': req.path } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': req.method, 'peer.service': this.name, 'url.path': req.path },
+      },
       async (span) => {
         try {
           const response = await policy.execute(({ signal }) => this.send(req, signal));
@@ -163,16 +168,25 @@ export class ServiceClient {
   private toAppError(error: unknown): AppError {
     if (error instanceof AppError) return error;
     if (error instanceof BrokenCircuitError) {
-      return PlatformErrors.upstreamUnavailable(`The ${this.name} service is failing; its circuit is open.`, { cause: error });
-    }
-    if (error instanceof TaskCancelledError) {
-      return PlatformErrors.upstreamUnavailable(`The ${this.name} service did not answer within ${this.timeoutMs} ms.`, {
+      return PlatformErrors.upstreamUnavailable(`The ${this.name} service is failing; its circuit is open.`, {
         cause: error,
       });
     }
-    if (error instanceof UpstreamAnswerError) {
-      return PlatformErrors.upstreamUnavailable(`The ${this.name} service ${error.detail}.`, { cause: error });
+    if (error instanceof TaskCancelledError) {
+      return PlatformErrors.upstreamUnavailable(
+        `The ${this.name} service did not answer within ${this.timeoutMs} ms.`,
+        {
+          cause: error,
+        },
+      );
     }
-    return PlatformErrors.upstreamUnavailable(`The ${this.name} service could not be reached.`, { cause: error });
+    if (error instanceof UpstreamAnswerError) {
+      return PlatformErrors.upstreamUnavailable(`The ${this.name} service ${error.detail}.`, {
+        cause: error,
+      });
+    }
+    return PlatformErrors.upstreamUnavailable(`The ${this.name} service could not be reached.`, {
+      cause: error,
+    });
   }
 }

@@ -31,11 +31,7 @@ export const redactedPaths = SECRET_PATHS.flatMap((path) => [path, `*.${path}`, 
  * Pino options shared by every service: JSON in production, readable in development, secrets redacted,
  * and the active trace and span ids on every line so logs join traces.
  */
-export function loggerOptions(opts: {
-  service: string;
-  level: string;
-  pretty: boolean;
-}): LoggerOptions {
+export function loggerOptions(opts: { service: string; level: string; pretty: boolean }): LoggerOptions {
   return {
     level: opts.level,
     base: { service: opts.service },

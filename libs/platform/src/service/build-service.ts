@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyServerOptions,
+} from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { errorHandlerPlugin } from '../errors/error-handler.ts';
 import { healthPlugin } from '../health/health.plugin.ts';
@@ -59,7 +64,9 @@ export async function buildService<Options extends Record<string, unknown>>(
     // Only private-network hops count as proxies: with `true`, any client could name its own IP in
     // X-Forwarded-For and slip past per-IP limits (login throttling, rate limits).
     trustProxy: ['loopback', 'linklocal', 'uniquelocal'],
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+    },
     ...fastifyOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -68,14 +75,21 @@ export async function buildService<Options extends Record<string, unknown>>(
   });
   app.addHook('preHandler', (request, _reply, done) => runWithRequestId(String(request.id), done));
   app.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      'request completed',
+    );
   });
 
   await app.register(errorHandlerPlugin);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: `${settings.name} service`, version: settings.version ?? '1.0.0', description: settings.description },
+      info: {
+        title: `${settings.name} service`,
+        version: settings.version ?? '1.0.0',
+        description: settings.description,
+      },
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },

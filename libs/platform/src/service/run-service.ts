@@ -33,7 +33,8 @@ export async function runService(app: Service, settings: RunSettings): Promise<v
       if (err) app.log.error({ err }, 'shutting down after an unexpected error');
       else app.log.info({ signal }, 'shutting down: draining');
       app.readiness.setDraining();
-      if (settings.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.drainDelayMs));
+      if (settings.drainDelayMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, settings.drainDelayMs));
       await app.close();
       await settings.afterClose?.();
       app.log.info('shut down cleanly');

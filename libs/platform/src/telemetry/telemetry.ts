@@ -43,7 +43,9 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
   const ratioText = env['OTEL_TRACES_SAMPLER_ARG'] || '1';
   const sampleRatio = RATIO.test(ratioText) ? Number(ratioText) : Number.NaN;
   if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
-    throw new Error(`OTEL_TRACES_SAMPLER_ARG=${ratioText} must be a ratio between 0 and 1, e.g. 0.1 to keep 10% of traces.`);
+    throw new Error(
+      `OTEL_TRACES_SAMPLER_ARG=${ratioText} must be a ratio between 0 and 1, e.g. 0.1 to keep 10% of traces.`,
+    );
   }
   return { exporter, sampleRatio };
 }
@@ -83,7 +85,10 @@ export async function startTelemetry(opts: {
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
   const exporter = exporterFor(settings.exporter);
-  const spanProcessors = [...(opts.spanProcessors ?? []), ...(exporter ? [new BatchSpanProcessor(exporter)] : [])];
+  const spanProcessors = [
+    ...(opts.spanProcessors ?? []),
+    ...(exporter ? [new BatchSpanProcessor(exporter)] : []),
+  ];
   const sdk = new NodeSDK({
     serviceName: opts.serviceName,
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),

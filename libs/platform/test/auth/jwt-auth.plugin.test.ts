@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import {
+  base64url,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { jwtAuthPlugin, remoteJwks, type Service } from '../../src/index.ts';
 import { startJwksServer } from '../support/jwks-server.ts';
 import { buildTestService } from '../support/test-service.ts';
@@ -48,7 +57,9 @@ async function serviceVerifying(keys: JWTVerifyGetKey): Promise<Service> {
   const { app } = await buildTestService(async (service) => {
     await service.register(jwtAuthPlugin, { issuer: ISSUER, audience: AUDIENCE, keys });
     service.get('/me', { preHandler: service.authenticate }, async (request) => request.caller);
-    service.get('/admin/reports', { preHandler: service.requireRole('admin') }, async (request) => ({ by: request.caller?.id }));
+    service.get('/admin/reports', { preHandler: service.requireRole('admin') }, async (request) => ({
+      by: request.caller?.id,
+    }));
     service.get('/public', async (request) => ({ caller: request.caller }));
   });
   return app;
@@ -91,10 +102,18 @@ describe('jwt auth with a local key set', async () => {
   });
 
   test('when the caller lacks the role, then 403; with it, 200', async () => {
-    const customer = await app.inject({ method: 'GET', url: '/admin/reports', headers: bearer(await sign(key)) });
+    const customer = await app.inject({
+      method: 'GET',
+      url: '/admin/reports',
+      headers: bearer(await sign(key)),
+    });
     assert.equal(customer.statusCode, 403);
     assert.equal(customer.json().code, 'PLATFORM_ERR_FORBIDDEN');
-    const admin = await app.inject({ method: 'GET', url: '/admin/reports', headers: bearer(await sign(key, { sub: 'boss', roles: ['admin'] })) });
+    const admin = await app.inject({
+      method: 'GET',
+      url: '/admin/reports',
+      headers: bearer(await sign(key, { sub: 'boss', roles: ['admin'] })),
+    });
     assert.equal(admin.statusCode, 200);
     assert.deepEqual(admin.json(), { by: 'boss' });
     const anonymous = await app.inject({ method: 'GET', url: '/admin/reports' });
@@ -105,7 +124,11 @@ describe('jwt auth with a local key set', async () => {
     const response = await me(bearer(await sign(key, { roles: 'admin' })));
     assert.equal(response.statusCode, 200);
     assert.deepEqual(response.json().roles, []);
-    const guarded = await app.inject({ method: 'GET', url: '/admin/reports', headers: bearer(await sign(key, { roles: 'admin' })) });
+    const guarded = await app.inject({
+      method: 'GET',
+      url: '/admin/reports',
+      headers: bearer(await sign(key, { roles: 'admin' })),
+    });
     assert.equal(guarded.statusCode, 403);
   });
 
@@ -113,7 +136,15 @@ describe('jwt auth with a local key set', async () => {
     const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: key.kid }));
     const now = Math.floor(Date.now() / 1000);
     const payload = base64url.encode(
-      JSON.stringify({ sub: 'attacker', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, jti: 'j', iat: now, exp: now + 300 }),
+      JSON.stringify({
+        sub: 'attacker',
+        roles: ['admin'],
+        iss: ISSUER,
+        aud: AUDIENCE,
+        jti: 'j',
+        iat: now,
+        exp: now + 300,
+      }),
     );
     await assertUnauthorized(bearer(`${header}.${payload}.`), 'alg none');
   });
@@ -146,7 +177,10 @@ describe('jwt auth with a local key set', async () => {
   });
 
   test('when the token has expired, then 401 says to refresh', async () => {
-    const response = await assertUnauthorized(bearer(await sign(key, { expiresIn: Math.floor(Date.now() / 1000) - 120 })), 'expired');
+    const response = await assertUnauthorized(
+      bearer(await sign(key, { expiresIn: Math.floor(Date.now() / 1000) - 120 })),
+      'expired',
+    );
     assert.match(response.json().detail, /expired.*refresh/);
     assert.match(String(response.headers['www-authenticate']), /invalid_token/);
   });
@@ -169,7 +203,10 @@ describe('jwt auth with a remote JWKS', () => {
     t.after(async () => Promise.all([app.close(), jwks.close()]));
 
     for (let i = 0; i < 3; i += 1) {
-      assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode, 200);
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode,
+        200,
+      );
     }
     assert.equal(jwks.fetches, 1);
   });
@@ -179,15 +216,26 @@ describe('jwt auth with a remote JWKS', () => {
     const jwks = await startJwksServer([oldKey.publicJwk]);
     const app = await serviceVerifying(remoteJwks(jwks.url, { cooldownMs: 0 }));
     t.after(async () => Promise.all([app.close(), jwks.close()]));
-    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode,
+      200,
+    );
 
     const newKey = await newSigningKey();
     jwks.serve([newKey.publicJwk, oldKey.publicJwk]);
-    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(newKey, { sub: 'user-2' })) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: bearer(await sign(newKey, { sub: 'user-2' })),
+    });
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(response.json().id, 'user-2');
     assert.equal(jwks.fetches, 2);
-    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode, 200, 'the previous key still verifies');
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode,
+      200,
+      'the previous key still verifies',
+    );
     assert.equal(jwks.fetches, 2);
   });
 
@@ -196,10 +244,16 @@ describe('jwt auth with a remote JWKS', () => {
     const jwks = await startJwksServer([key.publicJwk]);
     const app = await serviceVerifying(remoteJwks(jwks.url, { cooldownMs: 60_000 }));
     t.after(async () => Promise.all([app.close(), jwks.close()]));
-    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode,
+      200,
+    );
     for (let i = 0; i < 5; i += 1) {
       const forged = await sign(await newSigningKey());
-      assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(forged) })).statusCode, 401);
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/me', headers: bearer(forged) })).statusCode,
+        401,
+      );
     }
     assert.equal(jwks.fetches, 1);
   });
@@ -209,12 +263,19 @@ describe('jwt auth with a remote JWKS', () => {
     const jwks = await startJwksServer([key.publicJwk]);
     const app = await serviceVerifying(remoteJwks(jwks.url, { cacheMaxAgeMs: 20, timeoutMs: 500 }));
     t.after(() => app.close());
-    assert.equal((await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode,
+      200,
+    );
     await jwks.close();
     await sleep(50);
     const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) });
     assert.equal(response.statusCode, 200, response.body);
-    const unknown = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(await newSigningKey())) });
+    const unknown = await app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: bearer(await sign(await newSigningKey())),
+    });
     assert.equal(unknown.statusCode, 401, 'unknown keys are still refused while stale');
   });
 
@@ -224,7 +285,11 @@ describe('jwt auth with a remote JWKS', () => {
     await jwks.close();
     const app = await serviceVerifying(remoteJwks(url, { timeoutMs: 500 }));
     t.after(() => app.close());
-    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(await newSigningKey())) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: bearer(await sign(await newSigningKey())),
+    });
     assert.equal(response.statusCode, 503, response.body);
     assert.equal(response.json().code, 'PLATFORM_ERR_UPSTREAM_UNAVAILABLE');
   });
@@ -234,7 +299,11 @@ describe('jwt auth with a remote JWKS', () => {
     t.after(() => jwks.close());
     const app = await serviceVerifying(remoteJwks(jwks.url.replace('jwks.json', 'missing.json')));
     t.after(() => app.close());
-    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(await newSigningKey())) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: bearer(await sign(await newSigningKey())),
+    });
     assert.equal(response.statusCode, 503, response.body);
   });
 });

@@ -74,13 +74,22 @@ describe('loadConfig', () => {
 
   test('when an optional variable without default is unset, then the config leaves it out', () => {
     assert.equal(loadConfig(ServiceEnv, valid).REDIS_URL, undefined);
-    assert.equal(loadConfig(ServiceEnv, { ...valid, REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL, 'redis://127.0.0.1:6379');
+    assert.equal(
+      loadConfig(ServiceEnv, { ...valid, REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL,
+      'redis://127.0.0.1:6379',
+    );
   });
 
   test('when required variables are missing, then one error names each of them', () => {
     const error = configErrorOf({});
-    assert.ok(error.problems.some((p) => p.includes('PORT')), error.message);
-    assert.ok(error.problems.some((p) => p.includes('DATABASE_URL')), error.message);
+    assert.ok(
+      error.problems.some((p) => p.includes('PORT')),
+      error.message,
+    );
+    assert.ok(
+      error.problems.some((p) => p.includes('DATABASE_URL')),
+      error.message,
+    );
     assert.match(error.message, /PORT/);
     assert.match(error.message, /DATABASE_URL/);
     assert.match(error.message, /required/);
@@ -118,7 +127,10 @@ describe('loadConfig', () => {
       );
     }
     assert.equal(error.problems.length, named.length, `one problem per variable, got:\n${error.message}`);
-    assert.ok(error.problems.some((p) => p.startsWith('PORT="99999"')), error.message);
+    assert.ok(
+      error.problems.some((p) => p.startsWith('PORT="99999"')),
+      error.message,
+    );
   });
 
   test('when a value is not one of the allowed literals, then the error lists the allowed values', () => {
@@ -130,14 +142,20 @@ describe('loadConfig', () => {
   test('when an integer variable holds a fraction, hex or trailing text, then it is refused rather than rounded', () => {
     for (const bad of ['3000.5', '0x10', '3000abc', '1e3']) {
       const error = configErrorOf({ ...valid, PORT: bad });
-      assert.ok(error.problems.some((p) => p.startsWith(`PORT=${JSON.stringify(bad)}`)), `${bad}: ${error.message}`);
+      assert.ok(
+        error.problems.some((p) => p.startsWith(`PORT=${JSON.stringify(bad)}`)),
+        `${bad}: ${error.message}`,
+      );
     }
   });
 
   test('when a number variable is not a finite decimal number, then it is refused', () => {
     for (const bad of ['NaN', 'Infinity', 'abc', ' ']) {
       const error = configErrorOf({ ...valid, SAMPLE_RATIO: bad });
-      assert.ok(error.problems.some((p) => p.startsWith('SAMPLE_RATIO=')), `${bad}: ${error.message}`);
+      assert.ok(
+        error.problems.some((p) => p.startsWith('SAMPLE_RATIO=')),
+        `${bad}: ${error.message}`,
+      );
     }
   });
 

@@ -3,7 +3,15 @@ import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { AppError, currentRequestId, defineError, PlatformErrors, problemResponses, ProblemSchema, type Service } from '../../src/index.ts';
+import {
+  AppError,
+  currentRequestId,
+  defineError,
+  PlatformErrors,
+  problemResponses,
+  ProblemSchema,
+  type Service,
+} from '../../src/index.ts';
 import type { CapturedLogs } from '../support/log-capture.ts';
 import { buildTestService } from '../support/test-service.ts';
 
@@ -20,20 +28,34 @@ let logs: CapturedLogs;
 
 before(async () => {
   ({ app, logs } = await buildTestService(async (service) => {
-    service.post('/orders', { schema: { body: PlaceOrderBody, response: problemResponses(400, 409) } }, async () => ({ ok: true }));
+    service.post(
+      '/orders',
+      { schema: { body: PlaceOrderBody, response: problemResponses(400, 409) } },
+      async () => ({ ok: true }),
+    );
     service.get(
       '/orders/:id',
-      { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }), querystring: Type.Object({ expand: Type.Optional(Type.Boolean()) }) } },
+      {
+        schema: {
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          querystring: Type.Object({ expand: Type.Optional(Type.Boolean()) }),
+        },
+      },
       async () => ({ ok: true }),
     );
     service.get('/stock', async () => {
-      throw outOfStock('Only 2 left of SKU-1.', { extensions: { available: 2 }, headers: { 'retry-after': '30' } });
+      throw outOfStock('Only 2 left of SKU-1.', {
+        extensions: { available: 2 },
+        headers: { 'retry-after': '30' },
+      });
     });
     service.get('/stock-declared', { schema: { response: problemResponses(409) } }, async () => {
       throw outOfStock(undefined, { extensions: { available: 0 } });
     });
     service.get('/stock-clobbering', async () => {
-      throw outOfStock(undefined, { extensions: { status: 200, code: 'OK', requestId: 'forged', sku: 'SKU-9' } });
+      throw outOfStock(undefined, {
+        extensions: { status: 200, code: 'OK', requestId: 'forged', sku: 'SKU-9' },
+      });
     });
     service.get('/upstream', async () => {
       throw PlatformErrors.upstreamUnavailable();
@@ -52,7 +74,11 @@ before(async () => {
 });
 after(() => app.close());
 
-function assertProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
+function assertProblem(
+  response: LightMyRequestResponse,
+  status: number,
+  code: string,
+): Record<string, unknown> {
   assert.equal(response.statusCode, status);
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
   const body = response.json<Record<string, unknown>>();
@@ -65,7 +91,11 @@ function assertProblem(response: LightMyRequestResponse, status: number, code: s
 
 describe('error handler', () => {
   test('when the body fails validation, then 400 problem+json lists every failing field', async () => {
-    const response = await app.inject({ method: 'POST', url: '/orders', payload: { sku: '', quantity: 0, address: { street: 'Main St' } } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: { sku: '', quantity: 0, address: { street: 'Main St' } },
+    });
     const body = assertProblem(response, 400, 'PLATFORM_ERR_VALIDATION');
     const fields = (body['errors'] as { field: string; message: string }[]).map((e) => e.field).sort();
     assert.deepEqual(fields, ['body.address.zip', 'body.quantity', 'body.sku']);
@@ -77,30 +107,53 @@ describe('error handler', () => {
     const body = assertProblem(response, 400, 'PLATFORM_ERR_VALIDATION');
     const fields = (body['errors'] as { field: string }[]).map((e) => e.field);
     assert.deepEqual(fields, ['params.id']);
-    const query = await app.inject({ method: 'GET', url: '/orders/8c5b7e0e-2c1f-4a51-9d0e-1f0f3c0c9a11?expand=perhaps' });
+    const query = await app.inject({
+      method: 'GET',
+      url: '/orders/8c5b7e0e-2c1f-4a51-9d0e-1f0f3c0c9a11?expand=perhaps',
+    });
     assert.deepEqual(
-      (assertProblem(query, 400, 'PLATFORM_ERR_VALIDATION')['errors'] as { field: string }[]).map((e) => e.field),
+      (assertProblem(query, 400, 'PLATFORM_ERR_VALIDATION')['errors'] as { field: string }[]).map(
+        (e) => e.field,
+      ),
       ['querystring.expand'],
     );
   });
 
   test('when the body is malformed JSON, then 400 with a stable code', async () => {
-    const response = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/json' }, payload: '{"sku": ' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"sku": ',
+    });
     assertProblem(response, 400, 'PLATFORM_ERR_MALFORMED_JSON');
   });
 
   test('when the body exceeds the limit, then 413', async () => {
     const payload = { sku: 'x'.repeat(10_000), quantity: 1, address: { street: 's', zip: '12345' } };
-    assertProblem(await app.inject({ method: 'POST', url: '/orders', payload }), 413, 'PLATFORM_ERR_BODY_TOO_LARGE');
+    assertProblem(
+      await app.inject({ method: 'POST', url: '/orders', payload }),
+      413,
+      'PLATFORM_ERR_BODY_TOO_LARGE',
+    );
   });
 
   test('when the media type is not supported, then 415', async () => {
-    const response = await app.inject({ method: 'POST', url: '/orders', headers: { 'content-type': 'application/xml' }, payload: '<order/>' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<order/>',
+    });
     assertProblem(response, 415, 'PLATFORM_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   test('when no route matches, then 404 problem naming the method and path', async () => {
-    const body = assertProblem(await app.inject({ method: 'DELETE', url: '/nowhere?x=1' }), 404, 'PLATFORM_ERR_NOT_FOUND');
+    const body = assertProblem(
+      await app.inject({ method: 'DELETE', url: '/nowhere?x=1' }),
+      404,
+      'PLATFORM_ERR_NOT_FOUND',
+    );
     assert.match(String(body['detail']), /DELETE \/nowhere/);
   });
 
@@ -116,18 +169,30 @@ describe('error handler', () => {
   });
 
   test('when the route declares its problem responses, then the serializer keeps code, requestId and extensions', async () => {
-    const body = assertProblem(await app.inject({ method: 'GET', url: '/stock-declared' }), 409, 'ORDER_ERR_OUT_OF_STOCK');
+    const body = assertProblem(
+      await app.inject({ method: 'GET', url: '/stock-declared' }),
+      409,
+      'ORDER_ERR_OUT_OF_STOCK',
+    );
     assert.equal(body['detail'], 'Not enough stock for this item.');
     assert.equal(body['available'], 0);
   });
 
   test('when extensions reuse a standard member name, then the standard member wins', async () => {
-    const body = assertProblem(await app.inject({ method: 'GET', url: '/stock-clobbering' }), 409, 'ORDER_ERR_OUT_OF_STOCK');
+    const body = assertProblem(
+      await app.inject({ method: 'GET', url: '/stock-clobbering' }),
+      409,
+      'ORDER_ERR_OUT_OF_STOCK',
+    );
     assert.equal(body['sku'], 'SKU-9');
   });
 
   test('when a route throws a 5xx AppError, then it is rendered as declared, not hidden', async () => {
-    const body = assertProblem(await app.inject({ method: 'GET', url: '/upstream' }), 503, 'PLATFORM_ERR_UPSTREAM_UNAVAILABLE');
+    const body = assertProblem(
+      await app.inject({ method: 'GET', url: '/upstream' }),
+      503,
+      'PLATFORM_ERR_UPSTREAM_UNAVAILABLE',
+    );
     assert.match(String(body['detail']), /try again/);
   });
 
@@ -139,7 +204,9 @@ describe('error handler', () => {
     assert.doesNotMatch(text, /stack|at .*\.ts:\d+/);
     assert.match(String(body['detail']), /requestId/);
 
-    const logged = logs.withMessage('request failed unexpectedly').find((l) => l['requestId'] === body['requestId']);
+    const logged = logs
+      .withMessage('request failed unexpectedly')
+      .find((l) => l['requestId'] === body['requestId']);
     assert.ok(logged, 'the unknown error must be logged');
     assert.equal(logged.level, 50);
     const err = logged['err'] as { message: string; stack: string };
@@ -152,7 +219,11 @@ describe('error handler', () => {
     const response = await app.inject({ method: 'GET', url: '/boom-with-status' });
     assertProblem(response, 500, 'PLATFORM_ERR_INTERNAL');
     assert.doesNotMatch(response.body, /10\.0\.0\.7/);
-    assert.ok(logs.withMessage('request failed unexpectedly').some((l) => (l['err'] as { message: string }).message.includes('10.0.0.7')));
+    assert.ok(
+      logs
+        .withMessage('request failed unexpectedly')
+        .some((l) => (l['err'] as { message: string }).message.includes('10.0.0.7')),
+    );
   });
 
   test('when a route throws something that is not an Error, then 500 problem+json and nothing leaks', async () => {
@@ -163,7 +234,9 @@ describe('error handler', () => {
 
   test('when a 4xx is refused, then it is logged at info, not as an error', async () => {
     const response = await app.inject({ method: 'GET', url: '/stock' });
-    const line = logs.withMessage('request refused').find((l) => l['requestId'] === response.headers['x-request-id']);
+    const line = logs
+      .withMessage('request refused')
+      .find((l) => l['requestId'] === response.headers['x-request-id']);
     assert.ok(line);
     assert.equal(line.level, 30);
     assert.equal(line['code'], 'ORDER_ERR_OUT_OF_STOCK');
@@ -179,16 +252,28 @@ describe('request id', () => {
   });
 
   test('when the client sends an x-request-id, then it is honoured, echoed and visible to the handler', async () => {
-    const response = await app.inject({ method: 'GET', url: '/request-id', headers: { 'x-request-id': 'edge-7f3a.42' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/request-id',
+      headers: { 'x-request-id': 'edge-7f3a.42' },
+    });
     assert.equal(response.headers['x-request-id'], 'edge-7f3a.42');
     assert.equal(response.json().seen, 'edge-7f3a.42');
-    const problem = await app.inject({ method: 'GET', url: '/stock', headers: { 'x-request-id': 'edge-7f3a.43' } });
+    const problem = await app.inject({
+      method: 'GET',
+      url: '/stock',
+      headers: { 'x-request-id': 'edge-7f3a.43' },
+    });
     assert.equal(problem.json().requestId, 'edge-7f3a.43');
   });
 
   test('when the client sends an oversized or odd x-request-id, then a fresh one replaces it', async () => {
     for (const sent of ['x'.repeat(500), 'id with spaces', 'evil\u0000id']) {
-      const response = await app.inject({ method: 'GET', url: '/request-id', headers: { 'x-request-id': sent } });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/request-id',
+        headers: { 'x-request-id': sent },
+      });
       assert.notEqual(response.headers['x-request-id'], sent);
       assert.match(String(response.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     }

@@ -73,6 +73,9 @@ describe('health and readiness', () => {
   test('when no dependency is registered, then a ready service is ready', async (t) => {
     const app = await serviceWithChecks({});
     t.after(() => app.close());
-    assert.deepEqual((await app.inject({ method: 'GET', url: '/ready' })).json(), { status: 'ready', checks: {} });
+    assert.deepEqual((await app.inject({ method: 'GET', url: '/ready' })).json(), {
+      status: 'ready',
+      checks: {},
+    });
   });
 });

@@ -10,9 +10,17 @@ const provider = new NodeTracerProvider();
 provider.register();
 after(() => provider.shutdown());
 
-async function setUp(t: { after(fn: () => Promise<unknown>): void }, options: Partial<ServiceClientOptions> = {}) {
+async function setUp(
+  t: { after(fn: () => Promise<unknown>): void },
+  options: Partial<ServiceClientOptions> = {},
+) {
   const upstream = await startUpstream((_hit, response) => json(response, 200, { ok: true }));
-  const client = new ServiceClient({ name: 'payment', baseUrl: upstream.baseUrl, timeoutMs: 1_000, ...options });
+  const client = new ServiceClient({
+    name: 'payment',
+    baseUrl: upstream.baseUrl,
+    timeoutMs: 1_000,
+    ...options,
+  });
   t.after(async () => {
     await client.close();
     await upstream.close();
@@ -44,7 +52,10 @@ describe('service client', () => {
   test('when a GET meets a 503, then it is retried and the later success is returned', async (t) => {
     const { upstream, client } = await setUp(t, { retries: 2 });
     upstream.respondWith(failingFirst(2));
-    const response = await client.request<{ ok: boolean; attempt: number }>({ method: 'GET', path: '/payments/p-1' });
+    const response = await client.request<{ ok: boolean; attempt: number }>({
+      method: 'GET',
+      path: '/payments/p-1',
+    });
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, { ok: true, attempt: 3 });
     assert.equal(upstream.hits.length, 3);
@@ -70,7 +81,12 @@ describe('service client', () => {
   test('when a POST carries an idempotency key, then it is retried and every attempt sends the Idempotency-Key header', async (t) => {
     const { upstream, client } = await setUp(t, { retries: 2 });
     upstream.respondWith(failingFirst(1));
-    const response = await client.request({ method: 'POST', path: '/payments', body: { amount: 1999, currency: 'EUR' }, idempotencyKey: 'order-42-pay' });
+    const response = await client.request({
+      method: 'POST',
+      path: '/payments',
+      body: { amount: 1999, currency: 'EUR' },
+      idempotencyKey: 'order-42-pay',
+    });
     assert.equal(response.status, 200);
     assert.equal(upstream.hits.length, 2);
     for (const hit of upstream.hits) {
@@ -82,7 +98,9 @@ describe('service client', () => {
 
   test('when the upstream answers 4xx, then the answer is returned as is and not retried', async (t) => {
     const { upstream, client } = await setUp(t, { retries: 2 });
-    upstream.respondWith((_hit, response) => json(response, 409, { code: 'PAYMENT_ERR_IDEMPOTENCY_KEY_REUSED' }));
+    upstream.respondWith((_hit, response) =>
+      json(response, 409, { code: 'PAYMENT_ERR_IDEMPOTENCY_KEY_REUSED' }),
+    );
     const response = await client.request({ method: 'GET', path: '/payments/p-1' });
     assert.equal(response.status, 409);
     assert.deepEqual(response.body, { code: 'PAYMENT_ERR_IDEMPOTENCY_KEY_REUSED' });
@@ -105,7 +123,9 @@ describe('service client', () => {
 
   test('when the upstream promises JSON but sends something else, then a 503 AppError says so', async (t) => {
     const { upstream, client } = await setUp(t, { retries: 0 });
-    upstream.respondWith((_hit, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'));
+    upstream.respondWith((_hit, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'),
+    );
     const error = await rejection(client.request({ method: 'GET', path: '/x' }));
     assert.equal(error.status, 503);
     assert.match(error.message, /payment service answered 200 with a body that is not the JSON/);
@@ -120,7 +140,10 @@ describe('service client', () => {
   });
 
   test('when failures reach the threshold, then the breaker opens, stops calls reaching the upstream, and half-opens after its delay', async (t) => {
-    const { upstream, client } = await setUp(t, { retries: 0, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 200 } });
+    const { upstream, client } = await setUp(t, {
+      retries: 0,
+      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 200 },
+    });
     upstream.respondWith((_hit, response) => json(response, 500, {}));
     for (let i = 0; i < 3; i += 1) await rejection(client.request({ method: 'GET', path: '/x' }));
     assert.equal(upstream.hits.length, 3);
@@ -140,7 +163,10 @@ describe('service client', () => {
   });
 
   test('when the half-open trial fails, then the breaker opens again', async (t) => {
-    const { upstream, client } = await setUp(t, { retries: 0, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 100 } });
+    const { upstream, client } = await setUp(t, {
+      retries: 0,
+      breaker: { consecutiveFailures: 2, halfOpenAfterMs: 100 },
+    });
     upstream.respondWith((_hit, response) => json(response, 503, {}));
     for (let i = 0; i < 2; i += 1) await rejection(client.request({ method: 'GET', path: '/x' }));
     await sleep(200);
@@ -150,9 +176,13 @@ describe('service client', () => {
   });
 
   test('when 4xx answers come back, then they do not count towards opening the breaker', async (t) => {
-    const { upstream, client } = await setUp(t, { retries: 0, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
+    const { upstream, client } = await setUp(t, {
+      retries: 0,
+      breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+    });
     upstream.respondWith((_hit, response) => json(response, 404, {}));
-    for (let i = 0; i < 5; i += 1) assert.equal((await client.request({ method: 'GET', path: '/x' })).status, 404);
+    for (let i = 0; i < 5; i += 1)
+      assert.equal((await client.request({ method: 'GET', path: '/x' })).status, 404);
     assert.equal(client.breakerState, 'Closed');
   });
 
@@ -190,7 +220,11 @@ describe('service client', () => {
 
   test('when the base URL is not a bare origin, then construction fails with a message saying how to fix it', () => {
     for (const baseUrl of ['http://payment:3004/api/v1', 'payment:3004', 'ftp://payment', 'not a url']) {
-      assert.throws(() => new ServiceClient({ name: 'payment', baseUrl }), /must be an origin like http:\/\/payment:3004/, baseUrl);
+      assert.throws(
+        () => new ServiceClient({ name: 'payment', baseUrl }),
+        /must be an origin like http:\/\/payment:3004/,
+        baseUrl,
+      );
     }
     const trailingSlash = new ServiceClient({ name: 'payment', baseUrl: 'http://payment:3004/' });
     return trailingSlash.close();

@@ -51,7 +51,14 @@ describe('logger', () => {
         password: 'hunter2',
         token: 'opaque-refresh',
         body: { email: 'a@shop.local', newPassword: 'n3w-secret', refreshToken: 'rt-123' },
-        req: { headers: { authorization: 'Bearer eyJhbGciOi', cookie: 'sid=abc', 'x-api-key': 'k-1', accept: 'application/json' } },
+        req: {
+          headers: {
+            authorization: 'Bearer eyJhbGciOi',
+            cookie: 'sid=abc',
+            'x-api-key': 'k-1',
+            accept: 'application/json',
+          },
+        },
         res: { headers: { 'set-cookie': 'sid=abc' } },
         payment: { card: { number: '4242424242424242', cvc: '123', expMonth: 12 } },
         command: { payment: { cardNumber: '4000000000000002', cvv: '999' } },
@@ -59,7 +66,19 @@ describe('logger', () => {
       'sensitive',
     );
     const text = JSON.stringify(logs.lines);
-    for (const secret of ['hunter2', 'opaque-refresh', 'n3w-secret', 'rt-123', 'eyJhbGciOi', 'sid=abc', 'k-1', '4242424242424242', '"123"', '4000000000000002', '999']) {
+    for (const secret of [
+      'hunter2',
+      'opaque-refresh',
+      'n3w-secret',
+      'rt-123',
+      'eyJhbGciOi',
+      'sid=abc',
+      'k-1',
+      '4242424242424242',
+      '"123"',
+      '4000000000000002',
+      '999',
+    ]) {
       assert.ok(!text.includes(secret), `${secret} leaked into ${text}`);
     }
     const line = logs.lines[0] as unknown as {
@@ -100,7 +119,11 @@ describe('logger', () => {
       });
     });
     t.after(() => app.close());
-    const response = await app.inject({ method: 'GET', url: '/orders', headers: { 'x-request-id': 'req-42' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/orders',
+      headers: { 'x-request-id': 'req-42' },
+    });
     assert.equal(response.statusCode, 200);
     const [line] = logs.withMessage('listed orders');
     assert.equal(line?.['requestId'], 'req-42');

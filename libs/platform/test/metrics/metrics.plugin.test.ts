@@ -14,18 +14,25 @@ function sample(name: string, labels: Record<string, string>): number | undefine
     if (!line.startsWith(`${name}{`)) continue;
     const labelText = line.slice(name.length + 1, line.lastIndexOf('}'));
     const found = Object.fromEntries([...labelText.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
 
 before(async () => {
   ({ app } = await buildTestService(async (service) => {
-    const cacheHits = new Counter({ name: 'product_cache_hits_total', help: 'Cache hits', registers: [service.metrics] });
-    service.withTypeProvider<TypeBoxTypeProvider>().get('/products/:id', { schema: { params: Type.Object({ id: Type.Integer() }) } }, async (request) => {
-      cacheHits.inc();
-      return { id: request.params.id };
+    const cacheHits = new Counter({
+      name: 'product_cache_hits_total',
+      help: 'Cache hits',
+      registers: [service.metrics],
     });
+    service
+      .withTypeProvider<TypeBoxTypeProvider>()
+      .get('/products/:id', { schema: { params: Type.Object({ id: Type.Integer() }) } }, async (request) => {
+        cacheHits.inc();
+        return { id: request.params.id };
+      });
     service.get('/fail', async () => {
       throw new Error('boom');
     });
@@ -49,7 +56,10 @@ describe('metrics', () => {
     assert.equal(sample('http_request_duration_seconds_count', ok), 3);
     assert.equal(sample('http_request_duration_seconds_bucket', { ...ok, le: '+Inf' }), 3);
     assert.ok((sample('http_request_duration_seconds_sum', ok) ?? -1) >= 0);
-    assert.equal(sample('http_request_duration_seconds_count', { route: '/products/:id', status_code: '400' }), 1);
+    assert.equal(
+      sample('http_request_duration_seconds_count', { route: '/products/:id', status_code: '400' }),
+      1,
+    );
     assert.doesNotMatch(scrape, /route="\/products\/1"/, 'raw paths must not become label values');
   });
 
@@ -67,7 +77,12 @@ describe('metrics', () => {
   });
 
   test('when scraped, then process and runtime metrics are included', () => {
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       assert.match(scrape, new RegExp(`^${name}\\{`, 'm'), `${name} is missing`);
     }
   });

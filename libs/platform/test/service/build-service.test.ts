@@ -16,7 +16,12 @@ describe('buildService', () => {
       };
       service.post('/checkout', { preHandler: [slowGuard, slowGuard] }, async () => {
         await sleep(5);
-        const answer = await payment.request({ method: 'POST', path: '/payments', idempotencyKey: 'k-1', body: {} });
+        const answer = await payment.request({
+          method: 'POST',
+          path: '/payments',
+          idempotencyKey: 'k-1',
+          body: {},
+        });
         return { paid: answer.status === 200 };
       });
     });
@@ -26,7 +31,12 @@ describe('buildService', () => {
       await upstream.close();
     });
 
-    const response = await app.inject({ method: 'POST', url: '/checkout', headers: { 'x-request-id': 'chk-1' }, payload: {} });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/checkout',
+      headers: { 'x-request-id': 'chk-1' },
+      payload: {},
+    });
     assert.equal(response.statusCode, 200);
     const generated = await app.inject({ method: 'POST', url: '/checkout', payload: {} });
     assert.deepEqual(
@@ -36,19 +46,22 @@ describe('buildService', () => {
   });
 
   test('when routes declare schemas, then /openapi.json documents them and hides the platform endpoints', async (t) => {
-    const { app } = await buildTestService(async (service) => {
-      service.get(
-        '/products/:id',
-        {
-          schema: {
-            summary: 'Get one product',
-            params: Type.Object({ id: Type.String() }),
-            response: { 200: Type.Object({ id: Type.String() }), ...problemResponses(404) },
+    const { app } = await buildTestService(
+      async (service) => {
+        service.get(
+          '/products/:id',
+          {
+            schema: {
+              summary: 'Get one product',
+              params: Type.Object({ id: Type.String() }),
+              response: { 200: Type.Object({ id: Type.String() }), ...problemResponses(404) },
+            },
           },
-        },
-        async () => ({ id: 'p-1' }),
-      );
-    }, { name: 'product', version: '2.3.0' });
+          async () => ({ id: 'p-1' }),
+        );
+      },
+      { name: 'product', version: '2.3.0' },
+    );
     t.after(() => app.close());
     const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     assert.equal(document.openapi, '3.1.0');
@@ -77,11 +90,30 @@ describe('buildService', () => {
     });
     t.after(() => app.close());
     const ipSeen = async (remoteAddress: string, forwardedFor: string) =>
-      (await app.inject({ method: 'GET', url: '/ip', remoteAddress, headers: { 'x-forwarded-for': forwardedFor } })).json().ip;
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/ip',
+          remoteAddress,
+          headers: { 'x-forwarded-for': forwardedFor },
+        })
+      ).json().ip;
 
-    assert.equal(await ipSeen('198.51.100.7', '203.0.113.1'), '198.51.100.7', 'a client cannot pick its own IP');
-    assert.equal(await ipSeen('10.0.3.4', '203.0.113.9'), '203.0.113.9', 'the gateway or ingress names the client');
-    assert.equal(await ipSeen('10.0.3.4', '203.0.113.66, 203.0.113.9'), '203.0.113.9', 'entries the client prepended are ignored');
+    assert.equal(
+      await ipSeen('198.51.100.7', '203.0.113.1'),
+      '198.51.100.7',
+      'a client cannot pick its own IP',
+    );
+    assert.equal(
+      await ipSeen('10.0.3.4', '203.0.113.9'),
+      '203.0.113.9',
+      'the gateway or ingress names the client',
+    );
+    assert.equal(
+      await ipSeen('10.0.3.4', '203.0.113.66, 203.0.113.9'),
+      '203.0.113.9',
+      'entries the client prepended are ignored',
+    );
     assert.equal(await ipSeen('127.0.0.1', '192.168.1.20, 203.0.113.9'), '203.0.113.9');
   });
 });

@@ -14,13 +14,18 @@ async function startService(t: { after(fn: () => unknown): void }, env: Record<s
 function withinSeconds<T>(seconds: number, promise: Promise<T>): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${seconds} s`)), seconds * 1000).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`no exit within ${seconds} s`)), seconds * 1000).unref(),
+    ),
   ]);
 }
 
 describe('runService graceful shutdown', () => {
   test('when SIGTERM arrives during a request, then /ready turns 503, the request completes 200 and the process exits 0', async (t) => {
-    const { service, baseUrl } = await startService(t, { DRAIN_DELAY_MS: '400', SHUTDOWN_TIMEOUT_MS: '5000' });
+    const { service, baseUrl } = await startService(t, {
+      DRAIN_DELAY_MS: '400',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    });
     const agent = new Agent({ pipelining: 0 });
     t.after(() => agent.close());
     assert.equal((await request(`${baseUrl}/ready`, { dispatcher: agent })).statusCode, 200);
@@ -41,7 +46,10 @@ describe('runService graceful shutdown', () => {
     const { code } = await withinSeconds(10, service.exited);
     assert.equal(code, 0, service.stderr);
     const messages = service.lines.map((l) => l.msg);
-    assert.ok(messages.indexOf('after close ran') < messages.indexOf('shut down cleanly'), JSON.stringify(service.lines));
+    assert.ok(
+      messages.indexOf('after close ran') < messages.indexOf('shut down cleanly'),
+      JSON.stringify(service.lines),
+    );
   });
 
   test('when SIGINT arrives with idle keep-alive connections open, then the process still exits 0 well before the bound', async (t) => {
@@ -53,7 +61,11 @@ describe('runService graceful shutdown', () => {
 
     service.signal('SIGINT');
     const { code } = await withinSeconds(10, service.exited);
-    assert.equal(code, 0, `an idle keep-alive connection held the shutdown until its bound: ${service.stderr}`);
+    assert.equal(
+      code,
+      0,
+      `an idle keep-alive connection held the shutdown until its bound: ${service.stderr}`,
+    );
     assert.ok(service.lines.some((l) => l.msg === 'shut down cleanly'));
   });
 
@@ -83,6 +95,9 @@ describe('runService graceful shutdown', () => {
     const crash = service.lines.find((l) => l.msg === 'shutting down after an unexpected error');
     assert.ok(crash, JSON.stringify(service.lines));
     assert.match(String((crash['err'] as { stack: string }).stack), /unhandled in a timer/);
-    assert.ok(service.lines.some((l) => l.msg === 'after close ran'), 'plugins are still closed after a crash');
+    assert.ok(
+      service.lines.some((l) => l.msg === 'after close ran'),
+      'plugins are still closed after a crash',
+    );
   });
 });

@@ -31,7 +31,10 @@ export function startFixture(script: string, env: Record<string, string>) {
       waiter.resolve(line);
     }
   });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null }));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as string | null,
+  }));
 
   return {
     lines,

@@ -9,7 +9,14 @@ export async function buildTestService(
 ): Promise<{ app: Service; logs: CapturedLogs }> {
   const logs = captureLogs();
   const app = await buildService(
-    { name: 'test', logLevel: 'info', prettyLogs: false, bodyLimitBytes: 4_096, logDestination: logs.destination, ...settings },
+    {
+      name: 'test',
+      logLevel: 'info',
+      prettyLogs: false,
+      bodyLimitBytes: 4_096,
+      logDestination: logs.destination,
+      ...settings,
+    },
     routes,
     {},
   );

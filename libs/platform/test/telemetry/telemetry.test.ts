@@ -23,7 +23,10 @@ describe('telemetrySettings', () => {
   });
 
   test('when the variables are empty, then they count as unset', () => {
-    assert.deepEqual(telemetrySettings({ OTEL_TRACES_EXPORTER: '', OTEL_TRACES_SAMPLER_ARG: '' }), { exporter: 'otlp', sampleRatio: 1 });
+    assert.deepEqual(telemetrySettings({ OTEL_TRACES_EXPORTER: '', OTEL_TRACES_SAMPLER_ARG: '' }), {
+      exporter: 'otlp',
+      sampleRatio: 1,
+    });
   });
 
   test('when a supported exporter and a ratio are set, then they are used', () => {
@@ -36,19 +39,34 @@ describe('telemetrySettings', () => {
 
   test('when the exporter is unknown, then it is refused with the supported list', () => {
     for (const exporter of ['zipkin', 'otlp,console', 'OTLP']) {
-      assert.throws(() => telemetrySettings({ OTEL_TRACES_EXPORTER: exporter }), /is not supported: use one of otlp, jaeger, console, none/);
+      assert.throws(
+        () => telemetrySettings({ OTEL_TRACES_EXPORTER: exporter }),
+        /is not supported: use one of otlp, jaeger, console, none/,
+      );
     }
   });
 
   test('when the ratio is not a number between 0 and 1, then it is refused', () => {
     for (const ratio of ['1.5', '-0.1', 'half', 'NaN', 'Infinity', '0x1', ' ']) {
-      assert.throws(() => telemetrySettings({ OTEL_TRACES_SAMPLER_ARG: ratio }), /must be a ratio between 0 and 1/, ratio);
+      assert.throws(
+        () => telemetrySettings({ OTEL_TRACES_SAMPLER_ARG: ratio }),
+        /must be a ratio between 0 and 1/,
+        ratio,
+      );
     }
   });
 });
 
-async function servedOneRequest(t: { after(fn: () => unknown): void }, env: Record<string, string>, headers: Record<string, string> = {}) {
-  const service = startFixture('traced-service.ts', { PLATFORM_FIXTURE: 'traced-service', OTEL_TRACES_EXPORTER: 'none', ...env });
+async function servedOneRequest(
+  t: { after(fn: () => unknown): void },
+  env: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  const service = startFixture('traced-service.ts', {
+    PLATFORM_FIXTURE: 'traced-service',
+    OTEL_TRACES_EXPORTER: 'none',
+    ...env,
+  });
   t.after(() => service.stop());
   const listening = await service.waitForLine('fixture listening');
   const response = await request(`http://127.0.0.1:${String(listening['port'])}/orders/o-7`, { headers });
@@ -70,14 +88,19 @@ describe('startTelemetry', () => {
     assert.ok(fastifySpans.length > 0, `no Fastify span in ${JSON.stringify(spans)}`);
     for (const span of fastifySpans) assert.equal(span.traceId, server.traceId);
     assert.ok(
-      fastifySpans.some((s) => s.name.includes('/orders/:id') || s.attributes['http.route'] === '/orders/:id'),
+      fastifySpans.some(
+        (s) => s.name.includes('/orders/:id') || s.attributes['http.route'] === '/orders/:id',
+      ),
       `no Fastify span names the route: ${JSON.stringify(fastifySpans.map((s) => s.name))}`,
     );
 
     const handled = logs.find((l) => l.msg === 'handling order');
     assert.ok(handled);
     assert.equal(handled['trace_id'], server.traceId);
-    assert.ok(spans.some((s) => s.spanId === handled['span_id']), 'the log line names a span of that trace');
+    assert.ok(
+      spans.some((s) => s.spanId === handled['span_id']),
+      'the log line names a span of that trace',
+    );
     assert.equal(stderr.trim(), '', 'telemetry must start without errors or warnings');
   });
 
@@ -93,10 +116,14 @@ describe('startTelemetry', () => {
   test('when the ratio is 0, then new traces are dropped but a sampled parent is still followed', async (t) => {
     const unsampled = await servedOneRequest(t, { OTEL_TRACES_SAMPLER_ARG: '0' });
     assert.deepEqual(unsampled.spans, []);
-    const parented = await servedOneRequest(t, { OTEL_TRACES_SAMPLER_ARG: '0' }, {
-      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    });
-    assert.ok(parented.spans.length > 0, 'parent-based sampling keeps the caller\'s sampled trace');
+    const parented = await servedOneRequest(
+      t,
+      { OTEL_TRACES_SAMPLER_ARG: '0' },
+      {
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
+    );
+    assert.ok(parented.spans.length > 0, "parent-based sampling keeps the caller's sampled trace");
   });
 
   test('when the OTLP collector accepts connections but never answers, then shutdown still ends cleanly within its bound', async (t) => {
