@@ -1,0 +1,68 @@
+import { ConfigError, jwtVerifyEnv, loadConfig, platformEnv } from '@shop/platform';
+import { Type, type Static } from 'typebox';
+
+export const ProductEnvSchema = Type.Object({
+  ...platformEnv,
+  ...jwtVerifyEnv,
+  PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3002 }),
+  PRODUCT_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL of the Product DB' }),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+
+  /** One Redis node; unset (and no cluster nodes): an in-process cache, for the embedded start only. */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Redis Cluster seed nodes, `host:port` separated by commas; wins over REDIS_URL. */
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*$' })),
+  /** Prefix of every cache key in Redis, so environments (or test files) can share one Redis. */
+  CACHE_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'cache:' }),
+  /** Off only to measure what the cache buys (the bench); reads then always go to PostgreSQL. */
+  CACHE_ENABLED: Type.Boolean({ default: true }),
+  PRODUCT_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),
+  /** List and search pages; every catalog write also drops them at once (a generation bump). */
+  LIST_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
+  /** How long "no such product" is remembered; a create invalidates it at once anyway. */
+  NEGATIVE_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 30_000 }),
+
+  /** Kafka brokers `host:port,...`; unset: the PostgreSQL stand-in bus (embedded start, tests). */
+  KAFKA_BROKERS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
+  KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 12 }),
+  KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
+  /** Database of the stand-in bus, shared by every service of one run; defaults to the Product DB. */
+  EVENT_BUS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+
+  /**
+   * Shared secret the order service sends in `x-internal-token` to reach /internal routes. Required in
+   * production; elsewhere it defaults to a well-known development value.
+   */
+  INTERNAL_API_TOKEN: Type.Optional(Type.String({ minLength: 32 })),
+  /** How long stock stays held for an order that is not paid (default 15 min). */
+  RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+  /** How often expired reservations are looked for and released. */
+  RESERVATION_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 5_000 }),
+});
+
+export type ProductConfig = Static<typeof ProductEnvSchema> & { INTERNAL_API_TOKEN: string };
+
+export const DEV_INTERNAL_API_TOKEN = 'dev-internal-token-not-for-production-use';
+
+/** Validates the environment; outside production the internal token falls back to a development value. */
+/**
+ * Validates the environment. Production must name its Redis, Kafka and internal token: the in-process
+ * stand-ins cannot keep several replicas coherent. Elsewhere the token defaults to a development value.
+ */
+export function loadProductConfig(env?: Record<string, string | undefined>): ProductConfig {
+  const config = loadConfig(ProductEnvSchema, env);
+  if (config.NODE_ENV === 'production') {
+    const problems = [
+      config.INTERNAL_API_TOKEN ? '' : 'INTERNAL_API_TOKEN: required in production (at least 32 characters, the value the order service sends)',
+      config.REDIS_URL || config.REDIS_CLUSTER_NODES || !config.CACHE_ENABLED ? '' : 'REDIS_URL or REDIS_CLUSTER_NODES: required in production',
+      config.KAFKA_BROKERS ? '' : 'KAFKA_BROKERS: required in production (host:port,...)',
+    ].filter(Boolean);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  return { ...config, INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN };
+}
+
+/** Kafka brokers as a list; empty means the stand-in bus. */
+export function kafkaBrokersOf(config: ProductConfig): string[] {
+  return config.KAFKA_BROKERS ? config.KAFKA_BROKERS.split(',') : [];
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { Product } from './product.ts';
+import { ProductErrors } from './product.errors.ts';
+
+export type ProductSort = 'relevance' | 'price_asc' | 'price_desc' | 'newest';
+
+export interface ProductFilters {
+  /** Full-text search terms (web-search syntax: quotes, `or`, `-word`). */
+  q?: string;
+  category?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+}
+
+/** Where the previous page ended, in the order's own terms; ties are broken by id. */
+export interface SortKey {
+  value: number | string;
+  id: string;
+}
+
+export interface ProductSearch extends ProductFilters {
+  sort: ProductSort;
+  limit: number;
+  after?: SortKey;
+}
+
+/** A product with its position in the requested order. */
+export interface RankedProduct {
+  product: Product;
+  key: SortKey;
+}
+
+export interface ProductPage {
+  items: Product[];
+  /** Opaque; pass it back as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListRequest extends ProductFilters {
+  sort?: ProductSort;
+  limit: number;
+  cursor?: string;
+}
+
+interface CursorBody {
+  s: ProductSort;
+  f: string;
+  k: [number | string, string];
+}
+
+/** Normalizes a request: blank search terms drop out, relevance needs terms, a cursor must match the query. */
+export function toSearch(request: ListRequest): ProductSearch {
+  const filters = normalizedFilters(request);
+  if (filters.minPrice !== undefined && filters.maxPrice !== undefined && filters.minPrice > filters.maxPrice) {
+    throw ProductErrors.invalidQuery('minPrice is greater than maxPrice; swap them or drop one.');
+  }
+  const requested = request.sort ?? (filters.q ? 'relevance' : 'newest');
+  // Without search terms every rank is equal, so relevance falls back to the newest first.
+  const sort = requested === 'relevance' && !filters.q ? 'newest' : requested;
+  const search: ProductSearch = { ...filters, sort, limit: request.limit };
+  if (request.cursor !== undefined) search.after = decodeCursor(request.cursor, sort, filters);
+  return search;
+}
+
+/** The cursor that continues after `last` in the same query. */
+export function encodeCursor(search: ProductSearch, last: SortKey): string {
+  const body: CursorBody = { s: search.sort, f: filterFingerprint(search), k: [last.value, last.id] };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/** A stable cache key of everything that shapes a page. */
+export function pageKey(search: ProductSearch): string {
+  const { q, category, minPrice, maxPrice, inStock, sort, limit, after } = search;
+  return JSON.stringify([q ?? null, category ?? null, minPrice ?? null, maxPrice ?? null, inStock ?? null, sort, limit, after ? [after.value, after.id] : null]);
+}
+
+function normalizedFilters(request: ProductFilters): ProductFilters {
+  const filters: ProductFilters = {};
+  const q = request.q?.trim().replace(/\s+/g, ' ');
+  if (q) filters.q = q;
+  if (request.category !== undefined) filters.category = request.category;
+  if (request.minPrice !== undefined) filters.minPrice = request.minPrice;
+  if (request.maxPrice !== undefined) filters.maxPrice = request.maxPrice;
+  if (request.inStock !== undefined) filters.inStock = request.inStock;
+  return filters;
+}
+
+function filterFingerprint(filters: ProductFilters): string {
+  const canonical = JSON.stringify([filters.q ?? null, filters.category ?? null, filters.minPrice ?? null, filters.maxPrice ?? null, filters.inStock ?? null]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function decodeCursor(cursor: string, sort: ProductSort, filters: ProductFilters): SortKey {
+  let body: Partial<CursorBody>;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
+  } catch {
+    throw ProductErrors.invalidCursor();
+  }
+  if (body === null || typeof body !== 'object' || body.s !== sort || body.f !== filterFingerprint(filters)) {
+    throw ProductErrors.invalidCursor();
+  }
+  const [value, id] = Array.isArray(body.k) ? body.k : [];
+  if (typeof id !== 'string' || !UUID.test(id) || !validKeyValue(sort, value)) throw ProductErrors.invalidCursor();
+  return { value, id };
+}
+
+function validKeyValue(sort: ProductSort, value: unknown): value is number | string {
+  if (sort === 'newest') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+  if (sort === 'relevance') return typeof value === 'number' && Number.isFinite(value);
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}

@@ -1,0 +1,55 @@
+/** An amount in integer minor units (cents) with its ISO 4217 currency code; never a float. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export type AttributeValue = string | number | boolean;
+
+/**
+ * A product as the catalog shows it. Timestamps are ISO 8601 strings because products are cached as JSON
+ * and every reader must get the same shape, cached or not.
+ */
+export interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  price: Money;
+  imageUrl: string | null;
+  attributes: Record<string, AttributeValue>;
+  active: boolean;
+  /** Whether any unit can be reserved now; the exact count stays internal so stock churn does not evict the cache. */
+  inStock: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewProduct {
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  price: Money;
+  imageUrl: string | null;
+  attributes: Record<string, AttributeValue>;
+  active: boolean;
+  /** Units on sale from the start. */
+  initialStock: number;
+}
+
+export type ProductChanges = Partial<Omit<NewProduct, 'initialStock' | 'sku'>> & { sku?: string };
+
+export interface Category {
+  slug: string;
+  name: string;
+  productCount: number;
+}
+
+/** "running-shoes" -> "Running shoes". */
+export function categoryName(slug: string): string {
+  const words = slug.replaceAll('-', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -1,0 +1,52 @@
+import { createCache, type Cache, type RedisConnection } from '@shop/cache';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createProductCache, uncachedProducts, type ProductCacheTtls } from '../data-access/product-cache.ts';
+import type { ProductCache } from '../domain/ports.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    productCache: ProductCache;
+    /** The underlying caches (absent when caching is off), for their stats. */
+    caches: { products: Cache; lists: Cache } | undefined;
+  }
+}
+
+export interface CachePluginOptions extends ProductCacheTtls {
+  enabled: boolean;
+  keyPrefix: string;
+  redisUrl: string | undefined;
+  redisClusterNodes: string | undefined;
+}
+
+function connectionOf(opts: CachePluginOptions): RedisConnection | undefined {
+  if (opts.redisClusterNodes) return { clusterNodes: opts.redisClusterNodes.split(',') };
+  if (opts.redisUrl) return { url: opts.redisUrl };
+  return undefined;
+}
+
+/**
+ * Redis (one node or a cluster) with an in-process L1, or an in-process store without Redis. Redis is
+ * deliberately not a readiness check: when it is down, reads fall through to PostgreSQL and the
+ * service keeps serving.
+ */
+export const cachePlugin = fp(
+  async (app: FastifyInstance, opts: CachePluginOptions) => {
+    if (!opts.enabled) {
+      app.log.warn('CACHE_ENABLED=false: every catalog read goes to PostgreSQL');
+      app.decorate('productCache', uncachedProducts);
+      app.decorate('caches', undefined);
+      return;
+    }
+    const redis = connectionOf(opts);
+    const common = { registry: app.metrics, logger: app.log, negativeTtl: opts.negativeTtlMs, ...(redis ? { redis } : {}) };
+    const products = await createCache({ name: 'product', keyPrefix: `${opts.keyPrefix}product:`, defaultTtl: opts.productTtlMs, ...common });
+    const lists = await createCache({ name: 'product-list', keyPrefix: `${opts.keyPrefix}product-list:`, defaultTtl: opts.listTtlMs, ...common });
+    app.decorate('caches', { products, lists });
+    app.decorate('productCache', createProductCache({ products, lists }, opts));
+    app.addHook('onClose', async () => {
+      await Promise.all([products.close(), lists.close()]);
+    });
+  },
+  { name: 'product-cache', dependencies: ['platform-metrics'] },
+);
