@@ -3,3 +3,5 @@ export type { PostgresServer, TestDatabase } from './postgres.ts';
 export { stopAllServers } from './lifecycle.ts';
 export { getRedis, startRedisServer, uniqueKeyPrefix } from './redis.ts';
 export type { LocalRedisServer, RedisEndpoint } from './redis.ts';
+export { KAFKA_VERSION, createTestTopic, getKafka, startKafkaBroker, uniqueTopicName } from './kafka.ts';
+export type { KafkaEndpoint, LocalKafkaBroker, TestTopicOptions } from './kafka.ts';

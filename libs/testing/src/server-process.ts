@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import type { ScratchDir } from './lifecycle.ts';
 import { logTail, signalQuietly } from './lifecycle.ts';
+import { progress } from './progress.ts';
 import { sleep } from './timeout.ts';
 
 export interface ServerProcessOptions {
@@ -62,7 +63,9 @@ export class ServerProcess {
     });
     await dir.recordPid(child.pid);
 
-    const deadline = Date.now() + startTimeoutMs;
+    const started = Date.now();
+    const deadline = started + startTimeoutMs;
+    let nextReport = started + 10_000;
     for (;;) {
       if (exitCode !== undefined) {
         await this.#exited;
@@ -72,6 +75,10 @@ export class ServerProcess {
       if (Date.now() > deadline) {
         await this.stop();
         throw await this.#failure(`it was not ready within ${startTimeoutMs / 1000}s`);
+      }
+      if (Date.now() > nextReport) {
+        nextReport += 10_000;
+        progress(`${this.#options.name}: still starting (${Math.round((Date.now() - started) / 1000)}s) ...`);
       }
       await sleep(150);
     }
