@@ -10,27 +10,17 @@ async function startService(t: { after(fn: () => unknown): void }, env: Record<s
   return { service, baseUrl: `http://127.0.0.1:${String(listening['port'])}` };
 }
 
-// Bounds the wait for the child's exit so a hung shutdown fails the test instead of hanging the run.
-function withinSeconds<T>(seconds: number, promise: Promise<T>): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`no exit within ${seconds} s`)), seconds * 1000).unref(),
-    ),
-  ]);
-}
-
 describe('runService graceful shutdown', () => {
   test('when SIGTERM arrives during a request, then /ready turns 503, the request completes 200 and the process exits 0', async (t) => {
     const { service, baseUrl } = await startService(t, {
-      DRAIN_DELAY_MS: '400',
+      DRAIN_DELAY_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '5000',
     });
     const agent = new Agent({ pipelining: 0 });
     t.after(() => agent.close());
     assert.equal((await request(`${baseUrl}/ready`, { dispatcher: agent })).statusCode, 200);
 
-    const inFlight = request(`${baseUrl}/slow?ms=1000`, { dispatcher: agent });
+    const inFlight = request(`${baseUrl}/slow?ms=1500`, { dispatcher: agent });
     await service.waitForLine('slow request started');
     service.signal('SIGTERM');
     await service.waitForLine('shutting down: draining');
@@ -43,7 +33,7 @@ describe('runService graceful shutdown', () => {
     assert.equal(slow.statusCode, 200);
     assert.deepEqual(await slow.body.json(), { done: true });
 
-    const { code } = await withinSeconds(10, service.exited);
+    const { code } = await service.exitedWithin(10);
     assert.equal(code, 0, service.stderr);
     const messages = service.lines.map((l) => l.msg);
     assert.ok(
@@ -60,7 +50,7 @@ describe('runService graceful shutdown', () => {
     await response.body.dump();
 
     service.signal('SIGINT');
-    const { code } = await withinSeconds(10, service.exited);
+    const { code } = await service.exitedWithin(10);
     assert.equal(
       code,
       0,
@@ -72,7 +62,7 @@ describe('runService graceful shutdown', () => {
   test('when an onClose hook never finishes, then the process exits non-zero once the shutdown bound passes', async (t) => {
     const { service } = await startService(t, { STUCK_ON_CLOSE: '1', SHUTDOWN_TIMEOUT_MS: '500' });
     service.signal('SIGTERM');
-    const { code } = await withinSeconds(10, service.exited);
+    const { code } = await service.exitedWithin(10);
     assert.equal(code, 1);
     assert.ok(!service.lines.some((l) => l.msg === 'shut down cleanly'));
     const timedOut = service.lines.find((l) => String(l.msg).startsWith('shutdown did not finish in time'));
@@ -83,14 +73,14 @@ describe('runService graceful shutdown', () => {
   test('when the server has closed, then new connections are refused', async (t) => {
     const { service, baseUrl } = await startService(t, { SHUTDOWN_TIMEOUT_MS: '5000' });
     service.signal('SIGTERM');
-    await withinSeconds(10, service.exited);
+    await service.exitedWithin(10);
     await assert.rejects(request(`${baseUrl}/health`), /ECONNREFUSED/);
   });
 
   test('when an exception escapes, then it is logged with its stack, the service closes and exits 1', async (t) => {
     const { service, baseUrl } = await startService(t, { SHUTDOWN_TIMEOUT_MS: '5000' });
     await (await request(`${baseUrl}/crash`, { method: 'POST' })).body.dump();
-    const { code } = await withinSeconds(10, service.exited);
+    const { code } = await service.exitedWithin(10);
     assert.equal(code, 1);
     const crash = service.lines.find((l) => l.msg === 'shutting down after an unexpected error');
     assert.ok(crash, JSON.stringify(service.lines));

@@ -54,6 +54,18 @@ export function startFixture(script: string, env: Record<string, string>) {
     },
     signal: (name: NodeJS.Signals) => child.kill(name),
     exited,
+    /** The exit, or a rejection if the child is still running after `seconds`, so a hang fails the test. */
+    exitedWithin(seconds: number) {
+      return Promise.race([
+        exited,
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`fixture still running after ${seconds} s`)),
+            seconds * 1000,
+          ).unref(),
+        ),
+      ]);
+    },
     /** Kills the child if a test failed before it exited. */
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -73,7 +73,7 @@ async function servedOneRequest(
   assert.equal(response.statusCode, 200);
   await response.body.dump();
   service.signal('SIGTERM');
-  const { code } = await service.exited;
+  const { code } = await service.exitedWithin(15);
   assert.equal(code, 0, service.stderr);
   const spans = service.lines.flatMap((l: LogLine) => (l['span'] ? [l['span'] as PrintedSpan] : []));
   return { spans, logs: service.lines, stderr: service.stderr };
