@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Type } from 'typebox';
 import { ConfigError, loadConfig, platformEnv } from '../../src/index.ts';
+import { startFixture } from '../support/child-service.ts';
 
 const ServiceEnv = Type.Object({
   ...platformEnv,
@@ -161,5 +162,31 @@ describe('loadConfig', () => {
 
   test('when the configuration is invalid, then the message says what to do next', () => {
     assert.match(configErrorOf({}).message, /Set or fix these environment variables/);
+  });
+
+  test('when a service starts with a bad environment, then it exits non-zero and names every bad variable', async () => {
+    const service = startFixture('config-service.ts', {
+      PLATFORM_FIXTURE: 'config-service',
+      PORT: 'eighty',
+      DATABASE_URL: '',
+      LOG_LEVEL: 'chatty',
+    });
+    const { code } = await service.exitedWithin(15);
+    assert.notEqual(code, 0);
+    for (const name of ['PORT="eighty"', 'DATABASE_URL: required', 'LOG_LEVEL="chatty"']) {
+      assert.ok(service.stderr.includes(name), `${name} missing from:\n${service.stderr}`);
+    }
+    assert.ok(!service.lines.some((l) => l.msg === 'configured'));
+  });
+
+  test('when the environment is valid, then the service starts with the converted values', async () => {
+    const service = startFixture('config-service.ts', {
+      PLATFORM_FIXTURE: 'config-service',
+      PORT: '8080',
+      DATABASE_URL: 'postgres://127.0.0.1/shop',
+    });
+    const { code } = await service.exitedWithin(15);
+    assert.equal(code, 0, service.stderr);
+    assert.equal(service.lines.find((l) => l.msg === 'configured')?.['port'], 8080);
   });
 });
