@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,8 +57,14 @@ fi
 [ -e "$dir/KEEP" ] || rm -rf "$dir"
 `;
 
+const SCRATCH_PREFIX = 'shop-testing-';
+let swept: Promise<void> | undefined;
+
 export async function createScratchDir(kind: string): Promise<ScratchDir> {
-  const path = await mkdtemp(join(tmpdir(), `shop-testing-${kind}-`));
+  swept ??= sweepAbandonedScratchDirs();
+  await swept;
+  const path = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${kind}-`));
+  await writeFile(join(path, 'owner.pid'), `${process.pid}\n`);
   const pidFile = join(path, 'server.pid');
   const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(process.pid), path], {
     detached: true,
@@ -82,6 +88,56 @@ export async function createScratchDir(kind: string): Promise<ScratchDir> {
       await rm(path, { recursive: true, force: true, maxRetries: 3 });
     },
   };
+}
+
+/**
+ * Removes scratch dirs whose owner and server are both gone, in case a watchdog was killed too
+ * (a sandbox that kills whole process trees). Logs of failed starts are kept for a day.
+ */
+async function sweepAbandonedScratchDirs(): Promise<void> {
+  const entries = await readdir(tmpdir()).catch(() => []);
+  await Promise.all(
+    entries
+      .filter((name) => name.startsWith(SCRATCH_PREFIX))
+      .map(async (name) => {
+        const dir = join(tmpdir(), name);
+        try {
+          const ageMs = Date.now() - (await stat(dir)).mtimeMs;
+          const kept = await exists(join(dir, 'KEEP'));
+          const owner = await readPid(join(dir, 'owner.pid'));
+          const server = await readPid(join(dir, 'server.pid'));
+          const abandoned = kept
+            ? ageMs > 24 * 3_600_000
+            : !isAlive(server) && (owner === undefined ? ageMs > 10 * 60_000 : !isAlive(owner));
+          if (abandoned) await rm(dir, { recursive: true, force: true });
+        } catch {
+          // Another process is sweeping or using it; leave it alone.
+        }
+      }),
+  );
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The last lines of a server log, for error messages. */

