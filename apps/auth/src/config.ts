@@ -14,8 +14,9 @@ export const AuthEnvSchema = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 900, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, default: 30 * 24 * 3600 }),
   /**
-   * JSON array of private Ed25519 JWKs (each with a `kid`), current first, previous after. Unset: a key
-   * is generated at start-up, which suits one replica only.
+   * JSON array of private Ed25519 JWKs (each with a `kid`): the first signs, all are published in the JWKS
+   * (the previous key, and the next one before it starts signing). Unset: a key is generated at start-up,
+   * which suits one replica only.
    */
   AUTH_SIGNING_KEYS: Type.Optional(Type.String()),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
