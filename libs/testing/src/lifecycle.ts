@@ -26,9 +26,14 @@ export function track(server: Stoppable): () => void {
   return () => live.delete(server);
 }
 
-/** Stops every server this process started through @shop/testing (PostgreSQL, Redis, Kafka), in parallel. */
-export async function stopAllServers(): Promise<void> {
-  await Promise.allSettled([...live].map((server) => server.dispose()));
+/**
+ * Stops every server this process started through @shop/testing (PostgreSQL, Redis, Kafka), in parallel,
+ * and returns how many there were.
+ */
+export async function stopAllServers(): Promise<number> {
+  const servers = [...live];
+  await Promise.allSettled(servers.map((server) => server.dispose()));
+  return servers.length;
 }
 
 /**

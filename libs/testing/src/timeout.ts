@@ -14,3 +14,13 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, message: s
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Holds the event loop open until `promise` settles, for waits on handles that were unref'd. */
+export async function keepingProcessAlive<T>(promise: Promise<T>): Promise<T> {
+  const timer = setInterval(() => undefined, 60_000);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(timer);
+  }
+}
