@@ -21,7 +21,8 @@ export class MemoryCacheStore implements CacheStore {
   readonly #listeners = new Set<InvalidationListener>();
 
   constructor(options: MemoryCacheStoreOptions = {}) {
-    this.#values = new LRUCache({ max: options.maxEntries ?? 50_000, ttlAutopurge: false });
+    // ttlResolution 0 reads the clock on every check, so TTLs are exact even after a busy event-loop turn.
+    this.#values = new LRUCache({ max: options.maxEntries ?? 50_000, ttlAutopurge: false, ttlResolution: 0 });
   }
 
   peek(key: string): unknown {

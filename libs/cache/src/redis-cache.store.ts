@@ -221,7 +221,8 @@ export class RedisCacheStore implements CacheStore {
           return false;
         },
       );
-      await Promise.race([subscribed, delay(2_000, false, { ref: false })]);
+      // Wait for it only while Redis is reachable, so a start during an outage is not delayed.
+      if (this.#client.status === 'ready') await Promise.race([subscribed, delay(2_000, false, { ref: false })]);
     }
     return () => this.#listeners.delete(listener);
   }

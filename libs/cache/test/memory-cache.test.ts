@@ -1,10 +1,11 @@
-import { Cache, MemoryCacheStore } from '../src/index.ts';
+import { MemoryCacheStore } from '../src/index.ts';
 import { cacheContract } from './support/cache-contract.ts';
 
 cacheContract('in-memory store', async () => {
   const store = new MemoryCacheStore();
   return {
-    openReplica: (options = {}) => Cache.open({ name: 'product', store, l1: false, ...options }),
+    newStore: () => store,
+    replicaDefaults: { l1: false },
     remainingTtl: (key) => store.remainingTtl(key),
     close: () => store.close(),
   };

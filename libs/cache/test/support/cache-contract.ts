@@ -3,17 +3,34 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import type { Cache, CacheOptions } from '../../src/index.ts';
+import { Cache, type CacheOptions, type CacheStore } from '../../src/index.ts';
 
 export type ReplicaOptions = Partial<Omit<CacheOptions, 'store' | 'name'>>;
 
-/** One shared store and the caches (replicas) opened on it. */
+/** A shared store: every `newStore()` is one replica's view of it (its own connections). */
 export interface ContractBackend {
-  /** Opens one more cache on the shared store, as another replica of the service would. */
-  openReplica(options?: ReplicaOptions): Promise<Cache>;
+  newStore(): CacheStore | Promise<CacheStore>;
+  /** Options every replica of this backend gets (the in-memory one runs without an L1). */
+  replicaDefaults?: ReplicaOptions;
   /** Milliseconds until the stored value of `key` expires, or undefined when absent. */
   remainingTtl(key: string): Promise<number | undefined>;
   close(): Promise<void>;
+}
+
+/** Wraps a store and counts the calls the facade makes to it (the store itself stays real). */
+function countingStore(store: CacheStore): { store: CacheStore; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const counted = new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
+        return (value as (...params: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: counted, calls };
 }
 
 type Product = { id: string; name: string };
@@ -49,16 +66,28 @@ const uniqueKey = (label: string): string => `${label}:${randomUUID()}`;
 export function cacheContract(label: string, createBackend: () => Promise<ContractBackend>): void {
   describe(`cache contract: ${label}`, () => {
     let backend: ContractBackend;
+    const replicas: Cache[] = [];
+    const openReplica = async (options: ReplicaOptions = {}, store?: CacheStore): Promise<Cache> => {
+      const replica = await Cache.open({
+        name: 'product',
+        store: store ?? (await backend.newStore()),
+        ...backend.replicaDefaults,
+        ...options,
+      });
+      replicas.push(replica);
+      return replica;
+    };
     before(async () => {
       backend = await createBackend();
     });
     after(async () => {
+      await Promise.all(replicas.map((replica) => replica.close()));
       await backend.close();
     });
 
     test('when a key is read twice, then the loader runs once and the second read is a hit', async () => {
       const registry = new Registry();
-      const cache = await backend.openReplica({ registry });
+      const cache = await openReplica({ registry });
       const key = uniqueKey('product');
       let loads = 0;
       const loader = async (): Promise<Product> => {
@@ -75,9 +104,9 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when another replica reads a key one replica loaded, then it is a hit without loading', async () => {
-      const first = await backend.openReplica();
+      const first = await openReplica();
       const registry = new Registry();
-      const second = await backend.openReplica({ registry });
+      const second = await openReplica({ registry });
       const key = uniqueKey('product');
       await first.getOrLoad(key, async () => ({ id: key, name: 'Chair' }));
 
@@ -88,7 +117,7 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when a key is invalidated, then the next read loads the new value', async () => {
-      const cache = await backend.openReplica();
+      const cache = await openReplica();
       const key = uniqueKey('product');
       await cache.getOrLoad(key, async () => ({ id: key, name: 'Old name' }));
 
@@ -99,8 +128,8 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when another replica invalidates a key, then this replica stops serving its copy', async () => {
-      const reader = await backend.openReplica();
-      const writer = await backend.openReplica();
+      const reader = await openReplica();
+      const writer = await openReplica();
       const key = uniqueKey('product');
       await reader.getOrLoad(key, async () => ({ id: key, name: 'Old name' }));
 
@@ -113,8 +142,8 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when a namespace generation is bumped, then its pages reload and other namespaces stay cached', async () => {
-      const cache = await backend.openReplica();
-      const other = await backend.openReplica();
+      const cache = await openReplica();
+      const other = await openReplica();
       const products = uniqueKey('products-list');
       const categories = uniqueKey('categories-list');
       let productLoads = 0;
@@ -137,7 +166,7 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when the loader finds nothing, then the absence is cached for the negative TTL only', async () => {
-      const cache = await backend.openReplica({ negativeTtl: 100 });
+      const cache = await openReplica({ negativeTtl: 100 });
       const key = uniqueKey('product');
       let loads = 0;
       const missing = async (): Promise<Product | null> => {
@@ -157,7 +186,7 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when values are stored, then each TTL is jittered within [ttl * (1 - jitter), ttl]', async () => {
-      const cache = await backend.openReplica({ ttlJitter: 0.2 });
+      const cache = await openReplica({ ttlJitter: 0.2 });
       const ttls: number[] = [];
       for (let i = 0; i < 30; i++) {
         const key = uniqueKey('product');
@@ -174,7 +203,7 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
 
     test('when 100 reads of one key miss at once, then the loader runs once and all get its value', async () => {
       const registry = new Registry();
-      const cache = await backend.openReplica({ registry });
+      const cache = await openReplica({ registry });
       const key = uniqueKey('product');
       let loads = 0;
       const loader = async (): Promise<Product> => {
@@ -190,9 +219,21 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
       assert.deepEqual(await requestCounts(registry), { hit: 0, miss: 100, error: 0 });
     });
 
+    test('when 100 reads of one key miss at once, then one of them asks the store and the rest wait for it', async () => {
+      const { store, calls } = countingStore(await backend.newStore());
+      const cache = await openReplica({}, store);
+      const key = uniqueKey('product');
+
+      await Promise.all(Array.from({ length: 100 }, () => cache.getOrLoad(key, async () => ({ id: key, name: 'Popular' }))));
+
+      const lookups = (calls.get('get') ?? 0) + (calls.get('getOrLease') ?? 0);
+      assert.ok(lookups <= 2, `one lookup (get, then getOrLease), not one per read: ${JSON.stringify([...calls])}`);
+      assert.equal(calls.get('fillLeased'), 1);
+    });
+
     test('when two replicas miss one key at once, then only the lease holder loads while the lease holds', async () => {
-      const first = await backend.openReplica();
-      const second = await backend.openReplica();
+      const first = await openReplica();
+      const second = await openReplica();
       const key = uniqueKey('product');
       let loads = 0;
       const loader = async (): Promise<Product> => {
@@ -209,8 +250,8 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when a write invalidates a key while it is being loaded, then the older loaded value is not cached', async () => {
-      const reader = await backend.openReplica();
-      const writer = await backend.openReplica();
+      const reader = await openReplica();
+      const writer = await openReplica();
       const key = uniqueKey('product');
       const loadStarted = Promise.withResolvers<void>();
       const releaseLoad = Promise.withResolvers<void>();
@@ -231,9 +272,9 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when the loader fails, then every waiting caller gets the error, nothing is cached and the lease is freed', async () => {
-      const failing = await backend.openReplica();
-      const second = await backend.openReplica();
-      const third = await backend.openReplica();
+      const failing = await openReplica();
+      const second = await openReplica();
+      const third = await openReplica();
       const key = uniqueKey('product');
       const broken = async (): Promise<Product> => {
         await sleep(20);
@@ -257,8 +298,8 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when a loaded value is not plain JSON, then every caller gets its JSON form, the first one too', async () => {
-      const cache = await backend.openReplica();
-      const other = await backend.openReplica();
+      const cache = await openReplica();
+      const other = await openReplica();
       const key = uniqueKey('product');
       const loader = async (): Promise<unknown> => ({ id: key, updatedAt: new Date(0), discount: undefined });
 

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedisServer, uniqueKeyPrefix, type LocalRedisServer } from '@shop/testing';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { Cache, RedisCacheStore, createCache, createRedisClients, type CacheLogger } from '../src/index.ts';
+import { eventually, requestCounts } from './support/cache-contract.ts';
+
+// These tests stop and restart a Redis server of their own, one test after another.
+let redis: LocalRedisServer;
+let raw: Redis;
+const keyPrefix = uniqueKeyPrefix('cache-outage');
+const breaker = { consecutiveFailures: 3, halfOpenAfterMs: 200 };
+
+before(async () => {
+  redis = await startRedisServer();
+  raw = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  raw.on('error', () => undefined);
+});
+after(async () => {
+  raw.disconnect();
+  await redis.dispose();
+});
+
+function recordingLogger(): CacheLogger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, info() {}, warn: (_details, message) => warnings.push(message) };
+}
+
+async function openReplica(t: TestContext, options: { registry?: Registry; logger?: CacheLogger } = {}) {
+  const clients = createRedisClients({ url: redis.url });
+  const store = new RedisCacheStore({ ...clients, keyPrefix, breaker, ...(options.logger ? { logger: options.logger } : {}) });
+  assert.ok(await store.ready(5_000), 'Redis is reachable before the test');
+  const cache = await Cache.open({ name: 'product', store, ...options });
+  t.after(() => cache.close());
+  return { cache, store, clients };
+}
+
+/** A failed test may have left the server stopped; every test starts with it up. */
+async function ensureRedisRunning(): Promise<void> {
+  if ((await raw.ping().catch(() => 'down')) !== 'PONG') await redis.start();
+}
+
+const product = (key: string, name = 'Lamp') => async () => ({ id: key, name });
+const freshKey = (): string => `product:${randomUUID()}`;
+
+test('when Redis stops, then reads answer from the loader, the breaker opens, and caching resumes once Redis is back', async (t) => {
+  await ensureRedisRunning();
+  const registry = new Registry();
+  const logger = recordingLogger();
+  const { cache, store } = await openReplica(t, { registry, logger });
+  const warm = freshKey();
+  await cache.getOrLoad(warm, product(warm));
+
+  await redis.stop();
+  const keys = Array.from({ length: 10 }, freshKey);
+  for (const key of keys) assert.deepEqual(await cache.getOrLoad(key, product(key)), { id: key, name: 'Lamp' });
+
+  assert.equal(store.available, false, 'the breaker is open');
+  assert.deepEqual(await requestCounts(registry), { hit: 0, miss: 1, error: 10 });
+  assert.equal(cache.stats().loads, 11, 'every read during the outage was answered by the loader');
+  const storeFailures = logger.warnings.filter((message) => message.startsWith('Cache store call failed'));
+  assert.equal(storeFailures.length, breaker.consecutiveFailures, 'once open, reads no longer try Redis');
+  assert.deepEqual(await cache.getOrLoad(warm, async () => assert.fail('the L1 still answers')), { id: warm, name: 'Lamp' });
+
+  await redis.start();
+  await eventually(async () => {
+    const key = freshKey();
+    await cache.getOrLoad(key, product(key));
+    assert.notEqual(await raw.get(`${keyPrefix}v:{${key}}`), null, 'the loaded value was stored in Redis again');
+  }, 10_000);
+  assert.equal(store.available, true);
+  const again = freshKey();
+  await cache.getOrLoad(again, product(again));
+  const before = cache.stats().hits;
+  await cache.getOrLoad(again, async () => assert.fail('cached again'));
+  assert.equal(cache.stats().hits, before + 1);
+});
+
+test('when Redis is busy, then a read answers from the loader before Redis replies and counts an error', async (t) => {
+  await ensureRedisRunning();
+  const registry = new Registry();
+  const { cache } = await openReplica(t, { registry });
+  const blocker = new Redis(redis.url);
+  t.after(() => blocker.disconnect());
+  // A Lua busy loop stalls every other client for 1.5 s without dropping connections: a slow Redis.
+  const busy = blocker.eval(
+    `local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 1500000
+     repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop
+     return 1`,
+    0,
+  );
+  busy.catch(() => undefined);
+  await sleep(100);
+  const key = freshKey();
+
+  const first = await Promise.race([cache.getOrLoad(key, product(key)), busy.then(() => 'redis replied first')]);
+
+  assert.deepEqual(first, { id: key, name: 'Lamp' });
+  assert.deepEqual(await requestCounts(registry), { hit: 0, miss: 0, error: 1 });
+  await busy;
+});
+
+test('when a replica is cut off from Redis while it writes, then its invalidations land once it reconnects', async (t) => {
+  await ensureRedisRunning();
+  const writer = await openReplica(t);
+  const reader = await openReplica(t);
+  const key = freshKey();
+  const namespace = `lists:${randomUUID()}`;
+  await reader.cache.getOrLoad(key, product(key, 'Old'));
+  await reader.cache.getOrLoad('page=1', async () => ['Old'], { namespace });
+
+  writer.clients.client.disconnect();
+  await writer.cache.invalidate(key);
+  await writer.cache.bumpGeneration(namespace);
+  assert.notEqual(await raw.get(`${keyPrefix}v:{${key}}`), null, 'the invalidation could not reach Redis yet');
+
+  await writer.clients.client.connect();
+  await eventually(async () => {
+    assert.equal(await raw.get(`${keyPrefix}v:{${key}}`), null);
+    assert.deepEqual(await reader.cache.getOrLoad(key, product(key, 'New')), { id: key, name: 'New' });
+    assert.deepEqual(await reader.cache.getOrLoad('page=1', async () => ['New'], { namespace }), ['New']);
+  }, 5_000);
+});
+
+test('when Redis is down at start-up, then the cache starts anyway, reads use the loader, and it connects later', async (t) => {
+  await ensureRedisRunning();
+  await redis.stop();
+  const registry = new Registry();
+  const cache = await createCache({
+    name: 'product',
+    redis: { url: redis.url },
+    keyPrefix,
+    registry,
+    breaker,
+    redisClient: { connectTimeoutMs: 300 },
+  });
+  t.after(() => cache.close());
+  const key = freshKey();
+
+  assert.deepEqual(await cache.getOrLoad(key, product(key)), { id: key, name: 'Lamp' });
+  assert.equal((await requestCounts(registry)).error, 1);
+
+  await redis.start();
+  await eventually(async () => {
+    const next = freshKey();
+    await cache.getOrLoad(next, product(next));
+    assert.notEqual(await raw.get(`${keyPrefix}v:{${next}}`), null);
+  }, 10_000);
+});
