@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { Cache, type CacheOptions, type CacheStore } from '../../src/index.ts';
+import { interceptStore } from './intercept-store.ts';
 
 export type ReplicaOptions = Partial<Omit<CacheOptions, 'store' | 'name'>>;
 
@@ -20,17 +21,13 @@ export interface ContractBackend {
 /** Wraps a store and counts the calls the facade makes to it (the store itself stays real). */
 function countingStore(store: CacheStore): { store: CacheStore; calls: Map<string, number> } {
   const calls = new Map<string, number>();
-  const counted = new Proxy(store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        return (value as (...params: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: counted, calls };
+  const count =
+    (name: string) =>
+    (original: (...args: never[]) => unknown, ...args: never[]): unknown => {
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return original(...args);
+    };
+  return { store: interceptStore(store, { get: count('get'), getOrLease: count('getOrLease'), fillLeased: count('fillLeased') }), calls };
 }
 
 type Product = { id: string; name: string };
