@@ -10,7 +10,8 @@ export {
   type ReadinessCheck,
 } from './health/health.plugin.ts';
 export { metricsPlugin } from './metrics/metrics.plugin.ts';
-export { loggerOptions, redactedPaths } from './logging/logger.ts';
+export { loggerOptions } from './logging/logger.ts';
+export { redactSecrets } from './logging/redact-secrets.ts';
 export {
   ACCESS_TOKEN_ALGORITHMS,
   ACCESS_TOKEN_TYPE,

@@ -1,31 +1,6 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
-
-const SECRET_KEYS = [
-  'password',
-  'newPassword',
-  'currentPassword',
-  'token',
-  'accessToken',
-  'refreshToken',
-  'idToken',
-  'apiKey',
-  'secret',
-  'clientSecret',
-  'authorization',
-  'cookie',
-  'cardNumber',
-  'pan',
-  'cvc',
-  'cvv',
-];
-const SECRET_PATHS = [...SECRET_KEYS, 'card.number', 'headers["set-cookie"]', 'headers["x-api-key"]'];
-
-/**
- * Paths whose values never reach a log line: credentials, tokens and card data, at the top level and
- * up to two objects deep (e.g. `body.password`, `req.headers.authorization`, `body.payment.card.number`).
- */
-export const redactedPaths = SECRET_PATHS.flatMap((path) => [path, `*.${path}`, `*.*.${path}`]);
+import { redactSecrets } from './redact-secrets.ts';
 
 /**
  * Pino options shared by every service: JSON in production, readable in development, secrets redacted,
@@ -35,7 +10,9 @@ export function loggerOptions(opts: { service: string; level: string; pretty: bo
   return {
     level: opts.level,
     base: { service: opts.service },
-    redact: { paths: redactedPaths, censor: '[redacted]' },
+    // Redacted per written line, not with pino's `redact` paths: a leading-wildcard path would run the
+    // redactor over the bindings of every child logger, and Fastify makes one per request (~15 us each).
+    formatters: { log: redactSecrets },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     mixin() {
       const context = trace.getActiveSpan()?.spanContext();

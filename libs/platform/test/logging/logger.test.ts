@@ -92,6 +92,65 @@ describe('logger', () => {
     assert.equal(line.req.headers['authorization'], '[redacted]');
   });
 
+  test('when secrets sit deeper, in arrays or under other-cased header names, then they are redacted too', () => {
+    const { logs, logger } = captured();
+    logger.info(
+      {
+        attempt: {
+          upstream: { request: { headers: { Authorization: 'Bearer deep-1', Accept: 'text/plain' } } },
+        },
+        lines: [{ card: { number: '4111111111111111', brand: 'visa' } }, { apiKey: 'ak-2' }],
+        headers: { 'Set-Cookie': ['sid=1', 'sid=2'], 'X-Api-Key': 'xk-3' },
+      },
+      'deep',
+    );
+    const text = JSON.stringify(logs.lines);
+    for (const secret of ['deep-1', '4111111111111111', 'ak-2', 'sid=1', 'sid=2', 'xk-3']) {
+      assert.ok(!text.includes(secret), `${secret} leaked into ${text}`);
+    }
+    const line = logs.lines[0] as unknown as {
+      attempt: { upstream: { request: { headers: Record<string, string> } } };
+      lines: [{ card: { brand: string } }];
+    };
+    assert.equal(line.attempt.upstream.request.headers['Accept'], 'text/plain');
+    assert.equal(line.attempt.upstream.request.headers['Authorization'], '[redacted]');
+    assert.equal(line.lines[0].card.brand, 'visa');
+  });
+
+  test('when an error carrying a secret is logged, then the secret is redacted and its type, message and stack stay', () => {
+    const { logs, logger } = captured();
+    const error = Object.assign(new TypeError('upstream refused'), {
+      code: 'E_UPSTREAM',
+      request: { headers: { authorization: 'Bearer err-secret' } },
+    });
+    logger.error({ err: error }, 'call failed');
+    const line = logs.lines[0] as unknown as {
+      err: { type: string; message: string; stack: string; code: string; request: unknown };
+    };
+    assert.equal(line.err.type, 'TypeError');
+    assert.equal(line.err.message, 'upstream refused');
+    assert.match(line.err.stack, /^TypeError: upstream refused\n\s+at /);
+    assert.equal(line.err.code, 'E_UPSTREAM');
+    assert.deepEqual(line.err.request, { headers: { authorization: '[redacted]' } });
+    assert.equal(
+      error.request.headers.authorization,
+      'Bearer err-secret',
+      "the caller's error is not changed",
+    );
+  });
+
+  test('when a logged object holds secrets, then the object the caller passed is not changed', () => {
+    const { logs, logger } = captured();
+    const body = { email: 'a@shop.local', password: 'hunter2', profile: { token: 't-1' } };
+    logger.info({ body }, 'registering');
+    assert.deepEqual(body, { email: 'a@shop.local', password: 'hunter2', profile: { token: 't-1' } });
+    assert.deepEqual(logs.lines[0]?.['body'], {
+      email: 'a@shop.local',
+      password: '[redacted]',
+      profile: { token: '[redacted]' },
+    });
+  });
+
   test('when the level is above a line, then the line is not written', () => {
     const { logs, logger } = captured('warn');
     logger.info('quiet');
@@ -106,6 +165,30 @@ describe('logger', () => {
     const pretty = loggerOptions({ service: 's', level: 'info', pretty: true });
     assert.equal((pretty.transport as { target: string } | undefined)?.target, 'pino-pretty');
     assert.equal(loggerOptions({ service: 's', level: 'info', pretty: false }).transport, undefined);
+  });
+
+  test('when a route logs a secret or fails with one, then the service writes neither', async (t) => {
+    const { app, logs } = await buildTestService(async (service) => {
+      service.post('/login', async (request) => {
+        request.log.info({ body: request.body }, 'login attempt');
+        throw Object.assign(new Error('directory unavailable'), {
+          options: { headers: { authorization: 'Basic c2VydmljZTpzM2NyZXQ=' } },
+        });
+      });
+    });
+    t.after(() => app.close());
+    const response = await app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { email: 'a@shop.local', password: 'hunter2' },
+    });
+    assert.equal(response.statusCode, 500);
+    const text = JSON.stringify(logs.lines);
+    assert.ok(!text.includes('hunter2'), `the password leaked into ${text}`);
+    assert.ok(!text.includes('c2VydmljZTpzM2NyZXQ='), `the credential leaked into ${text}`);
+    assert.equal(logs.withMessage('login attempt')[0]?.['requestId'] !== undefined, true);
+    const [failure] = logs.withMessage('request failed unexpectedly');
+    assert.equal((failure?.['err'] as { message?: string } | undefined)?.message, 'directory unavailable');
   });
 
   test('when a service logs while handling a request inside a span, then the line has the request id and trace ids', async (t) => {
