@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { problemResponses, ServiceClient } from '../../src/index.ts';
 import { buildTestService } from '../support/test-service.ts';
@@ -43,6 +44,29 @@ describe('buildService', () => {
       upstream.hits.map((hit) => hit.headers['x-request-id']),
       ['chk-1', generated.headers['x-request-id']],
     );
+  });
+
+  test('when the log level is debug, then every request gets a completion line; at info, none', async (t) => {
+    const routes = async (service: FastifyInstance) => {
+      service.get('/items/:id', async () => ({ ok: true }));
+    };
+    const debug = await buildTestService(routes, { logLevel: 'debug' });
+    const info = await buildTestService(routes, { logLevel: 'info' });
+    t.after(() => Promise.all([debug.app.close(), info.app.close()]));
+    for (const { app } of [debug, info]) {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/items/7',
+        headers: { 'x-request-id': 'r-7' },
+      });
+      assert.equal(response.statusCode, 200);
+    }
+    const [line] = debug.logs.withMessage('request completed');
+    assert.equal(line?.['requestId'], 'r-7');
+    assert.equal(line?.['status'], 200);
+    assert.equal(line?.['url'], '/items/7');
+    assert.equal(typeof line?.['ms'], 'number');
+    assert.deepEqual(info.logs.withMessage('request completed'), []);
   });
 
   test('when routes declare schemas, then /openapi.json documents them and hides the platform endpoints', async (t) => {
