@@ -1,7 +1,7 @@
 import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { findFreePort } from './free-port.ts';
+import { findFreePorts } from './free-port.ts';
 import {
   KAFKA_JVM_OPTIONS,
   KAFKA_NODE_ID,
@@ -127,16 +127,14 @@ async function recordClassDataArchive(runtime: KafkaRuntime): Promise<void> {
 async function launchKafka(
   runtime: KafkaRuntime,
   onDispose: () => void,
-  jvmOptions?: string[],
+  classDataOptions?: string[],
 ): Promise<LocalKafkaBroker> {
   const { java, libs, storageTemplate, classDataArchive } = runtime;
   const classData =
-    jvmOptions ?? ((await exists(classDataArchive)) ? [`-XX:SharedArchiveFile=${classDataArchive}`] : []);
-  const [dir, port, controllerPort] = await Promise.all([
-    createScratchDir('kafka'),
-    findFreePort(),
-    findFreePort(),
-  ]);
+    classDataOptions ??
+    ((await exists(classDataArchive)) ? [`-XX:SharedArchiveFile=${classDataArchive}`] : []);
+  const [dir, ports] = await Promise.all([createScratchDir('kafka'), findFreePorts(2)]);
+  const [port, controllerPort] = ports as [number, number];
   const config = join(dir.path, 'server.properties');
   const logConfig = join(dir.path, 'log4j2.properties');
   await Promise.all([
@@ -160,7 +158,8 @@ async function launchKafka(
     dir,
     isReady: () => servesMetadata(brokers),
     startTimeoutMs: START_TIMEOUT_MS,
-    remedy: 'Fix the cause shown in the log, or set KAFKA_BROKERS to a running Kafka.',
+    remedy:
+      'Fix the cause shown in the log and run again (or, for the shared broker, set KAFKA_BROKERS to a running Kafka).',
   });
   const untrack = track({ dispose: () => handle.dispose(), killNow: () => server.killNow() });
   const handle: LocalKafkaBroker = {

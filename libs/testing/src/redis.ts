@@ -79,7 +79,8 @@ async function launchRedis(onDispose: () => void): Promise<LocalRedisServer> {
     dir,
     isReady: () => answersPing(port),
     startTimeoutMs: START_TIMEOUT_MS,
-    remedy: `Fix the cause shown in the log, or set REDIS_URL to a running Redis server.`,
+    remedy:
+      'Fix the cause shown in the log and run again (or, for the shared server, set REDIS_URL to a running Redis).',
   });
   const untrack = track({ dispose: () => handle.dispose(), killNow: () => server.killNow() });
   const handle: LocalRedisServer = {

@@ -11,7 +11,6 @@ export interface ServerProcessOptions {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
-  readonly cwd?: string;
   readonly dir: ScratchDir;
   /** One readiness probe; polled until it resolves true. */
   readonly isReady: () => Promise<boolean>;
@@ -30,17 +29,13 @@ export class ServerProcess {
     this.#options = options;
   }
 
-  get running(): boolean {
-    return this.#child !== undefined;
-  }
-
   async start(): Promise<void> {
     if (this.#child !== undefined) return;
-    const { command, args, cwd, dir, isReady, startTimeoutMs } = this.#options;
+    const { command, args, dir, isReady, startTimeoutMs } = this.#options;
     const log = await open(dir.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { cwd, stdio: ['ignore', log.fd, log.fd] });
+      child = spawn(command, args, { stdio: ['ignore', log.fd, log.fd] });
     } finally {
       await log.close();
     }
@@ -94,8 +89,9 @@ export class ServerProcess {
     clearTimeout(timer);
   }
 
-  killNow(signal: NodeJS.Signals = 'SIGKILL'): void {
-    signalQuietly(this.#child?.pid, signal);
+  /** Synchronous hard stop, for the process's exit hook; the data is thrown away anyway. */
+  killNow(): void {
+    signalQuietly(this.#child?.pid, 'SIGKILL');
   }
 
   async #failure(reason: string): Promise<Error> {
