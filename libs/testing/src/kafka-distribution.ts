@@ -198,14 +198,17 @@ function runMaven(mvn: string, args: string[]): Promise<void> {
     const child = spawn(mvn, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     let downloaded = 0;
-    let lastReport = Date.now();
+    const started = Date.now();
+    let lastReport = started;
     const collect = (line: string): void => {
       output.push(line);
       if (output.length > 40) output.shift();
       if (line.includes('Downloaded from')) downloaded += 1;
       if (Date.now() - lastReport > 3_000) {
         lastReport = Date.now();
-        progress(`  Maven: ${downloaded} files downloaded so far ...`);
+        progress(
+          `  Maven still resolving (${Math.round((Date.now() - started) / 1000)}s, ${downloaded} files downloaded) ...`,
+        );
       }
     };
     createInterface({ input: child.stdout }).on('line', collect);
