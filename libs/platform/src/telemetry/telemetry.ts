@@ -1,20 +1,4 @@
-import { register } from 'node:module';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
-import { createAddHookMessageChannel } from 'import-in-the-middle';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export type TracesExporter = 'otlp' | 'jaeger' | 'console' | 'none';
 const EXPORTERS: readonly TracesExporter[] = ['otlp', 'jaeger', 'console', 'none'];
@@ -50,24 +34,12 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
   return { exporter, sampleRatio };
 }
 
-function exporterFor(kind: TracesExporter): SpanExporter | undefined {
-  switch (kind) {
-    case 'otlp':
-      // Endpoint from OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT; Jaeger accepts OTLP on 4318.
-      return new OTLPTraceExporter();
-    case 'jaeger':
-      // Endpoint from OTEL_EXPORTER_JAEGER_ENDPOINT, else the agent on OTEL_EXPORTER_JAEGER_AGENT_HOST.
-      return new JaegerExporter();
-    case 'console':
-      return new ConsoleSpanExporter();
-    case 'none':
-      return undefined;
-  }
-}
-
 /**
  * Starts OpenTelemetry before the service's modules load, so that http, Fastify, pg/Prisma and ioredis
  * are instrumented. Call it first in `main.ts`, then import the app dynamically.
+ *
+ * With `OTEL_TRACES_EXPORTER=none` (and no `spanProcessors`) nothing is started or instrumented: the
+ * `@opentelemetry/api` stays a no-op, so log lines carry no trace ids and no trace context is forwarded.
  *
  * kafkajs is traced by `@shop/events` itself rather than by its auto-instrumentation: an outbox relay
  * publishes long after the request, so the parent must be the context stored with the event, which the
@@ -81,43 +53,17 @@ export async function startTelemetry(opts: {
   flushTimeoutMs?: number;
 }): Promise<Telemetry> {
   const settings = opts.settings ?? telemetrySettings();
-  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-
-  const exporter = exporterFor(settings.exporter);
-  const spanProcessors = [
-    ...(opts.spanProcessors ?? []),
-    ...(exporter ? [new BatchSpanProcessor(exporter)] : []),
-  ];
-  const sdk = new NodeSDK({
+  const spanProcessors = opts.spanProcessors ?? [];
+  // Instrumentation costs ~40 us a request even when every span is then dropped, so with nowhere for
+  // spans to go none is installed; the SDK modules are not even loaded.
+  if (settings.exporter === 'none' && spanProcessors.length === 0) {
+    return { shutdown: async () => {} };
+  }
+  const { startTracingSdk } = await import('./tracing-sdk.ts');
+  return startTracingSdk({
     serviceName: opts.serviceName,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+    settings,
     spanProcessors,
-    // Metrics are scraped from /metrics (prom-client) and logs go to stdout (pino): OTLP metrics and logs
-    // are pushed only when asked for. The SDK's own default pushes both to a collector that Jaeger is not.
-    ...(process.env['OTEL_METRICS_EXPORTER'] ? {} : { metricReaders: [] }),
-    ...(process.env['OTEL_LOGS_EXPORTER'] ? {} : { logRecordProcessors: [] }),
-    instrumentations: [
-      getNodeAutoInstrumentations({
-        '@opentelemetry/instrumentation-http': { enabled: true },
-        '@opentelemetry/instrumentation-pg': { enabled: true },
-        '@opentelemetry/instrumentation-ioredis': { enabled: true },
-        '@opentelemetry/instrumentation-undici': { enabled: false },
-        '@opentelemetry/instrumentation-kafkajs': { enabled: false },
-        '@opentelemetry/instrumentation-pino': { enabled: false },
-        '@opentelemetry/instrumentation-fs': { enabled: false },
-        '@opentelemetry/instrumentation-dns': { enabled: false },
-        '@opentelemetry/instrumentation-net': { enabled: false },
-        '@opentelemetry/instrumentation-runtime-node': { enabled: false },
-      }),
-      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
-      new PrismaInstrumentation(),
-    ],
+    flushTimeoutMs: opts.flushTimeoutMs ?? 2_000,
   });
-  sdk.start();
-  await waitForAllMessagesAcknowledged();
-  const flushTimeoutMs = opts.flushTimeoutMs ?? 2_000;
-  return {
-    shutdown: () => Promise.race([sdk.shutdown(), sleep(flushTimeoutMs, undefined, { ref: false })]),
-  };
 }

@@ -69,14 +69,16 @@ async function servedOneRequest(
   });
   t.after(() => service.stop());
   const listening = await service.waitForLine('fixture listening');
-  const response = await request(`http://127.0.0.1:${String(listening['port'])}/orders/o-7`, { headers });
+  const base = `http://127.0.0.1:${String(listening['port'])}`;
+  for (const probe of ['/health', '/metrics']) await (await request(base + probe)).body.dump();
+  const response = await request(`${base}/orders/o-7`, { headers });
   assert.equal(response.statusCode, 200);
   await response.body.dump();
   service.signal('SIGTERM');
   const { code } = await service.exitedWithin(15);
   assert.equal(code, 0, service.stderr);
   const spans = service.lines.flatMap((l: LogLine) => (l['span'] ? [l['span'] as PrintedSpan] : []));
-  return { spans, logs: service.lines, stderr: service.stderr };
+  return { spans, logs: service.lines, stderr: service.stderr, listening };
 }
 
 describe('startTelemetry', () => {
@@ -102,6 +104,42 @@ describe('startTelemetry', () => {
       'the log line names a span of that trace',
     );
     assert.equal(stderr.trim(), '', 'telemetry must start without errors or warnings');
+  });
+
+  test('when the exporter is none, then nothing is instrumented and lines carry no trace ids, even for a traced caller', async (t) => {
+    const traced = await servedOneRequest(t, {});
+    assert.equal(traced.listening['httpInstrumented'], true, 'the check below can tell');
+    assert.equal(traced.listening['fastifyInstrumented'], true);
+
+    const { listening, logs, stderr } = await servedOneRequest(
+      t,
+      { OTEL_TRACES_EXPORTER: 'none', FIXTURE_PRINT_SPANS: 'off' },
+      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    );
+    assert.equal(listening['httpInstrumented'], false);
+    assert.equal(listening['fastifyInstrumented'], false);
+    const handled = logs.find((l) => l.msg === 'handling order');
+    assert.ok(handled, stderr);
+    assert.equal(handled['trace_id'], undefined);
+    assert.equal(handled['span_id'], undefined);
+    assert.equal(stderr.trim(), '');
+  });
+
+  test('when probes and scrapes are served, then they make no spans', async (t) => {
+    const { spans } = await servedOneRequest(t, {});
+    assert.ok(spans.length > 0);
+    const probeSpans = spans.filter((s) =>
+      [s.name, s.attributes['http.target'], s.attributes['url.path'], s.attributes['http.route']].some(
+        (value) => typeof value === 'string' && /\/(health|ready|metrics)\b/.test(value),
+      ),
+    );
+    assert.deepEqual(probeSpans, []);
+  });
+
+  test('when a request is served, then Fastify adds one request and one handler span, none per hook', async (t) => {
+    const { spans } = await servedOneRequest(t, {});
+    const fastifySpans = spans.filter((s) => s.scope === '@fastify/otel').map((s) => s.name.split(' - ')[0]);
+    assert.deepEqual(fastifySpans.sort(), ['handler', 'request']);
   });
 
   test('when a caller sends a traceparent, then the server joins that trace', async (t) => {
