@@ -32,6 +32,7 @@ export const productApp = fp(async function productApp(app: FastifyInstance, { c
   await app.register(cachePlugin, {
     enabled: config.CACHE_ENABLED,
     keyPrefix: config.CACHE_KEY_PREFIX,
+    redisTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
     redisUrl: config.REDIS_URL,
     redisClusterNodes: config.REDIS_CLUSTER_NODES,
     productTtlMs: config.PRODUCT_CACHE_TTL_MS,

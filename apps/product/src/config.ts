@@ -14,6 +14,11 @@ export const ProductEnvSchema = Type.Object({
   REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*$' })),
   /** Prefix of every cache key in Redis, so environments (or test files) can share one Redis. */
   CACHE_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'cache:' }),
+  /**
+   * A Redis command slower than this falls through to PostgreSQL. Not lower: under CPU load the event loop
+   * alone can delay a reply by tens of ms, and a spurious timeout costs a database read, not less.
+   */
+  CACHE_REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 250 }),
   /** Off only to measure what the cache buys (the bench); reads then always go to PostgreSQL. */
   CACHE_ENABLED: Type.Boolean({ default: true }),
   PRODUCT_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),

@@ -15,6 +15,7 @@ declare module 'fastify' {
 export interface CachePluginOptions extends ProductCacheTtls {
   enabled: boolean;
   keyPrefix: string;
+  redisTimeoutMs: number;
   redisUrl: string | undefined;
   redisClusterNodes: string | undefined;
 }
@@ -39,7 +40,13 @@ export const cachePlugin = fp(
       return;
     }
     const redis = connectionOf(opts);
-    const common = { registry: app.metrics, logger: app.log, negativeTtl: opts.negativeTtlMs, ...(redis ? { redis } : {}) };
+    const common = {
+      registry: app.metrics,
+      logger: app.log,
+      negativeTtl: opts.negativeTtlMs,
+      redisClient: { commandTimeoutMs: opts.redisTimeoutMs },
+      ...(redis ? { redis } : {}),
+    };
     const products = await createCache({ name: 'product', keyPrefix: `${opts.keyPrefix}product:`, defaultTtl: opts.productTtlMs, ...common });
     const lists = await createCache({ name: 'product-list', keyPrefix: `${opts.keyPrefix}product-list:`, defaultTtl: opts.listTtlMs, ...common });
     app.decorate('caches', { products, lists });
