@@ -52,6 +52,8 @@ type Outcome = 'hit' | 'miss' | 'error';
 class Flight {
   promise: Promise<unknown> = Promise.resolve();
   outcome: Outcome = 'miss';
+  /** Reads answered by this flight; counted once when it settles, so joining costs no extra promise. */
+  callers = 1;
 }
 
 type KnownGeneration = { value: number; expiresAt: number };
@@ -193,35 +195,32 @@ export class Cache {
     await this.#store.close();
   }
 
-  async #read(key: string, loader: Loader<unknown>, options: ReadOptions | undefined): Promise<unknown> {
+  #read(key: string, loader: Loader<unknown>, options: ReadOptions | undefined): Promise<unknown> {
     const local = this.#l1 !== undefined ? this.#l1.get(key) : this.#store.peek?.(key);
     if (local !== undefined) {
       this.#tally.hits++;
       if (this.#l1 !== undefined) this.#tally.l1Hits++;
-      return local === NEGATIVE ? undefined : local;
+      return Promise.resolve(local === NEGATIVE ? undefined : local);
     }
     let flight = this.#flights.get(key);
-    if (flight === undefined) {
-      flight = new Flight();
-      this.#flights.set(key, flight);
-      flight.promise = this.#fill(key, loader, options, flight);
+    if (flight !== undefined) {
+      flight.callers++;
+      return flight.promise;
     }
-    return this.#join(flight);
-  }
-
-  async #join(flight: Flight): Promise<unknown> {
-    try {
-      return await flight.promise;
-    } finally {
-      this.#count(flight.outcome);
-    }
+    flight = new Flight();
+    this.#flights.set(key, flight);
+    flight.promise = this.#fill(key, loader, options, flight);
+    return flight.promise;
   }
 
   async #fill(key: string, loader: Loader<unknown>, options: ReadOptions | undefined, flight: Flight): Promise<unknown> {
     const stripe = stripeOf(key);
     const epoch = this.#epochs[stripe] ?? 0;
     try {
-      if (!this.#store.available) return await this.#loadWithoutStore(key, loader, options, flight, stripe, epoch);
+      if (!this.#store.available) {
+        flight.outcome = 'error';
+        return await this.#loadUncoordinated(key, loader, options, stripe, epoch);
+      }
       // A store with `peek` was just asked synchronously; a remote one gets a plain GET first.
       if (this.#store.peek === undefined) {
         let stored: unknown;
@@ -229,7 +228,8 @@ export class Cache {
           stored = await this.#store.get(key);
         } catch (error) {
           this.#storeFailed(error);
-          return await this.#loadWithoutStore(key, loader, options, flight, stripe, epoch);
+          flight.outcome = 'error';
+          return await this.#loadUncoordinated(key, loader, options, stripe, epoch);
         }
         if (stored !== undefined) {
           flight.outcome = 'hit';
@@ -240,7 +240,7 @@ export class Cache {
       flight.outcome = 'miss';
       return await this.#loadUnderLease(key, loader, options, stripe, epoch);
     } finally {
-      if (this.#flights.get(key) === flight) this.#flights.delete(key);
+      this.#settle(key, flight);
     }
   }
 
@@ -296,23 +296,11 @@ export class Cache {
     return unwrap(loaded.value);
   }
 
-  /** The lease wait ran out or the store failed mid-read: load without writing the shared store. */
+  /** The store is unavailable, failed, or the lease wait ran out: load without writing the shared store. */
   async #loadUncoordinated(key: string, loader: Loader<unknown>, options: ReadOptions | undefined, stripe: number, epoch: number): Promise<unknown> {
     const { value } = normalize(await this.#load(loader));
     this.#remember(key, value, this.#ttlOf(value, options), stripe, epoch);
     return unwrap(value);
-  }
-
-  async #loadWithoutStore(
-    key: string,
-    loader: Loader<unknown>,
-    options: ReadOptions | undefined,
-    flight: Flight,
-    stripe: number,
-    epoch: number,
-  ): Promise<unknown> {
-    flight.outcome = 'error';
-    return this.#loadUncoordinated(key, loader, options, stripe, epoch);
   }
 
   async #load(loader: Loader<unknown>): Promise<unknown> {
@@ -333,21 +321,30 @@ export class Cache {
     // Unknown generation: a cached page might belong to an older one, so load without caching.
     const flightKey = `${namespace}@?:${key}`;
     let flight = this.#flights.get(flightKey);
-    if (flight === undefined) {
-      flight = new Flight();
-      flight.outcome = 'error';
-      this.#flights.set(flightKey, flight);
-      flight.promise = this.#loadDetached(flightKey, loader, flight);
+    if (flight !== undefined) {
+      flight.callers++;
+      return flight.promise;
     }
-    return this.#join(flight);
+    flight = new Flight();
+    flight.outcome = 'error';
+    this.#flights.set(flightKey, flight);
+    flight.promise = this.#loadDetached(flightKey, loader, flight);
+    return flight.promise;
   }
 
   async #loadDetached(flightKey: string, loader: Loader<unknown>, flight: Flight): Promise<unknown> {
     try {
       return unwrap(normalize(await this.#load(loader)).value);
     } finally {
-      if (this.#flights.get(flightKey) === flight) this.#flights.delete(flightKey);
+      this.#settle(flightKey, flight);
     }
+  }
+
+  #settle(key: string, flight: Flight): void {
+    if (this.#flights.get(key) === flight) this.#flights.delete(key);
+    if (flight.outcome === 'hit') this.#tally.hits += flight.callers;
+    else if (flight.outcome === 'miss') this.#tally.misses += flight.callers;
+    else this.#tally.errors += flight.callers;
   }
 
   #readGeneration(namespace: string): Promise<number> {
@@ -405,12 +402,6 @@ export class Cache {
     this.#generations.clear();
     for (let i = 0; i < STRIPES; i++) this.#epochs[i] = (this.#epochs[i] ?? 0) + 1;
     this.#flights.clear();
-  }
-
-  #count(outcome: Outcome): void {
-    if (outcome === 'hit') this.#tally.hits++;
-    else if (outcome === 'miss') this.#tally.misses++;
-    else this.#tally.errors++;
   }
 
   #storeFailed(error: unknown): void {
