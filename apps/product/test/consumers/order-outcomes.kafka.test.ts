@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { OrderConfirmedV1 } from '@shop/contracts';
+import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
+import { getKafka } from '@shop/testing';
+import { createProduct, startProduct, type ProductTestContext } from '../helper.ts';
+
+describe('the product service on a real Kafka', () => {
+  let ctx: ProductTestContext;
+  let kafka: MessageBroker;
+  before(async () => {
+    const { brokers } = await getKafka();
+    ctx = await startProduct({ KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PARTITIONS: '3' });
+    kafka = createMessageBroker({ clientId: 'product-test', kafkaBrokers: brokers, topics: { numPartitions: 3, replicationFactor: 1 } });
+  });
+  after(async () => {
+    await kafka.close();
+    await ctx.close();
+  });
+
+  test('when order.confirmed.v1 arrives through Kafka, then the stock is sold and stock.committed.v1 is relayed back to Kafka', async () => {
+    const { id } = await createProduct(ctx, { stock: 5 });
+    const order = `order-${crypto.randomUUID()}`;
+    await ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).send({ items: [{ productId: id, quantity: 2 }] }).expect(201);
+
+    const { topic, envelope } = prepareEvent(OrderConfirmedV1, { subject: order, data: { orderId: order, customerId: 'customer-k', paymentId: 'payment-k' } });
+    await kafka.publish([{ topic, key: order, value: JSON.stringify(envelope), headers: {} }]);
+
+    let published: { published: boolean } | undefined;
+    for (let attempt = 0; attempt < 300 && !published?.published; attempt++) {
+      [published] = await ctx.sql<{ published: boolean }>(
+        `SELECT published_at IS NOT NULL AS published FROM outbox_events WHERE type = 'stock.committed.v1' AND key = $1`,
+        [order],
+      );
+      if (!published?.published) await delay(100);
+    }
+    assert.equal(published?.published, true, 'the commit happened and its event was acknowledged by Kafka within 30 s');
+    const [stock] = await ctx.sql<{ available: number; reserved: number }>('SELECT available, reserved FROM stock_levels WHERE product_id = $1', [id]);
+    assert.deepEqual(stock, { available: 3, reserved: 0 });
+
+    let relayed = false;
+    for await (const message of kafka.readTopic('inventory-events')) {
+      const event = message.value ? JSON.parse(message.value) : {};
+      if (event.type === 'stock.committed.v1' && event.subject === order) relayed = message.key === order;
+    }
+    assert.ok(relayed, 'stock.committed.v1 is on the inventory-events topic, keyed by the order id');
+  });
+});
