@@ -13,7 +13,13 @@ const HIT_OPS = 200_000;
 const REDIS_OPS = 50_000;
 const REDIS_CONCURRENCY = 64;
 const KEYS = 1_000;
-const product = (i: number) => ({ id: `p-${i}`, name: `Product ${i}`, priceMinor: 1_999, currency: 'EUR', inStock: true });
+const product = (i: number) => ({
+  id: `p-${i}`,
+  name: `Product ${i}`,
+  priceMinor: 1_999,
+  currency: 'EUR',
+  inStock: true,
+});
 const keys = Array.from({ length: KEYS }, (_, i) => `product:p-${i}`);
 
 // CPU time rather than wall time: this process's cost per operation, which is what a hit costs the
@@ -24,7 +30,11 @@ function cpuNs(): number {
 }
 
 /** CPU nanoseconds per call of `op`, with `concurrency` callers each running it in a loop until `ops` are done. */
-async function cpuNsPerOp(ops: number, op: (i: number) => Promise<unknown>, concurrency = 1): Promise<number> {
+async function cpuNsPerOp(
+  ops: number,
+  op: (i: number) => Promise<unknown>,
+  concurrency = 1,
+): Promise<number> {
   let next = 0;
   const started = cpuNs();
   await Promise.all(
@@ -36,11 +46,21 @@ async function cpuNsPerOp(ops: number, op: (i: number) => Promise<unknown>, conc
 }
 
 /** Runs every contender once per round, alternating, and returns the median of each. */
-async function sideBySide(ctx: BenchContext, label: string, contenders: Record<string, () => Promise<number>>): Promise<Record<string, number>> {
-  const runs: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+async function sideBySide(
+  ctx: BenchContext,
+  label: string,
+  contenders: Record<string, () => Promise<number>>,
+): Promise<Record<string, number>> {
+  const runs: Record<string, number[]> = Object.fromEntries(
+    Object.keys(contenders).map((name) => [name, []]),
+  );
   for (let r = 1; r <= ROUNDS; r++) {
     for (const [name, run] of Object.entries(contenders)) runs[name]!.push(await run());
-    ctx.progress(`${label}: round ${r}/${ROUNDS} ${Object.entries(runs).map(([name, values]) => `${name} ${round(values.at(-1)!)}`).join(', ')}`);
+    ctx.progress(
+      `${label}: round ${r}/${ROUNDS} ${Object.entries(runs)
+        .map(([name, values]) => `${name} ${round(values.at(-1)!)}`)
+        .join(', ')}`,
+    );
   }
   return Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, median(values)]));
 }
@@ -55,7 +75,13 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
   const keyPrefix = uniqueKeyPrefix('bench-cache');
   const withL1 = await createCache({ name: 'bench', redis: { url }, keyPrefix });
   // A generous timeout: on a busy machine a 100 ms timeout would open the breaker and measure the loader.
-  const redisOnly = await createCache({ name: 'bench', redis: { url }, keyPrefix, l1: false, redisClient: { commandTimeoutMs: 5_000 } });
+  const redisOnly = await createCache({
+    name: 'bench',
+    redis: { url },
+    keyPrefix,
+    l1: false,
+    redisClient: { commandTimeoutMs: 5_000 },
+  });
   const memory = await createCache({ name: 'bench' });
   // Same pipelining and command timeout as the cache's own client, so the comparison is about the facade only.
   const raw = new Redis(url, { enableAutoPipelining: true, commandTimeout: 5_000 });
@@ -72,13 +98,20 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
 
     const redis = await sideBySide(ctx, `Redis hit CPU ns/op at ${REDIS_CONCURRENCY} in flight`, {
       rawGetAndParse: () =>
-        cpuNsPerOp(REDIS_OPS, async (i) => JSON.parse((await raw.get(`${keyPrefix}v:{${keys[i % KEYS]}}`))!), REDIS_CONCURRENCY),
-      cacheRedisHit: () => cpuNsPerOp(REDIS_OPS, (i) => redisOnly.getOrLoad(keys[i % KEYS]!, noLoad), REDIS_CONCURRENCY),
+        cpuNsPerOp(
+          REDIS_OPS,
+          async (i) => JSON.parse((await raw.get(`${keyPrefix}v:{${keys[i % KEYS]}}`))!),
+          REDIS_CONCURRENCY,
+        ),
+      cacheRedisHit: () =>
+        cpuNsPerOp(REDIS_OPS, (i) => redisOnly.getOrLoad(keys[i % KEYS]!, noLoad), REDIS_CONCURRENCY),
     });
 
     const { errors, misses } = redisOnly.stats();
     if (errors + misses > 0) {
-      throw new Error(`The Redis-hit runs had ${errors} errors and ${misses} misses, so they did not measure hits: check that Redis is healthy and the machine not overloaded, then run again.`);
+      throw new Error(
+        `The Redis-hit runs had ${errors} errors and ${misses} misses, so they did not measure hits: check that Redis is healthy and the machine not overloaded, then run again.`,
+      );
     }
 
     ctx.progress('stampede: a hot key invalidated under 2 replicas x 200 concurrent readers');
@@ -91,13 +124,22 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
       return product(0);
     };
     await replicaA.getOrLoad('product:hot', slowLoad);
-    await Promise.all([replicaA.getOrLoad('product:hot', slowLoad), replicaB.getOrLoad('product:hot', slowLoad)]);
+    await Promise.all([
+      replicaA.getOrLoad('product:hot', slowLoad),
+      replicaB.getOrLoad('product:hot', slowLoad),
+    ]);
     stampedeLoads = 0;
     await replicaA.invalidate('product:hot');
-    await Promise.all([replicaA, replicaB].flatMap((replica) => Array.from({ length: 200 }, () => replica.getOrLoad('product:hot', slowLoad))));
+    await Promise.all(
+      [replicaA, replicaB].flatMap((replica) =>
+        Array.from({ length: 200 }, () => replica.getOrLoad('product:hot', slowLoad)),
+      ),
+    );
     await Promise.all([replicaA.close(), replicaB.close()]);
 
-    ctx.progress('outage: reads with Redis stopped and the breaker open, against calling the loader directly');
+    ctx.progress(
+      'outage: reads with Redis stopped and the breaker open, against calling the loader directly',
+    );
     const outage = await measureOutage(ctx);
 
     const l1Overhead = hits.l1Hit! - hits.bareMapLookup!;
@@ -107,7 +149,12 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
         value: round(l1Overhead),
         unit: 'cpu ns/op',
         goal: { op: '<=', value: 500 },
-        detail: { l1HitNs: round(hits.l1Hit!), bareAsyncMapLookupNs: round(hits.bareMapLookup!), ops: HIT_OPS, rounds: ROUNDS },
+        detail: {
+          l1HitNs: round(hits.l1Hit!),
+          bareAsyncMapLookupNs: round(hits.bareMapLookup!),
+          ops: HIT_OPS,
+          rounds: ROUNDS,
+        },
       },
       {
         name: 'cache_memory_hit_overhead_ns',
@@ -121,7 +168,11 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
         value: round(redis.cacheRedisHit! / redis.rawGetAndParse!, 3),
         unit: 'ratio',
         goal: { op: '<=', value: 1.5 },
-        detail: { cacheRedisHitCpuNs: round(redis.cacheRedisHit!), rawGetAndParseCpuNs: round(redis.rawGetAndParse!), concurrency: REDIS_CONCURRENCY },
+        detail: {
+          cacheRedisHitCpuNs: round(redis.cacheRedisHit!),
+          rawGetAndParseCpuNs: round(redis.rawGetAndParse!),
+          concurrency: REDIS_CONCURRENCY,
+        },
       },
       {
         name: 'cache_stampede_loads',
@@ -136,7 +187,11 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
         unit: 'cpu ns/op',
         // A fail-fast Redis call costs tens of microseconds; this shows the open breaker skips Redis entirely.
         goal: { op: '<=', value: 5_000 },
-        detail: { readNsWithRedisDown: round(outage.cacheNs), loaderAloneNs: round(outage.loaderNs), storeFailuresBeforeOpen: 5 },
+        detail: {
+          readNsWithRedisDown: round(outage.cacheNs),
+          loaderAloneNs: round(outage.loaderNs),
+          storeFailuresBeforeOpen: 5,
+        },
       },
     ];
   } finally {
@@ -148,7 +203,12 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
 async function measureOutage(ctx: BenchContext): Promise<{ cacheNs: number; loaderNs: number }> {
   const server = await startRedisServer();
   // No L1: every read goes to the store path, which the open breaker must short-circuit.
-  const cache = await createCache({ name: 'bench-outage', redis: { url: server.url }, l1: false, breaker: { halfOpenAfterMs: 60_000 } });
+  const cache = await createCache({
+    name: 'bench-outage',
+    redis: { url: server.url },
+    l1: false,
+    breaker: { halfOpenAfterMs: 60_000 },
+  });
   try {
     await server.stop();
     const load = async (): Promise<{ id: string }> => ({ id: 'p' });

@@ -9,7 +9,9 @@ export const LEASE_BUSY: unique symbol = Symbol('cache.lease-busy');
 
 /** Thrown by a store that knows its backend is unreachable, without trying it. */
 export class CacheUnavailableError extends Error {
-  constructor(message = 'The cache store is unavailable; reads fall through to the loader until it recovers') {
+  constructor(
+    message = 'The cache store is unavailable; reads fall through to the loader until it recovers',
+  ) {
     super(message);
     this.name = 'CacheUnavailableError';
   }

@@ -4,7 +4,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { silentLogger, type CacheLogger } from './cache-logger.ts';
 import { CacheTally, exposeCacheMetrics } from './cache.metrics.ts';
-import { LEASE_BUSY, LEASE_GRANTED, NEGATIVE, type CacheStore, type InvalidationListener } from './cache-store.ts';
+import {
+  LEASE_BUSY,
+  LEASE_GRANTED,
+  NEGATIVE,
+  type CacheStore,
+  type InvalidationListener,
+} from './cache-store.ts';
 import { jitterTtl } from './ttl-jitter.ts';
 
 /** Loads the value on a miss; `null` or `undefined` means "does not exist" and is cached negatively. */
@@ -79,7 +85,8 @@ function unwrap(stored: unknown): unknown {
 function normalize(loaded: unknown): { value: unknown; json: string } {
   if (loaded === NEGATIVE) return { value: NEGATIVE, json: '' };
   const json = JSON.stringify(loaded);
-  if (json === undefined) throw new TypeError('Cached values must be JSON-serializable; the loader returned a function or symbol');
+  if (json === undefined)
+    throw new TypeError('Cached values must be JSON-serializable; the loader returned a function or symbol');
   return { value: JSON.parse(json), json };
 }
 
@@ -118,9 +125,17 @@ export class Cache {
     this.#defaultTtl = options.defaultTtl ?? 300_000;
     this.#negativeTtl = options.negativeTtl ?? 30_000;
     this.#jitter = options.ttlJitter ?? 0.1;
+    if (!(this.#jitter >= 0 && this.#jitter < 1)) {
+      throw new RangeError(
+        `ttlJitter must be in [0, 1), got ${this.#jitter}: it is the share of a TTL taken off at random`,
+      );
+    }
     const l1 = options.l1 ?? {};
     this.#l1Ttl = l1 === false ? 5_000 : (l1.ttl ?? 5_000);
-    this.#l1 = l1 === false ? undefined : new LRUCache({ max: l1.maxEntries ?? 10_000, ttl: this.#l1Ttl, ttlAutopurge: false });
+    this.#l1 =
+      l1 === false
+        ? undefined
+        : new LRUCache({ max: l1.maxEntries ?? 10_000, ttl: this.#l1Ttl, ttlAutopurge: false });
     this.#leaseTtl = options.lease?.ttl ?? 2_000;
     this.#leaseWait = options.lease?.maxWait ?? this.#leaseTtl;
   }
@@ -162,7 +177,10 @@ export class Cache {
     try {
       await this.#store.invalidate(key);
     } catch (error) {
-      this.#logger.warn({ err: error, cache: this.#name, key }, 'Cache invalidation not delivered yet; it is retried when the store is back');
+      this.#logger.warn(
+        { err: error, cache: this.#name, key },
+        'Cache invalidation not delivered yet; it is retried when the store is back',
+      );
     }
     this.#forget(key);
   }
@@ -177,7 +195,10 @@ export class Cache {
     } catch (error) {
       // Without a trustworthy generation, reads in this namespace skip the cache until the store is back.
       this.#generations.delete(namespace);
-      this.#logger.warn({ err: error, cache: this.#name, namespace }, 'Cache generation bump not delivered yet; it is retried when the store is back');
+      this.#logger.warn(
+        { err: error, cache: this.#name, namespace },
+        'Cache generation bump not delivered yet; it is retried when the store is back',
+      );
     }
   }
 
@@ -213,7 +234,12 @@ export class Cache {
     return flight.promise;
   }
 
-  async #fill(key: string, loader: Loader<unknown>, options: ReadOptions | undefined, flight: Flight): Promise<unknown> {
+  async #fill(
+    key: string,
+    loader: Loader<unknown>,
+    options: ReadOptions | undefined,
+    flight: Flight,
+  ): Promise<unknown> {
     const stripe = stripeOf(key);
     const epoch = this.#epochs[stripe] ?? 0;
     try {
@@ -244,7 +270,13 @@ export class Cache {
     }
   }
 
-  async #loadUnderLease(key: string, loader: Loader<unknown>, options: ReadOptions | undefined, stripe: number, epoch: number): Promise<unknown> {
+  async #loadUnderLease(
+    key: string,
+    loader: Loader<unknown>,
+    options: ReadOptions | undefined,
+    stripe: number,
+    epoch: number,
+  ): Promise<unknown> {
     const token = `${this.#tokenPrefix}:${++this.#tokenSeq}`;
     const deadline = Date.now() + this.#leaseWait;
     let pause = 5;
@@ -281,13 +313,21 @@ export class Cache {
       loaded = normalize(await this.#load(loader));
     } catch (error) {
       // Free the lease before callers see the error, so a retry anywhere loads at once.
-      await this.#store.releaseLease(key, token).catch((releaseError: unknown) => this.#storeFailed(releaseError));
+      await this.#store
+        .releaseLease(key, token)
+        .catch((releaseError: unknown) => this.#storeFailed(releaseError));
       throw error;
     }
     const ttl = this.#ttlOf(loaded.value, options);
     let stored = false;
     try {
-      stored = await this.#store.fillLeased(key, token, loaded.value, loaded.json, jitterTtl(ttl, this.#jitter));
+      stored = await this.#store.fillLeased(
+        key,
+        token,
+        loaded.value,
+        loaded.json,
+        jitterTtl(ttl, this.#jitter),
+      );
     } catch (error) {
       this.#storeFailed(error);
     }
@@ -297,7 +337,13 @@ export class Cache {
   }
 
   /** The store is unavailable, failed, or the lease wait ran out: load without writing the shared store. */
-  async #loadUncoordinated(key: string, loader: Loader<unknown>, options: ReadOptions | undefined, stripe: number, epoch: number): Promise<unknown> {
+  async #loadUncoordinated(
+    key: string,
+    loader: Loader<unknown>,
+    options: ReadOptions | undefined,
+    stripe: number,
+    epoch: number,
+  ): Promise<unknown> {
     const { value } = normalize(await this.#load(loader));
     this.#remember(key, value, this.#ttlOf(value, options), stripe, epoch);
     return unwrap(value);
@@ -308,7 +354,12 @@ export class Cache {
     return (await loader()) ?? NEGATIVE;
   }
 
-  async #readInNamespace(namespace: string, key: string, loader: Loader<unknown>, options: ReadOptions | undefined): Promise<unknown> {
+  async #readInNamespace(
+    namespace: string,
+    key: string,
+    loader: Loader<unknown>,
+    options: ReadOptions | undefined,
+  ): Promise<unknown> {
     let generation: number | undefined;
     if (this.#store.available) {
       try {
@@ -317,7 +368,8 @@ export class Cache {
         this.#storeFailed(error);
       }
     }
-    if (generation !== undefined) return this.#read(namespacedKey(namespace, generation, key), loader, options);
+    if (generation !== undefined)
+      return this.#read(namespacedKey(namespace, generation, key), loader, options);
     // Unknown generation: a cached page might belong to an older one, so load without caching.
     const flightKey = `${namespace}@?:${key}`;
     let flight = this.#flights.get(flightKey);
@@ -381,12 +433,16 @@ export class Cache {
   }
 
   #ttlOf(stored: unknown, options: ReadOptions | undefined): number {
-    return stored === NEGATIVE ? (options?.negativeTtl ?? this.#negativeTtl) : (options?.ttl ?? this.#defaultTtl);
+    return stored === NEGATIVE
+      ? (options?.negativeTtl ?? this.#negativeTtl)
+      : (options?.ttl ?? this.#defaultTtl);
   }
 
   #remember(key: string, stored: unknown, ttl: number, stripe: number, epoch: number): void {
-    if (this.#l1 === undefined || this.#epochs[stripe] !== epoch) return;
-    this.#l1.set(key, stored as NonNullable<unknown>, { ttl: Math.min(this.#l1Ttl, ttl) });
+    const l1Ttl = Math.min(this.#l1Ttl, ttl);
+    // lru-cache reads a TTL of 0 as "forever", so a non-positive one must not reach it.
+    if (this.#l1 === undefined || l1Ttl < 1 || this.#epochs[stripe] !== epoch) return;
+    this.#l1.set(key, stored as NonNullable<unknown>, { ttl: l1Ttl });
   }
 
   #forget(key: string): void {
@@ -405,6 +461,9 @@ export class Cache {
   }
 
   #storeFailed(error: unknown): void {
-    this.#logger.warn({ err: error, cache: this.#name }, 'Cache store call failed; answering from the loader');
+    this.#logger.warn(
+      { err: error, cache: this.#name },
+      'Cache store call failed; answering from the loader',
+    );
   }
 }

@@ -32,7 +32,10 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   if (!(await store.ready(redisClient?.connectTimeoutMs ?? 2_000))) {
-    options.logger?.warn({ cache: options.name }, 'Redis is not reachable yet; the cache starts degraded (reads use the loader) and connects in the background');
+    options.logger?.warn(
+      { cache: options.name },
+      'Redis is not reachable yet; the cache starts degraded (reads use the loader) and connects in the background',
+    );
   }
   return Cache.open({ ...cacheOptions, store });
 }

@@ -11,5 +11,10 @@ export {
 export type { CacheLogger } from './cache-logger.ts';
 export { MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache.store.ts';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './redis-cache.store.ts';
-export { createRedisClients, type RedisClientOptions, type RedisClients, type RedisConnection } from './redis-client.ts';
+export {
+  createRedisClients,
+  type RedisClientOptions,
+  type RedisClients,
+  type RedisConnection,
+} from './redis-client.ts';
 export { jitterTtl } from './ttl-jitter.ts';

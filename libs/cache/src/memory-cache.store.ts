@@ -42,7 +42,13 @@ export class MemoryCacheStore implements CacheStore {
     return LEASE_GRANTED;
   }
 
-  async fillLeased(key: string, token: string, value: unknown, _json: string, ttlMs: number): Promise<boolean> {
+  async fillLeased(
+    key: string,
+    token: string,
+    value: unknown,
+    _json: string,
+    ttlMs: number,
+  ): Promise<boolean> {
     if (!this.#holds(key, token)) return false;
     this.#leases.delete(key);
     this.#values.set(key, value as NonNullable<unknown>, { ttl: ttlMs });

@@ -1,4 +1,10 @@
-import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleAll,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { Cluster, Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { silentLogger, type CacheLogger } from './cache-logger.ts';
@@ -66,8 +72,19 @@ return g`,
 } as const;
 
 type ScriptedClient = (Redis | Cluster) & {
-  shopCacheGetOrLease(valueKey: string, leaseKey: string, token: string, leaseMs: number): Promise<string | number>;
-  shopCacheFillLeased(valueKey: string, leaseKey: string, token: string, json: string, ttlMs: number): Promise<number>;
+  shopCacheGetOrLease(
+    valueKey: string,
+    leaseKey: string,
+    token: string,
+    leaseMs: number,
+  ): Promise<string | number>;
+  shopCacheFillLeased(
+    valueKey: string,
+    leaseKey: string,
+    token: string,
+    json: string,
+    ttlMs: number,
+  ): Promise<number>;
   shopCacheReleaseLease(leaseKey: string, token: string): Promise<number>;
   shopCacheInvalidate(valueKey: string, leaseKey: string, channel: string, message: string): Promise<number>;
   shopCacheBumpGeneration(generationKey: string, channel: string, namespace: string): Promise<number>;
@@ -106,7 +123,9 @@ export class RedisCacheStore implements CacheStore {
 
   constructor(options: RedisCacheStoreOptions) {
     if (/[{}]/.test(options.keyPrefix)) {
-      throw new Error(`Cache key prefix "${options.keyPrefix}" contains a brace; remove it, braces are reserved for hash tags`);
+      throw new Error(
+        `Cache key prefix "${options.keyPrefix}" contains a brace; remove it, braces are reserved for hash tags`,
+      );
     }
     this.#prefix = options.keyPrefix;
     this.#channel = `${options.keyPrefix}invalidations`;
@@ -161,16 +180,26 @@ export class RedisCacheStore implements CacheStore {
   async getOrLease(key: string, token: string, leaseMs: number): Promise<unknown> {
     const valueKey = this.#valueKey(key);
     const leaseKey = this.#leaseKey(key);
-    const answer = await this.#run(() => this.#client.shopCacheGetOrLease(valueKey, leaseKey, token, Math.ceil(leaseMs)));
+    const answer = await this.#run(() =>
+      this.#client.shopCacheGetOrLease(valueKey, leaseKey, token, Math.ceil(leaseMs)),
+    );
     if (typeof answer === 'string') return decode(answer);
     return answer === 1 ? LEASE_GRANTED : LEASE_BUSY;
   }
 
-  async fillLeased(key: string, token: string, _value: unknown, json: string, ttlMs: number): Promise<boolean> {
+  async fillLeased(
+    key: string,
+    token: string,
+    _value: unknown,
+    json: string,
+    ttlMs: number,
+  ): Promise<boolean> {
     const valueKey = this.#valueKey(key);
     const leaseKey = this.#leaseKey(key);
     const ttl = Math.max(1, Math.round(ttlMs));
-    return (await this.#run(() => this.#client.shopCacheFillLeased(valueKey, leaseKey, token, json, ttl))) === 1;
+    return (
+      (await this.#run(() => this.#client.shopCacheFillLeased(valueKey, leaseKey, token, json, ttl))) === 1
+    );
   }
 
   async releaseLease(key: string, token: string): Promise<void> {
@@ -217,12 +246,16 @@ export class RedisCacheStore implements CacheStore {
       const subscribed = this.#subscriber.subscribe(this.#channel).then(
         () => true,
         (error: unknown) => {
-          this.#logger.warn({ err: error }, 'Cache invalidation subscription failed; L1 relies on its short TTL until Redis is back');
+          this.#logger.warn(
+            { err: error },
+            'Cache invalidation subscription failed; L1 relies on its short TTL until Redis is back',
+          );
           return false;
         },
       );
       // Wait for it only while Redis is reachable, so a start during an outage is not delayed.
-      if (this.#client.status === 'ready') await Promise.race([subscribed, delay(2_000, false, { ref: false })]);
+      if (this.#client.status === 'ready')
+        await Promise.race([subscribed, delay(2_000, false, { ref: false })]);
     }
     return () => this.#listeners.delete(listener);
   }
@@ -304,12 +337,18 @@ export class RedisCacheStore implements CacheStore {
   #logOutage(error: Error): void {
     if (this.#outageLogged) return;
     this.#outageLogged = true;
-    this.#logger.warn({ err: error }, 'Redis cache connection failed; retrying in the background while reads use the loader');
+    this.#logger.warn(
+      { err: error },
+      'Redis cache connection failed; retrying in the background while reads use the loader',
+    );
   }
 
   #queue(pending: Set<string>, item: string): void {
     if (this.#pendingKeys.size + this.#pendingNamespaces.size >= this.#maxPending) {
-      this.#logger.warn({ item }, 'Too many cache invalidations pending while Redis is unreachable; this one is dropped and expires by TTL');
+      this.#logger.warn(
+        { item },
+        'Too many cache invalidations pending while Redis is unreachable; this one is dropped and expires by TTL',
+      );
       return;
     }
     pending.add(item);

@@ -20,7 +20,10 @@ export interface RedisClients {
 const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** attempt, 2_000);
 
 /** Creates the command and subscriber clients for a single node or a cluster, tuned for a cache. */
-export function createRedisClients(connection: RedisConnection, options: RedisClientOptions = {}): RedisClients {
+export function createRedisClients(
+  connection: RedisConnection,
+  options: RedisClientOptions = {},
+): RedisClients {
   const connectTimeout = options.connectTimeoutMs ?? 2_000;
   // No offline queue and no resend after reconnect: a command that cannot run now fails fast, and a
   // SET queued during an outage can never land later on top of a newer invalidation.
@@ -40,7 +43,10 @@ export function createRedisClients(connection: RedisConnection, options: RedisCl
         redisOptions: commandOptions,
       }),
       // The subscriber may queue SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
-      subscriber: new Cluster(nodes, { clusterRetryStrategy: reconnectDelay, redisOptions: { connectTimeout } }),
+      subscriber: new Cluster(nodes, {
+        clusterRetryStrategy: reconnectDelay,
+        redisOptions: { connectTimeout },
+      }),
     };
   }
   return {

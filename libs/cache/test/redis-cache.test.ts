@@ -14,7 +14,11 @@ function openStore(): RedisCacheStore {
   return new RedisCacheStore({ ...createRedisClients({ url: redisUrl }), keyPrefix });
 }
 
-async function openReplica(t: TestContext, options: ReplicaOptions = {}, wrap = (store: CacheStore) => store): Promise<Cache> {
+async function openReplica(
+  t: TestContext,
+  options: ReplicaOptions = {},
+  wrap = (store: CacheStore) => store,
+): Promise<Cache> {
   const store = openStore();
   assert.ok(await store.ready(5_000), `Redis at ${redisUrl} is reachable`);
   const cache = await Cache.open({ name: 'product', store: wrap(store), ...options });
@@ -65,7 +69,8 @@ test('when the L1 is off, then reads of another replica are Redis hits without l
   const key = `product:${randomUUID()}`;
   await writer.getOrLoad(key, async () => ({ id: key, name: 'Lamp' }));
 
-  for (let i = 0; i < 3; i++) await reader.getOrLoad(key, async () => assert.fail('a Redis hit must not load'));
+  for (let i = 0; i < 3; i++)
+    await reader.getOrLoad(key, async () => assert.fail('a Redis hit must not load'));
 
   assert.deepEqual(reader.stats(), { hits: 3, l1Hits: 0, misses: 0, errors: 0, loads: 0 });
 });
@@ -127,7 +132,10 @@ test('when an invalidation arrives while a Redis read is in flight, then the val
     }),
   );
 
-  assert.deepEqual(await reader.getOrLoad(key, async () => assert.fail('Redis still had it')), { id: key, name: 'Before the write' });
+  assert.deepEqual(await reader.getOrLoad(key, async () => assert.fail('Redis still had it')), {
+    id: key,
+    name: 'Before the write',
+  });
   const next = await reader.getOrLoad(key, async () => ({ id: key, name: 'After the write' }));
 
   assert.deepEqual(next, { id: key, name: 'After the write' });

@@ -31,7 +31,12 @@ function recordingLogger(): CacheLogger & { warnings: string[] } {
 
 async function openReplica(t: TestContext, options: { registry?: Registry; logger?: CacheLogger } = {}) {
   const clients = createRedisClients({ url: redis.url });
-  const store = new RedisCacheStore({ ...clients, keyPrefix, breaker, ...(options.logger ? { logger: options.logger } : {}) });
+  const store = new RedisCacheStore({
+    ...clients,
+    keyPrefix,
+    breaker,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   assert.ok(await store.ready(5_000), 'Redis is reachable before the test');
   const cache = await Cache.open({ name: 'product', store, ...options });
   t.after(() => cache.close());
@@ -43,7 +48,9 @@ async function ensureRedisRunning(): Promise<void> {
   if ((await raw.ping().catch(() => 'down')) !== 'PONG') await redis.start();
 }
 
-const product = (key: string, name = 'Lamp') => async () => ({ id: key, name });
+const product =
+  (key: string, name = 'Lamp') =>
+  async () => ({ id: key, name });
 const freshKey = (): string => `product:${randomUUID()}`;
 
 test('when Redis stops, then reads answer from the loader, the breaker opens, and caching resumes once Redis is back', async (t) => {
@@ -56,20 +63,28 @@ test('when Redis stops, then reads answer from the loader, the breaker opens, an
 
   await redis.stop();
   const keys = Array.from({ length: 10 }, freshKey);
-  for (const key of keys) assert.deepEqual(await cache.getOrLoad(key, product(key)), { id: key, name: 'Lamp' });
+  for (const key of keys)
+    assert.deepEqual(await cache.getOrLoad(key, product(key)), { id: key, name: 'Lamp' });
 
   assert.equal(store.available, false, 'the breaker is open');
   assert.deepEqual(await requestCounts(registry), { hit: 0, miss: 1, error: 10 });
   assert.equal(cache.stats().loads, 11, 'every read during the outage was answered by the loader');
   const storeFailures = logger.warnings.filter((message) => message.startsWith('Cache store call failed'));
   assert.equal(storeFailures.length, breaker.consecutiveFailures, 'once open, reads no longer try Redis');
-  assert.deepEqual(await cache.getOrLoad(warm, async () => assert.fail('the L1 still answers')), { id: warm, name: 'Lamp' });
+  assert.deepEqual(await cache.getOrLoad(warm, async () => assert.fail('the L1 still answers')), {
+    id: warm,
+    name: 'Lamp',
+  });
 
   await redis.start();
   await eventually(async () => {
     const key = freshKey();
     await cache.getOrLoad(key, product(key));
-    assert.notEqual(await raw.get(`${keyPrefix}v:{${key}}`), null, 'the loaded value was stored in Redis again');
+    assert.notEqual(
+      await raw.get(`${keyPrefix}v:{${key}}`),
+      null,
+      'the loaded value was stored in Redis again',
+    );
   }, 10_000);
   assert.equal(store.available, true);
   const again = freshKey();
@@ -96,7 +111,10 @@ test('when Redis is busy, then a read answers from the loader before Redis repli
   await sleep(100);
   const key = freshKey();
 
-  const first = await Promise.race([cache.getOrLoad(key, product(key)), busy.then(() => 'redis replied first')]);
+  const first = await Promise.race([
+    cache.getOrLoad(key, product(key)),
+    busy.then(() => 'redis replied first'),
+  ]);
 
   assert.deepEqual(first, { id: key, name: 'Lamp' });
   assert.deepEqual(await requestCounts(registry), { hit: 0, miss: 0, error: 1 });
@@ -115,7 +133,11 @@ test('when a replica is cut off from Redis while it writes, then its invalidatio
   writer.clients.client.disconnect();
   await writer.cache.invalidate(key);
   await writer.cache.bumpGeneration(namespace);
-  assert.notEqual(await raw.get(`${keyPrefix}v:{${key}}`), null, 'the invalidation could not reach Redis yet');
+  assert.notEqual(
+    await raw.get(`${keyPrefix}v:{${key}}`),
+    null,
+    'the invalidation could not reach Redis yet',
+  );
 
   await writer.clients.client.connect();
   await eventually(async () => {

@@ -27,7 +27,14 @@ function countingStore(store: CacheStore): { store: CacheStore; calls: Map<strin
       calls.set(name, (calls.get(name) ?? 0) + 1);
       return original(...args);
     };
-  return { store: interceptStore(store, { get: count('get'), getOrLease: count('getOrLease'), fillLeased: count('fillLeased') }), calls };
+  return {
+    store: interceptStore(store, {
+      get: count('get'),
+      getOrLease: count('getOrLease'),
+      fillLeased: count('fillLeased'),
+    }),
+    calls,
+  };
 }
 
 type Product = { id: string; name: string };
@@ -194,7 +201,8 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
       }
 
       // Allow one second for the time spent between writing and reading the TTL.
-      for (const ttl of ttls) assert.ok(ttl <= 60_000 && ttl >= 48_000 - 1_000, `TTL ${ttl} is outside the jitter bounds`);
+      for (const ttl of ttls)
+        assert.ok(ttl <= 60_000 && ttl >= 48_000 - 1_000, `TTL ${ttl} is outside the jitter bounds`);
       assert.ok(new Set(ttls).size > 10, 'TTLs are spread, not identical');
     });
 
@@ -221,10 +229,15 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
       const cache = await openReplica({}, store);
       const key = uniqueKey('product');
 
-      await Promise.all(Array.from({ length: 100 }, () => cache.getOrLoad(key, async () => ({ id: key, name: 'Popular' }))));
+      await Promise.all(
+        Array.from({ length: 100 }, () => cache.getOrLoad(key, async () => ({ id: key, name: 'Popular' }))),
+      );
 
       const lookups = (calls.get('get') ?? 0) + (calls.get('getOrLease') ?? 0);
-      assert.ok(lookups <= 2, `one lookup (get, then getOrLease), not one per read: ${JSON.stringify([...calls])}`);
+      assert.ok(
+        lookups <= 2,
+        `one lookup (get, then getOrLease), not one per read: ${JSON.stringify([...calls])}`,
+      );
       assert.equal(calls.get('fillLeased'), 1);
     });
 
@@ -239,7 +252,9 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
         return { id: key, name: 'Flash sale' };
       };
 
-      const reads = [first, second].flatMap((replica) => Array.from({ length: 50 }, () => replica.getOrLoad(key, loader)));
+      const reads = [first, second].flatMap((replica) =>
+        Array.from({ length: 50 }, () => replica.getOrLoad(key, loader)),
+      );
       const results = await Promise.all(reads);
 
       assert.equal(loads, 1);
@@ -278,7 +293,9 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
         throw new Error('database unavailable');
       };
 
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => failing.getOrLoad(key, broken)));
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => failing.getOrLoad(key, broken)),
+      );
       for (const result of results) {
         assert.equal(result.status, 'rejected');
         assert.equal((result.reason as Error).message, 'database unavailable');

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 30_000;
-const REMEDY = 'Install Redis with `apt-get install -y redis-server` (it brings redis-cli), or `brew install redis` on macOS.';
+const REMEDY =
+  'Install Redis with `apt-get install -y redis-server` (it brings redis-cli), or `brew install redis` on macOS.';
 
 /** A real Redis Cluster of local `redis-server` processes, masters only. */
 export interface LocalRedisCluster {
@@ -41,10 +42,14 @@ export async function startRedisCluster(size = 3): Promise<LocalRedisCluster> {
     progress(`starting a ${size}-node Redis Cluster on ports ${ports.join(', ')} ...`);
     for (const port of ports) children.push(startNode(port, dir));
     startWatchdog(children, dir);
-    await Promise.all(ports.map((port) => waitFor(() => answersPing(port), `node ${port} answering PING`, dir)));
+    await Promise.all(
+      ports.map((port) => waitFor(() => answersPing(port), `node ${port} answering PING`, dir)),
+    );
     const nodes = ports.map((port) => `127.0.0.1:${port}`);
     await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
-    await Promise.all(ports.map((port) => waitFor(() => clusterOk(port), `node ${port} reporting cluster_state:ok`, dir)));
+    await Promise.all(
+      ports.map((port) => waitFor(() => clusterOk(port), `node ${port} reporting cluster_state:ok`, dir)),
+    );
     progress(`Redis Cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${dir})`);
     return { nodes, dispose };
   } catch (error) {
@@ -66,9 +71,13 @@ function startNode(port: number, dir: string): ChildProcess {
     dir,
     daemonize: 'no',
   };
-  const child = spawn('redis-server', Object.entries(args).flatMap(([key, value]) => [`--${key}`, value]), {
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    'redis-server',
+    Object.entries(args).flatMap(([key, value]) => [`--${key}`, value]),
+    {
+      stdio: ['ignore', log, log],
+    },
+  );
   closeSync(log);
   // The nodes must not keep a finished test process alive; dispose() and the exit hook stop them.
   child.unref();
@@ -82,7 +91,10 @@ kill -KILL "$@" 2>/dev/null; rm -rf "$dir"`;
 
 function startWatchdog(children: readonly ChildProcess[], dir: string): void {
   const pids = children.flatMap((child) => (child.pid === undefined ? [] : [String(child.pid)]));
-  const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(process.pid), dir, ...pids], { detached: true, stdio: 'ignore' });
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(process.pid), dir, ...pids], {
+    detached: true,
+    stdio: 'ignore',
+  });
   watchdog.on('error', () => undefined);
   watchdog.unref();
 }
@@ -129,8 +141,12 @@ async function waitFor(check: () => Promise<boolean>, what: string, dir: string)
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) {
-      const logs = await readFile(join(dir, `node-${what.split(' ')[1]}.log`), 'utf8').catch(() => '(no log)');
-      throw new Error(`Redis Cluster did not come up: no ${what} within ${START_TIMEOUT_MS / 1000}s. Node log:\n${logs.slice(-2_000)}`);
+      const logs = await readFile(join(dir, `node-${what.split(' ')[1]}.log`), 'utf8').catch(
+        () => '(no log)',
+      );
+      throw new Error(
+        `Redis Cluster did not come up: no ${what} within ${START_TIMEOUT_MS / 1000}s. Node log:\n${logs.slice(-2_000)}`,
+      );
     }
     await sleep(100);
   }
@@ -141,7 +157,9 @@ async function requirePrograms(): Promise<void> {
     try {
       await run(program, ['--version']);
     } catch {
-      throw new Error(`\`${program}\` is needed for the Redis Cluster test but was not found on the PATH. ${REMEDY}`);
+      throw new Error(
+        `\`${program}\` is needed for the Redis Cluster test but was not found on the PATH. ${REMEDY}`,
+      );
     }
   }
 }
