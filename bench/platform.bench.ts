@@ -1,4 +1,4 @@
-import type { ChildServer } from './lib/child-server.ts';
+import { startChildServer, type ChildServer } from './lib/child-server.ts';
 import type { BenchContext, Figure } from './lib/figure.ts';
 import { CATALOG_ITEM_PATH } from './lib/platform/catalog-item.ts';
 import { compareSideBySide, type Contender, type ContenderResult } from './lib/side-by-side.ts';
@@ -9,57 +9,81 @@ const WARMUP_SECONDS = 3;
 const RUN_SECONDS = 5;
 const ROUNDS = 3;
 
-// What a service gets in production, minus a collector: telemetry started first with the SDK's defaults
-// (http and Fastify instrumented, every request sampled, OTel metrics on), JSON logs at info, Prometheus
-// metrics, problem handler, request ids. Spans are dropped instead of exported.
-const PRODUCTION_ENV = {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'info',
-  OTEL_TRACES_EXPORTER: 'none',
-  OTEL_TRACES_SAMPLER_ARG: '1',
-  OTEL_METRICS_EXPORTER: 'otlp',
-  OTEL_LOGS_EXPORTER: 'otlp',
-};
+// What a service runs with in production when tracing is off: JSON logs at info, Prometheus metrics,
+// problem handler, request ids; startTelemetry is called first but, with no exporter, installs nothing.
+const UNTRACED_ENV = { NODE_ENV: 'production', LOG_LEVEL: 'info', OTEL_TRACES_EXPORTER: 'none' };
+
+// The same with tracing on as a service gets it: every request sampled, spans batched and exported over
+// OTLP (to a sink standing in for the collector). OTLP metrics and logs stay off, the platform's default.
+function tracedEnv(collectorUrl: string): Record<string, string> {
+  return {
+    ...UNTRACED_ENV,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_TRACES_SAMPLER_ARG: '1',
+    OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+  };
+}
 
 const server = (file: string) => new URL(`./lib/platform/${file}`, import.meta.url);
 
-// The breakdown peels one layer at a time, so neighbouring ratios tell what each layer costs.
-const BREAKDOWN: readonly { name: string; file: string; env?: Record<string, string> }[] = [
-  { name: 'fastify', file: 'fastify.server.ts' },
-  {
-    name: 'platform-without-telemetry',
-    file: 'platform.server.ts',
-    env: { ...PRODUCTION_ENV, BENCH_TELEMETRY: 'off' },
-  },
-  {
-    name: 'platform-unsampled',
-    file: 'platform.server.ts',
-    env: { ...PRODUCTION_ENV, OTEL_TRACES_SAMPLER_ARG: '0' },
-  },
-  {
-    name: 'platform-without-otel-metrics',
-    file: 'platform.server.ts',
-    env: { ...PRODUCTION_ENV, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
-  },
-];
+interface Layer {
+  name: string;
+  file: string;
+  env?: Record<string, string>;
+  /** The contender this one is compared with: the layer below it. */
+  baseline: 'bare-http' | 'platform';
+  figure: string;
+}
 
-function contenders(breakdown: boolean, profileDir: string | undefined): Contender[] {
+// The breakdown peels one layer at a time, so each ratio tells what one layer costs.
+function breakdown(collectorUrl: string): Layer[] {
+  return [
+    { name: 'fastify', file: 'fastify.server.ts', baseline: 'bare-http', figure: 'fastify_vs_bare_http_rps' },
+    {
+      name: 'platform-traced-unsampled',
+      file: 'platform.server.ts',
+      env: { ...tracedEnv(collectorUrl), OTEL_TRACES_SAMPLER_ARG: '0' },
+      baseline: 'platform',
+      figure: 'platform_traced_unsampled_vs_untraced_rps',
+    },
+    {
+      name: 'platform-traced-with-otel-metrics',
+      file: 'platform.server.ts',
+      env: { ...tracedEnv(collectorUrl), OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' },
+      baseline: 'platform',
+      figure: 'platform_traced_with_otel_metrics_vs_untraced_rps',
+    },
+  ];
+}
+
+function contenders(
+  withBreakdown: boolean,
+  collectorUrl: string,
+  profileDir: string | undefined,
+): Contender[] {
   // A profile is written only on a clean exit, which can take the platform several seconds.
   const profiling = profileDir
     ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], stopGraceMs: 30_000 }
     : {};
-  const bare: Contender = { name: 'bare-http', entry: server('bare-http.server.ts'), ...profiling };
-  const platform: Contender = {
-    name: 'platform',
-    entry: server('platform.server.ts'),
-    env: PRODUCTION_ENV,
-    ...profiling,
-  };
-  if (!breakdown) return [bare, platform];
+  const main: Contender[] = [
+    { name: 'bare-http', entry: server('bare-http.server.ts'), ...profiling },
+    { name: 'platform', entry: server('platform.server.ts'), env: UNTRACED_ENV, ...profiling },
+    {
+      name: 'platform-traced',
+      entry: server('platform.server.ts'),
+      env: tracedEnv(collectorUrl),
+      ...profiling,
+    },
+  ];
+  if (!withBreakdown) return main;
   return [
-    bare,
-    ...BREAKDOWN.map(({ name, file, env }) => ({ name, entry: server(file), env, ...profiling })),
-    platform,
+    ...main,
+    ...breakdown(collectorUrl).map(({ name, file, env }) => ({
+      name,
+      entry: server(file),
+      env,
+      ...profiling,
+    })),
   ];
 }
 
@@ -94,65 +118,96 @@ async function assertSameResponse(servers: readonly ChildServer[]): Promise<void
 function ratioFigure(
   name: string,
   contender: ContenderResult,
-  bare: ContenderResult,
+  baseline: ContenderResult,
   goal?: Figure['goal'],
 ): Figure {
+  const key = (result: ContenderResult) =>
+    result.name.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
   return {
     name,
-    value: round(contender.medianRps / bare.medianRps, 3),
+    value: round(contender.medianRps / baseline.medianRps, 3),
     unit: 'ratio',
     ...(goal ? { goal } : {}),
     detail: {
-      [`${contender.name}MedianRps`]: contender.medianRps,
-      bareHttpMedianRps: bare.medianRps,
+      [`${key(contender)}MedianRps`]: contender.medianRps,
+      [`${key(baseline)}MedianRps`]: baseline.medianRps,
       responsesPerCpuSecondRatio: round(
-        contender.medianResponsesPerCpuSecond / bare.medianResponsesPerCpuSecond,
+        contender.medianResponsesPerCpuSecond / baseline.medianResponsesPerCpuSecond,
         3,
       ),
-      [`${contender.name}Runs`]: contender.runs,
-      bareHttpRuns: bare.runs,
+      [`${key(contender)}CpuMicrosPerResponse`]: round(1e6 / contender.medianResponsesPerCpuSecond, 1),
+      [`${key(baseline)}CpuMicrosPerResponse`]: round(1e6 / baseline.medianResponsesPerCpuSecond, 1),
+      [`${key(contender)}Runs`]: contender.runs,
+      [`${key(baseline)}Runs`]: baseline.runs,
     },
   };
 }
 
+async function collectorStats(collector: ChildServer): Promise<{ exports: number; bytes: number }> {
+  return (await (await fetch(`${collector.url}/stats`)).json()) as { exports: number; bytes: number };
+}
+
 /**
- * `platform_vs_bare_http_rps`: req/s of a route served by the platform kit as configured in production,
- * over req/s of a bare node:http server answering the same bytes. BENCH_PLATFORM_BREAKDOWN=1 adds
- * contenders that show what each layer costs; BENCH_CPU_PROF=<dir> profiles every server.
+ * `platform_vs_bare_http_rps`: req/s of a route served by the platform kit as a service runs it with
+ * tracing off, over req/s of a bare node:http server answering the same bytes.
+ * `platform_traced_vs_untraced_rps`: req/s of the same service with every request traced and exported,
+ * over req/s without tracing. BENCH_PLATFORM_BREAKDOWN=1 adds contenders that show what each layer
+ * costs; BENCH_CPU_PROF=<dir> profiles every server.
  */
 export default async function platformBench(ctx: BenchContext): Promise<Figure[]> {
-  const breakdown = process.env['BENCH_PLATFORM_BREAKDOWN'] === '1';
+  const withBreakdown = process.env['BENCH_PLATFORM_BREAKDOWN'] === '1';
 
-  const results = await compareSideBySide({
-    contenders: contenders(breakdown, process.env['BENCH_CPU_PROF']),
-    path: CATALOG_ITEM_PATH,
-    connections: CONNECTIONS,
-    warmupSeconds: WARMUP_SECONDS,
-    runSeconds: RUN_SECONDS,
-    rounds: ROUNDS,
-    progress: ctx.progress,
-    beforeLoad: assertSameResponse,
-  });
-  const byName = new Map(results.map((result) => [result.name, result]));
-  const bare = byName.get('bare-http')!;
-  const platform = byName.get('platform')!;
-
-  const headline = ratioFigure('platform_vs_bare_http_rps', platform, bare, { op: '>=', value: 0.85 });
-  headline.detail = {
-    includes:
-      'startTelemetry with SDK defaults (http + Fastify instrumentation, sampler ratio 1, OTel metrics and logs ' +
-      'pipelines on, OTEL_TRACES_EXPORTER=none), buildService ' +
-      '(JSON logs at info, request ids, problem handler, health, metrics with per-route histogram, OpenAPI), runService',
-    connections: CONNECTIONS,
-    runSeconds: RUN_SECONDS,
-    rounds: ROUNDS,
-    ...headline.detail,
-  };
-  const figures = [headline];
-  if (breakdown) {
-    for (const { name } of BREAKDOWN) {
-      figures.push(ratioFigure(`${name.replaceAll('-', '_')}_vs_bare_http_rps`, byName.get(name)!, bare));
+  ctx.progress('starting the OTLP sink that stands in for the collector');
+  const collector = await startChildServer({ name: 'otlp-sink', entry: server('otlp-sink.server.ts') });
+  try {
+    const results = await compareSideBySide({
+      contenders: contenders(withBreakdown, collector.url, process.env['BENCH_CPU_PROF']),
+      path: CATALOG_ITEM_PATH,
+      connections: CONNECTIONS,
+      warmupSeconds: WARMUP_SECONDS,
+      runSeconds: RUN_SECONDS,
+      rounds: ROUNDS,
+      progress: ctx.progress,
+      beforeLoad: assertSameResponse,
+    });
+    const byName = new Map(results.map((result) => [result.name, result]));
+    const bare = byName.get('bare-http')!;
+    const platform = byName.get('platform')!;
+    const traced = byName.get('platform-traced')!;
+    const exported = await collectorStats(collector);
+    if (exported.bytes === 0) {
+      throw new Error(
+        'The traced contender exported no spans to the OTLP sink: check startTelemetry and OTEL_EXPORTER_OTLP_ENDPOINT, then run again.',
+      );
     }
+
+    const headline = ratioFigure('platform_vs_bare_http_rps', platform, bare, { op: '>=', value: 0.85 });
+    headline.detail = {
+      includes:
+        'startTelemetry with OTEL_TRACES_EXPORTER=none (installs nothing), buildService (JSON logs at info, ' +
+        'request ids, problem handler, health, metrics with per-route histogram, OpenAPI), runService',
+      connections: CONNECTIONS,
+      runSeconds: RUN_SECONDS,
+      rounds: ROUNDS,
+      ...headline.detail,
+    };
+    const tracing = ratioFigure('platform_traced_vs_untraced_rps', traced, platform);
+    tracing.detail = {
+      includes:
+        'the platform contender plus startTelemetry with OTEL_TRACES_EXPORTER=otlp and sampler ratio 1: http ' +
+        'server span, Fastify request and handler spans, batched and exported as OTLP protobuf to a local sink',
+      otlpExportRequests: exported.exports,
+      otlpExportedMiB: round(exported.bytes / 2 ** 20, 1),
+      ...tracing.detail,
+    };
+    const figures = [headline, tracing];
+    if (withBreakdown) {
+      for (const layer of breakdown(collector.url)) {
+        figures.push(ratioFigure(layer.figure, byName.get(layer.name)!, byName.get(layer.baseline)!));
+      }
+    }
+    return figures;
+  } finally {
+    await collector.stop();
   }
-  return figures;
 }

@@ -1,11 +1,8 @@
 import { startTelemetry } from '@shop/platform/telemetry';
 
-// Started like a service's main.ts: telemetry first (unless the breakdown turns it off), then the
-// platform and the route, so that http and Fastify are instrumented exactly as in production.
-const telemetry =
-  process.env['BENCH_TELEMETRY'] === 'off'
-    ? undefined
-    : await startTelemetry({ serviceName: 'bench-platform' });
+// Started like a service's main.ts: telemetry first (a no-op with OTEL_TRACES_EXPORTER=none), then the
+// platform and the route, so that when tracing is on, http and Fastify are instrumented as in production.
+const telemetry = await startTelemetry({ serviceName: 'bench-platform' });
 const { buildService, loadConfig, platformEnv, runService } = await import('@shop/platform');
 const { Type } = await import('typebox');
 const { announceListening } = await import('../serve-in-child.ts');
@@ -27,6 +24,6 @@ await runService(app, {
   port: 0,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  afterClose: () => telemetry?.shutdown() ?? Promise.resolve(),
+  afterClose: () => telemetry.shutdown(),
 });
 announceListening(app.server);
