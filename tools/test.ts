@@ -11,7 +11,12 @@ import { getKafka, getPostgres, getRedis, stopAllServers } from '@shop/testing';
 // Nx runs `node tools/test.ts <projectRoot>` for one project.
 
 const ROOT = resolve(import.meta.dirname, '..');
-const ALL_TEST_FILES = ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'libs/*/src/**/*.test.ts'];
+const ALL_TEST_FILES = [
+  'apps/*/test/**/*.test.ts',
+  'libs/*/test/**/*.test.ts',
+  'libs/*/src/**/*.test.ts',
+  'bench/lib/test/**/*.test.ts',
+];
 const PRISMA_GENERATE = join(ROOT, 'tools', 'prisma-generate.ts');
 const CHILD_STOP_GRACE_MS = 10_000;
 // --test-force-exit: a handle a test leaks must not hang the whole run (and CI) after its tests finished.
