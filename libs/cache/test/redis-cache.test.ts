@@ -10,8 +10,22 @@ import { interceptStore } from './support/intercept-store.ts';
 const { url: redisUrl } = await getRedis();
 const keyPrefix = uniqueKeyPrefix('cache');
 
+// These tests check behaviour, not timeouts (redis-outage.test.ts does): a generous command timeout
+// keeps a loaded CI machine from turning a slow reply into a fall-through.
 function openStore(): RedisCacheStore {
-  return new RedisCacheStore({ ...createRedisClients({ url: redisUrl }), keyPrefix });
+  return new RedisCacheStore({
+    ...createRedisClients({ url: redisUrl }, { commandTimeoutMs: 2_000 }),
+    keyPrefix,
+  });
+}
+
+/** Rejects with `message` if `promise` takes longer than `ms`, instead of hanging the file. */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  const timeout = AbortSignal.timeout(ms);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(new Error(message)))),
+  ]);
 }
 
 async function openReplica(
@@ -101,6 +115,8 @@ test('when an invalidation arrives while a Redis read is in flight, then the val
   const writer = await openReplica(t);
   const key = `product:${randomUUID()}`;
   await writer.getOrLoad(key, async () => ({ id: key, name: 'Before the write' }));
+  const probe = `product:${randomUUID()}`;
+  const probeSeen = Promise.withResolvers<void>();
   const invalidationSeen = Promise.withResolvers<void>();
   let raced = false;
   const reader = await openReplica(t, {}, (store) =>
@@ -111,7 +127,7 @@ test('when an invalidation arrives while a Redis read is in flight, then the val
         if (!raced) {
           raced = true;
           await writer.invalidate(key);
-          await invalidationSeen.promise;
+          await within(invalidationSeen.promise, 10_000, 'the invalidation message never reached the reader');
         }
         return value;
       },
@@ -123,6 +139,7 @@ test('when an invalidation arrives while a Redis read is in flight, then the val
               ...listener,
               keyInvalidated: (invalidated: string) => {
                 listener.keyInvalidated(invalidated);
+                if (invalidated === probe) probeSeen.resolve();
                 if (invalidated === key) invalidationSeen.resolve();
               },
             },
@@ -131,6 +148,10 @@ test('when an invalidation arrives while a Redis read is in flight, then the val
       },
     }),
   );
+
+  // The reader's subscription must be live before the race, or the message would simply be missed.
+  await writer.invalidate(probe);
+  await within(probeSeen.promise, 10_000, "the reader's invalidation subscription did not become live");
 
   assert.deepEqual(await reader.getOrLoad(key, async () => assert.fail('Redis still had it')), {
     id: key,
