@@ -62,7 +62,11 @@ interface Load {
 }
 
 /** A closed-loop load whose path is drawn per request; refuses a run with any error or non-2xx answer. */
-async function load(server: ChildServer, path: () => string, length: { seconds: number } | { requests: number }): Promise<Load> {
+async function load(
+  server: ChildServer,
+  path: () => string,
+  length: { seconds: number } | { requests: number },
+): Promise<Load> {
   const result = await autocannon({
     url: server.url,
     connections: CONNECTIONS,
@@ -79,11 +83,18 @@ async function load(server: ChildServer, path: () => string, length: { seconds: 
   return { rps: result['2xx'] / result.duration, requests: result['2xx'] };
 }
 
-async function productCounters(server: ChildServer): Promise<{ hit: number; miss: number; error: number; l1: number; loads: number }> {
+async function productCounters(
+  server: ChildServer,
+): Promise<{ hit: number; miss: number; error: number; l1: number; loads: number }> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const value = (metric: string, labels: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && l.includes('cache="product"') && l.includes(labels));
-    if (!line) throw new Error(`${server.name} exposes no ${metric}{cache="product"${labels ? `,${labels}` : ''}}: is its cache on?`);
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`${metric}{`) && l.includes('cache="product"') && l.includes(labels));
+    if (!line)
+      throw new Error(
+        `${server.name} exposes no ${metric}{cache="product"${labels ? `,${labels}` : ''}}: is its cache on?`,
+      );
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   };
   return {
@@ -102,7 +113,10 @@ interface Runs {
 }
 
 /** Loads each (name, server, path) once per round, alternating, and keeps req/s and responses per server CPU second. */
-async function sideBySide(ctx: BenchContext, contenders: { name: string; server: ChildServer; path: () => string }[]): Promise<Map<string, Runs>> {
+async function sideBySide(
+  ctx: BenchContext,
+  contenders: { name: string; server: ChildServer; path: () => string }[],
+): Promise<Map<string, Runs>> {
   const runs = new Map(contenders.map((c) => [c.name, { rps: [], perCpuSecond: [] } as Runs]));
   for (let r = 1; r <= ROUNDS; r++) {
     for (const contender of contenders) {
@@ -111,13 +125,21 @@ async function sideBySide(ctx: BenchContext, contenders: { name: string; server:
       const cpu = (await contender.server.cpuSeconds()) - cpuBefore;
       runs.get(contender.name)!.rps.push(round(rps));
       runs.get(contender.name)!.perCpuSecond.push(round(requests / cpu));
-      ctx.progress(`round ${r}/${ROUNDS}: ${contender.name} ${round(rps).toLocaleString('en-US')} req/s, ${round(requests / cpu).toLocaleString('en-US')} per CPU second`);
+      ctx.progress(
+        `round ${r}/${ROUNDS}: ${contender.name} ${round(rps).toLocaleString('en-US')} req/s, ${round(requests / cpu).toLocaleString('en-US')} per CPU second`,
+      );
     }
   }
   return runs;
 }
 
-function ratioFigure(name: string, goal: number, runs: Map<string, Runs>, top: string, bottom: string): Figure {
+function ratioFigure(
+  name: string,
+  goal: number,
+  runs: Map<string, Runs>,
+  top: string,
+  bottom: string,
+): Figure {
   const [a, b] = [runs.get(top)!, runs.get(bottom)!];
   return {
     name,
@@ -142,7 +164,10 @@ export default async function productCacheBench(ctx: BenchContext): Promise<Figu
   const [db, redis] = await Promise.all([createTestDatabase('bench_product'), getRedis()]);
   const servers: ChildServer[] = [];
   try {
-    await migrate({ databaseUrl: db.url, migrationsDir: join(ROOT, 'apps', 'product', 'prisma', 'migrations') });
+    await migrate({
+      databaseUrl: db.url,
+      migrationsDir: join(ROOT, 'apps', 'product', 'prisma', 'migrations'),
+    });
     ctx.progress(`seeding ${PRODUCTS.toLocaleString('en-US')} products`);
     const seeded = await seedCatalog({ databaseUrl: db.url, count: PRODUCTS });
     ctx.progress(`seeded in ${seeded.seconds} s`);
@@ -172,7 +197,9 @@ export default async function productCacheBench(ctx: BenchContext): Promise<Figu
     const productPath = () => `/api/v1/products/${ids[zipf()]}`;
 
     const count = (n: number) => n.toLocaleString('en-US');
-    ctx.progress(`hit rate: warming up with ${count(WARMUP_REQUESTS)} reads, then measuring ${count(MEASURED_REQUESTS)} (Zipf s=${ZIPF_S})`);
+    ctx.progress(
+      `hit rate: warming up with ${count(WARMUP_REQUESTS)} reads, then measuring ${count(MEASURED_REQUESTS)} (Zipf s=${ZIPF_S})`,
+    );
     await load(cached, productPath, { requests: WARMUP_REQUESTS });
     const before = await productCounters(cached);
     const measured = await load(cached, productPath, { requests: MEASURED_REQUESTS });

@@ -30,33 +30,227 @@ interface CategorySpec {
   usage: readonly string[];
 }
 
-const COLORS = ['black', 'white', 'navy', 'olive', 'graphite', 'sand', 'red', 'forest green', 'sky blue', 'charcoal'];
+const COLORS = [
+  'black',
+  'white',
+  'navy',
+  'olive',
+  'graphite',
+  'sand',
+  'red',
+  'forest green',
+  'sky blue',
+  'charcoal',
+];
 const SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL'];
 
 const CATEGORIES: readonly CategorySpec[] = [
-  { slug: 'running-shoes', code: 'RUN', nouns: ['running shoe', 'trail runner', 'racing flat', 'road shoe'], adjectives: ['lightweight', 'cushioned', 'waterproof', 'responsive', 'grippy'], price: [4_999, 22_999], attributes: { color: COLORS, size: ['38', '39', '40', '41', '42', '43', '44', '45', '46'] }, usage: ['daily miles', 'race day', 'muddy trails', 'tempo runs'] },
-  { slug: 'sneakers', code: 'SNK', nouns: ['sneaker', 'low-top', 'high-top', 'court shoe'], adjectives: ['classic', 'retro', 'minimal', 'canvas', 'leather'], price: [3_999, 17_999], attributes: { color: COLORS, size: ['38', '39', '40', '41', '42', '43', '44', '45'] }, usage: ['city walks', 'weekends', 'everyday wear'] },
-  { slug: 'jackets', code: 'JKT', nouns: ['rain jacket', 'down jacket', 'softshell', 'windbreaker', 'parka'], adjectives: ['packable', 'insulated', 'breathable', 'storm-proof', 'recycled'], price: [5_999, 44_999], attributes: { color: COLORS, size: SIZES }, usage: ['alpine weather', 'the commute', 'winter hikes'] },
-  { slug: 't-shirts', code: 'TEE', nouns: ['t-shirt', 'crew neck tee', 'v-neck tee', 'long-sleeve tee'], adjectives: ['organic cotton', 'merino', 'oversized', 'slim fit', 'heavyweight'], price: [1_499, 5_999], attributes: { color: COLORS, size: SIZES }, usage: ['everyday wear', 'layering', 'workouts'] },
-  { slug: 'jeans', code: 'JNS', nouns: ['jeans', 'selvedge denim', 'chinos', 'cargo pants'], adjectives: ['straight', 'tapered', 'relaxed', 'stretch', 'raw'], price: [3_999, 18_999], attributes: { color: ['indigo', 'black', 'stone', 'khaki'], waist: ['28', '30', '32', '34', '36', '38'] }, usage: ['everyday wear', 'the office', 'weekends'] },
-  { slug: 'backpacks', code: 'BPK', nouns: ['backpack', 'daypack', 'travel pack', 'laptop bag'], adjectives: ['roll-top', 'water-resistant', 'expandable', 'ultralight', 'commuter'], price: [2_999, 24_999], attributes: { color: COLORS, capacity: ['18 L', '24 L', '30 L', '40 L'] }, usage: ['the commute', 'weekend trips', 'carry-on travel'] },
-  { slug: 'headphones', code: 'HPH', nouns: ['headphones', 'earbuds', 'studio monitors', 'gaming headset'], adjectives: ['noise-cancelling', 'wireless', 'open-back', 'bass-heavy', 'foldable'], price: [1_999, 49_999], attributes: { color: ['black', 'white', 'silver', 'midnight blue'], connectivity: ['Bluetooth 5.3', 'USB-C', '3.5 mm'] }, usage: ['long flights', 'focused work', 'the gym'] },
-  { slug: 'smartphones', code: 'PHN', nouns: ['smartphone', 'phone', 'flip phone'], adjectives: ['5G', 'compact', 'rugged', 'flagship', 'budget'], price: [14_999, 139_999], attributes: { color: ['black', 'silver', 'gold', 'green'], storage: ['64 GB', '128 GB', '256 GB', '512 GB'] }, usage: ['photography', 'all-day use', 'travel'] },
-  { slug: 'laptops', code: 'LAP', nouns: ['laptop', 'ultrabook', 'notebook', '2-in-1'], adjectives: ['thin', 'performance', 'convertible', 'fanless', 'creator'], price: [49_999, 299_999], attributes: { memory: ['8 GB', '16 GB', '32 GB', '64 GB'], screen: ['13"', '14"', '15"', '16"'] }, usage: ['students', 'video editing', 'the office'] },
-  { slug: 'smartwatches', code: 'WCH', nouns: ['smartwatch', 'fitness tracker', 'GPS watch'], adjectives: ['solar', 'titanium', 'slim', 'dive-rated', 'multisport'], price: [4_999, 79_999], attributes: { color: ['black', 'silver', 'rose gold'], case: ['40 mm', '44 mm', '47 mm'] }, usage: ['training', 'sleep tracking', 'outdoor adventures'] },
-  { slug: 'cookware', code: 'CKW', nouns: ['skillet', 'saucepan', 'dutch oven', 'wok', 'stockpot'], adjectives: ['cast iron', 'stainless', 'non-stick', 'enamelled', 'copper-core'], price: [1_999, 34_999], attributes: { diameter: ['20 cm', '24 cm', '28 cm', '32 cm'] }, usage: ['weeknight dinners', 'slow braises', 'searing'] },
-  { slug: 'coffee-makers', code: 'COF', nouns: ['espresso machine', 'pour-over set', 'French press', 'grinder', 'drip brewer'], adjectives: ['programmable', 'manual', 'dual-boiler', 'burr', 'compact'], price: [2_499, 149_999], attributes: { color: ['black', 'steel', 'white'] }, usage: ['the perfect morning cup', 'small kitchens', 'home baristas'] },
-  { slug: 'lamps', code: 'LMP', nouns: ['desk lamp', 'floor lamp', 'pendant light', 'reading light'], adjectives: ['dimmable', 'LED', 'articulated', 'brass', 'paper'], price: [1_999, 39_999], attributes: { color: ['black', 'white', 'brass', 'oak'], bulb: ['E27', 'integrated LED'] }, usage: ['late reading', 'home offices', 'living rooms'] },
-  { slug: 'bedding', code: 'BED', nouns: ['duvet cover', 'sheet set', 'pillow', 'throw blanket'], adjectives: ['linen', 'percale', 'sateen', 'organic', 'weighted'], price: [1_999, 29_999], attributes: { color: ['white', 'sand', 'sage', 'slate'], size: ['single', 'double', 'queen', 'king'] }, usage: ['cool nights', 'cosy winters', 'guest rooms'] },
-  { slug: 'board-games', code: 'GAM', nouns: ['board game', 'card game', 'puzzle', 'strategy game'], adjectives: ['cooperative', 'family', 'party', 'two-player', 'legacy'], price: [999, 12_999], attributes: { players: ['1-4', '2-4', '2-6', '3-8'], age: ['8+', '10+', '12+', '14+'] }, usage: ['game nights', 'family weekends', 'travel'] },
-  { slug: 'skincare', code: 'SKN', nouns: ['moisturiser', 'serum', 'cleanser', 'sunscreen', 'face mask'], adjectives: ['hydrating', 'fragrance-free', 'vitamin C', 'gentle', 'mineral'], price: [799, 8_999], attributes: { volume: ['30 ml', '50 ml', '100 ml', '200 ml'] }, usage: ['sensitive skin', 'daily routines', 'sunny days'] },
-  { slug: 'books', code: 'BOK', nouns: ['novel', 'cookbook', 'field guide', 'biography', 'atlas'], adjectives: ['illustrated', 'bestselling', 'hardcover', 'annotated', 'pocket'], price: [699, 5_999], attributes: { format: ['hardcover', 'paperback'], language: ['English', 'German', 'French', 'Spanish'] }, usage: ['long evenings', 'curious minds', 'gifting'] },
-  { slug: 'camping-gear', code: 'CMP', nouns: ['tent', 'sleeping bag', 'camp stove', 'sleeping pad', 'headlamp'], adjectives: ['ultralight', 'four-season', 'freestanding', 'insulated', 'rechargeable'], price: [1_999, 69_999], attributes: { color: ['orange', 'green', 'grey'], weight: ['450 g', '900 g', '1.6 kg', '2.4 kg'] }, usage: ['thru-hikes', 'family camping', 'bikepacking'] },
-  { slug: 'cycling', code: 'CYC', nouns: ['helmet', 'bike light', 'saddle bag', 'cycling jersey', 'floor pump'], adjectives: ['aero', 'reflective', 'carbon', 'breathable', 'USB-rechargeable'], price: [1_499, 29_999], attributes: { color: COLORS, size: ['S', 'M', 'L'] }, usage: ['night rides', 'gravel roads', 'the commute'] },
-  { slug: 'yoga', code: 'YOG', nouns: ['yoga mat', 'yoga block', 'strap', 'bolster', 'leggings'], adjectives: ['non-slip', 'cork', 'extra-thick', 'travel', 'high-waisted'], price: [999, 14_999], attributes: { color: ['plum', 'black', 'teal', 'sand'], thickness: ['3 mm', '5 mm', '6 mm'] }, usage: ['hot yoga', 'daily practice', 'studio classes'] },
+  {
+    slug: 'running-shoes',
+    code: 'RUN',
+    nouns: ['running shoe', 'trail runner', 'racing flat', 'road shoe'],
+    adjectives: ['lightweight', 'cushioned', 'waterproof', 'responsive', 'grippy'],
+    price: [4_999, 22_999],
+    attributes: { color: COLORS, size: ['38', '39', '40', '41', '42', '43', '44', '45', '46'] },
+    usage: ['daily miles', 'race day', 'muddy trails', 'tempo runs'],
+  },
+  {
+    slug: 'sneakers',
+    code: 'SNK',
+    nouns: ['sneaker', 'low-top', 'high-top', 'court shoe'],
+    adjectives: ['classic', 'retro', 'minimal', 'canvas', 'leather'],
+    price: [3_999, 17_999],
+    attributes: { color: COLORS, size: ['38', '39', '40', '41', '42', '43', '44', '45'] },
+    usage: ['city walks', 'weekends', 'everyday wear'],
+  },
+  {
+    slug: 'jackets',
+    code: 'JKT',
+    nouns: ['rain jacket', 'down jacket', 'softshell', 'windbreaker', 'parka'],
+    adjectives: ['packable', 'insulated', 'breathable', 'storm-proof', 'recycled'],
+    price: [5_999, 44_999],
+    attributes: { color: COLORS, size: SIZES },
+    usage: ['alpine weather', 'the commute', 'winter hikes'],
+  },
+  {
+    slug: 't-shirts',
+    code: 'TEE',
+    nouns: ['t-shirt', 'crew neck tee', 'v-neck tee', 'long-sleeve tee'],
+    adjectives: ['organic cotton', 'merino', 'oversized', 'slim fit', 'heavyweight'],
+    price: [1_499, 5_999],
+    attributes: { color: COLORS, size: SIZES },
+    usage: ['everyday wear', 'layering', 'workouts'],
+  },
+  {
+    slug: 'jeans',
+    code: 'JNS',
+    nouns: ['jeans', 'selvedge denim', 'chinos', 'cargo pants'],
+    adjectives: ['straight', 'tapered', 'relaxed', 'stretch', 'raw'],
+    price: [3_999, 18_999],
+    attributes: { color: ['indigo', 'black', 'stone', 'khaki'], waist: ['28', '30', '32', '34', '36', '38'] },
+    usage: ['everyday wear', 'the office', 'weekends'],
+  },
+  {
+    slug: 'backpacks',
+    code: 'BPK',
+    nouns: ['backpack', 'daypack', 'travel pack', 'laptop bag'],
+    adjectives: ['roll-top', 'water-resistant', 'expandable', 'ultralight', 'commuter'],
+    price: [2_999, 24_999],
+    attributes: { color: COLORS, capacity: ['18 L', '24 L', '30 L', '40 L'] },
+    usage: ['the commute', 'weekend trips', 'carry-on travel'],
+  },
+  {
+    slug: 'headphones',
+    code: 'HPH',
+    nouns: ['headphones', 'earbuds', 'studio monitors', 'gaming headset'],
+    adjectives: ['noise-cancelling', 'wireless', 'open-back', 'bass-heavy', 'foldable'],
+    price: [1_999, 49_999],
+    attributes: {
+      color: ['black', 'white', 'silver', 'midnight blue'],
+      connectivity: ['Bluetooth 5.3', 'USB-C', '3.5 mm'],
+    },
+    usage: ['long flights', 'focused work', 'the gym'],
+  },
+  {
+    slug: 'smartphones',
+    code: 'PHN',
+    nouns: ['smartphone', 'phone', 'flip phone'],
+    adjectives: ['5G', 'compact', 'rugged', 'flagship', 'budget'],
+    price: [14_999, 139_999],
+    attributes: {
+      color: ['black', 'silver', 'gold', 'green'],
+      storage: ['64 GB', '128 GB', '256 GB', '512 GB'],
+    },
+    usage: ['photography', 'all-day use', 'travel'],
+  },
+  {
+    slug: 'laptops',
+    code: 'LAP',
+    nouns: ['laptop', 'ultrabook', 'notebook', '2-in-1'],
+    adjectives: ['thin', 'performance', 'convertible', 'fanless', 'creator'],
+    price: [49_999, 299_999],
+    attributes: { memory: ['8 GB', '16 GB', '32 GB', '64 GB'], screen: ['13"', '14"', '15"', '16"'] },
+    usage: ['students', 'video editing', 'the office'],
+  },
+  {
+    slug: 'smartwatches',
+    code: 'WCH',
+    nouns: ['smartwatch', 'fitness tracker', 'GPS watch'],
+    adjectives: ['solar', 'titanium', 'slim', 'dive-rated', 'multisport'],
+    price: [4_999, 79_999],
+    attributes: { color: ['black', 'silver', 'rose gold'], case: ['40 mm', '44 mm', '47 mm'] },
+    usage: ['training', 'sleep tracking', 'outdoor adventures'],
+  },
+  {
+    slug: 'cookware',
+    code: 'CKW',
+    nouns: ['skillet', 'saucepan', 'dutch oven', 'wok', 'stockpot'],
+    adjectives: ['cast iron', 'stainless', 'non-stick', 'enamelled', 'copper-core'],
+    price: [1_999, 34_999],
+    attributes: { diameter: ['20 cm', '24 cm', '28 cm', '32 cm'] },
+    usage: ['weeknight dinners', 'slow braises', 'searing'],
+  },
+  {
+    slug: 'coffee-makers',
+    code: 'COF',
+    nouns: ['espresso machine', 'pour-over set', 'French press', 'grinder', 'drip brewer'],
+    adjectives: ['programmable', 'manual', 'dual-boiler', 'burr', 'compact'],
+    price: [2_499, 149_999],
+    attributes: { color: ['black', 'steel', 'white'] },
+    usage: ['the perfect morning cup', 'small kitchens', 'home baristas'],
+  },
+  {
+    slug: 'lamps',
+    code: 'LMP',
+    nouns: ['desk lamp', 'floor lamp', 'pendant light', 'reading light'],
+    adjectives: ['dimmable', 'LED', 'articulated', 'brass', 'paper'],
+    price: [1_999, 39_999],
+    attributes: { color: ['black', 'white', 'brass', 'oak'], bulb: ['E27', 'integrated LED'] },
+    usage: ['late reading', 'home offices', 'living rooms'],
+  },
+  {
+    slug: 'bedding',
+    code: 'BED',
+    nouns: ['duvet cover', 'sheet set', 'pillow', 'throw blanket'],
+    adjectives: ['linen', 'percale', 'sateen', 'organic', 'weighted'],
+    price: [1_999, 29_999],
+    attributes: { color: ['white', 'sand', 'sage', 'slate'], size: ['single', 'double', 'queen', 'king'] },
+    usage: ['cool nights', 'cosy winters', 'guest rooms'],
+  },
+  {
+    slug: 'board-games',
+    code: 'GAM',
+    nouns: ['board game', 'card game', 'puzzle', 'strategy game'],
+    adjectives: ['cooperative', 'family', 'party', 'two-player', 'legacy'],
+    price: [999, 12_999],
+    attributes: { players: ['1-4', '2-4', '2-6', '3-8'], age: ['8+', '10+', '12+', '14+'] },
+    usage: ['game nights', 'family weekends', 'travel'],
+  },
+  {
+    slug: 'skincare',
+    code: 'SKN',
+    nouns: ['moisturiser', 'serum', 'cleanser', 'sunscreen', 'face mask'],
+    adjectives: ['hydrating', 'fragrance-free', 'vitamin C', 'gentle', 'mineral'],
+    price: [799, 8_999],
+    attributes: { volume: ['30 ml', '50 ml', '100 ml', '200 ml'] },
+    usage: ['sensitive skin', 'daily routines', 'sunny days'],
+  },
+  {
+    slug: 'books',
+    code: 'BOK',
+    nouns: ['novel', 'cookbook', 'field guide', 'biography', 'atlas'],
+    adjectives: ['illustrated', 'bestselling', 'hardcover', 'annotated', 'pocket'],
+    price: [699, 5_999],
+    attributes: { format: ['hardcover', 'paperback'], language: ['English', 'German', 'French', 'Spanish'] },
+    usage: ['long evenings', 'curious minds', 'gifting'],
+  },
+  {
+    slug: 'camping-gear',
+    code: 'CMP',
+    nouns: ['tent', 'sleeping bag', 'camp stove', 'sleeping pad', 'headlamp'],
+    adjectives: ['ultralight', 'four-season', 'freestanding', 'insulated', 'rechargeable'],
+    price: [1_999, 69_999],
+    attributes: { color: ['orange', 'green', 'grey'], weight: ['450 g', '900 g', '1.6 kg', '2.4 kg'] },
+    usage: ['thru-hikes', 'family camping', 'bikepacking'],
+  },
+  {
+    slug: 'cycling',
+    code: 'CYC',
+    nouns: ['helmet', 'bike light', 'saddle bag', 'cycling jersey', 'floor pump'],
+    adjectives: ['aero', 'reflective', 'carbon', 'breathable', 'USB-rechargeable'],
+    price: [1_499, 29_999],
+    attributes: { color: COLORS, size: ['S', 'M', 'L'] },
+    usage: ['night rides', 'gravel roads', 'the commute'],
+  },
+  {
+    slug: 'yoga',
+    code: 'YOG',
+    nouns: ['yoga mat', 'yoga block', 'strap', 'bolster', 'leggings'],
+    adjectives: ['non-slip', 'cork', 'extra-thick', 'travel', 'high-waisted'],
+    price: [999, 14_999],
+    attributes: { color: ['plum', 'black', 'teal', 'sand'], thickness: ['3 mm', '5 mm', '6 mm'] },
+    usage: ['hot yoga', 'daily practice', 'studio classes'],
+  },
 ];
 
-const BRANDS = ['Northwind', 'Fjord & Pine', 'Aster', 'Kestrel', 'Lumen', 'Halcyon', 'Orbit', 'Meridian', 'Tidewater', 'Cobalt', 'Juniper', 'Sable', 'Vanta', 'Wren', 'Alder', 'Quill'];
+const BRANDS = [
+  'Northwind',
+  'Fjord & Pine',
+  'Aster',
+  'Kestrel',
+  'Lumen',
+  'Halcyon',
+  'Orbit',
+  'Meridian',
+  'Tidewater',
+  'Cobalt',
+  'Juniper',
+  'Sable',
+  'Vanta',
+  'Wren',
+  'Alder',
+  'Quill',
+];
 const FEATURES = [
   'Backed by a two-year warranty.',
   'Designed in-house and tested for a full season.',
@@ -107,12 +301,15 @@ export function seedProduct(index: number, seed: number): SeedProduct {
   const sku = `${category.code}-${String(index + 1).padStart(6, '0')}`;
   const adjective = pick(next, category.adjectives);
   const noun = pick(next, category.nouns);
-  const model = next() < 0.5 ? ` ${String.fromCharCode(65 + Math.floor(next() * 26))}${1 + Math.floor(next() * 9)}` : '';
+  const model =
+    next() < 0.5 ? ` ${String.fromCharCode(65 + Math.floor(next() * 26))}${1 + Math.floor(next() * 9)}` : '';
   const [min, max] = category.price;
   // Log-uniform: cheap items are common, expensive ones rare, as in a real catalog; prices end in 99.
   const raw = Math.exp(Math.log(min) + next() * (Math.log(max) - Math.log(min)));
   const priceAmount = Math.max(99, Math.round(raw / 100) * 100 - 1);
-  const attributes = Object.fromEntries(Object.entries(category.attributes).map(([key, values]) => [key, pick(next, values)]));
+  const attributes = Object.fromEntries(
+    Object.entries(category.attributes).map(([key, values]) => [key, pick(next, values)]),
+  );
   const description =
     `${capitalize(adjective)} ${noun} for ${pick(next, category.usage)}` +
     `${attributes['color'] ? `, in ${attributes['color']}` : ''}. ${pick(next, FEATURES)}`;
@@ -176,7 +373,9 @@ export async function seedCatalog(options: SeedOptions): Promise<SeedResult> {
   const result = { inserted: 0, updated: 0, unchanged: 0 };
   try {
     for (let start = 0; start < count; start += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, count - start) }, (_, i) => seedProduct(start + i, seed));
+      const batch = Array.from({ length: Math.min(BATCH, count - start) }, (_, i) =>
+        seedProduct(start + i, seed),
+      );
       await client.query('BEGIN');
       const { rows } = await client.query<{ inserted: boolean }>(UPSERT, [
         batch.map((p) => p.id),
@@ -224,7 +423,10 @@ function log(message: string): void {
 
 async function embeddedDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   const dataDir = join(ROOT, '.cache', 'dev', 'postgres');
-  const running = await readFile(join(dataDir, 'data', 'postmaster.pid'), 'utf8').then(() => true, () => false);
+  const running = await readFile(join(dataDir, 'data', 'postmaster.pid'), 'utf8').then(
+    () => true,
+    () => false,
+  );
   if (running) {
     throw new Error(
       'The embedded PostgreSQL of npm start is running (or did not shut down cleanly). Stop npm start and run the seed again, ' +
@@ -232,7 +434,11 @@ async function embeddedDatabase(): Promise<{ url: string; stop(): Promise<void> 
     );
   }
   log(`starting the embedded PostgreSQL (data in ${dataDir}) ...`);
-  const server = await startDevPostgres({ dataDir, port: Number(process.env['DEV_POSTGRES_PORT'] ?? 54329), log });
+  const server = await startDevPostgres({
+    dataDir,
+    port: Number(process.env['DEV_POSTGRES_PORT'] ?? 54329),
+    log,
+  });
   return { url: await server.database('shop_product'), stop: () => server.stop() };
 }
 
@@ -248,21 +454,28 @@ async function main(): Promise<void> {
   const count = Number(values.count);
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(seed)) {
-    throw new Error(`--count must be a positive integer and --seed an integer (got ${values.count}, ${values.seed}).`);
+    throw new Error(
+      `--count must be a positive integer and --seed an integer (got ${values.count}, ${values.seed}).`,
+    );
   }
-  const configured = values['database-url'] || process.env['PRODUCT_DATABASE_URL'] || process.env['DATABASE_URL'];
+  const configured =
+    values['database-url'] || process.env['PRODUCT_DATABASE_URL'] || process.env['DATABASE_URL'];
   const embedded = configured ? undefined : await embeddedDatabase();
   const databaseUrl = configured ?? embedded!.url;
   try {
     log('applying pending product migrations ...');
     await migrate({ databaseUrl, migrationsDir: join(ROOT, 'apps', 'product', 'prisma', 'migrations') });
     if (values['if-empty'] && !(await catalogIsEmpty(databaseUrl))) {
-      log('the catalog already has products; nothing to do (run without --if-empty to upsert the demo catalog).');
+      log(
+        'the catalog already has products; nothing to do (run without --if-empty to upsert the demo catalog).',
+      );
       return;
     }
     log(`seeding ${count.toLocaleString('en-US')} products (seed ${seed}) ...`);
     const result = await seedCatalog({ databaseUrl, count, seed, progress: log });
-    log(`done in ${result.seconds}s: ${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged.`);
+    log(
+      `done in ${result.seconds}s: ${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged.`,
+    );
   } finally {
     await embedded?.stop();
   }

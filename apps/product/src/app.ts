@@ -27,53 +27,76 @@ export interface ProductAppOptions extends Record<string, unknown> {
 }
 
 /** The product service as one plugin: catalog, search, inventory and reservations, cache and events. */
-export const productApp = fp(async function productApp(app: FastifyInstance, { config }: ProductAppOptions): Promise<void> {
-  await app.register(prismaPlugin, { databaseUrl: config.PRODUCT_DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  await app.register(cachePlugin, {
-    enabled: config.CACHE_ENABLED,
-    keyPrefix: config.CACHE_KEY_PREFIX,
-    redisTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
-    redisUrl: config.REDIS_URL,
-    redisClusterNodes: config.REDIS_CLUSTER_NODES,
-    productTtlMs: config.PRODUCT_CACHE_TTL_MS,
-    listTtlMs: config.LIST_CACHE_TTL_MS,
-    negativeTtlMs: config.NEGATIVE_CACHE_TTL_MS,
-  });
-  await app.register(eventsPlugin, {
-    databaseUrl: config.PRODUCT_DATABASE_URL,
-    kafkaBrokers: kafkaBrokersOf(config),
-    busDatabaseUrl: config.EVENT_BUS_DATABASE_URL ?? config.PRODUCT_DATABASE_URL,
-    topics: { numPartitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-  });
+export const productApp = fp(
+  async function productApp(app: FastifyInstance, { config }: ProductAppOptions): Promise<void> {
+    await app.register(prismaPlugin, {
+      databaseUrl: config.PRODUCT_DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    });
+    await app.register(cachePlugin, {
+      enabled: config.CACHE_ENABLED,
+      keyPrefix: config.CACHE_KEY_PREFIX,
+      redisTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
+      redisUrl: config.REDIS_URL,
+      redisClusterNodes: config.REDIS_CLUSTER_NODES,
+      productTtlMs: config.PRODUCT_CACHE_TTL_MS,
+      listTtlMs: config.LIST_CACHE_TTL_MS,
+      negativeTtlMs: config.NEGATIVE_CACHE_TTL_MS,
+    });
+    await app.register(eventsPlugin, {
+      databaseUrl: config.PRODUCT_DATABASE_URL,
+      kafkaBrokers: kafkaBrokersOf(config),
+      busDatabaseUrl: config.EVENT_BUS_DATABASE_URL ?? config.PRODUCT_DATABASE_URL,
+      topics: {
+        numPartitions: config.KAFKA_TOPIC_PARTITIONS,
+        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      },
+    });
 
-  const transactions = createTransactions(app.prisma, {
-    onEffectError: (err) => app.log.error({ err }, 'an after-commit effect failed; the cache may serve the old value until its TTL'),
-  });
-  const deps: ProductDeps = {
-    products: createProductReader(app.prisma),
-    inventory: createInventoryReader(app.prisma),
-    transactions,
-    cache: app.productCache,
-    reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
-    newId: randomUUID,
-    now: () => new Date(),
-  };
-  app.decorate('productDeps', deps);
+    const transactions = createTransactions(app.prisma, {
+      onEffectError: (err) =>
+        app.log.error(
+          { err },
+          'an after-commit effect failed; the cache may serve the old value until its TTL',
+        ),
+    });
+    const deps: ProductDeps = {
+      products: createProductReader(app.prisma),
+      inventory: createInventoryReader(app.prisma),
+      transactions,
+      cache: app.productCache,
+      reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+      newId: randomUUID,
+      now: () => new Date(),
+    };
+    app.decorate('productDeps', deps);
 
-  await app.register(orderOutcomesConsumer, { deps, transactions });
-  await app.register(reservationSweeperPlugin, { deps, intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS });
-  await app.register(jwtAuthPlugin, { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, keys: remoteJwks(config.AUTH_JWKS_URL) });
-  await app.register(productRoutes, { prefix: '/api/v1/products', deps });
-  await app.register(categoryRoutes, { prefix: '/api/v1/categories', deps });
-  await app.register(inventoryRoutes, { prefix: '/internal/v1/inventory', deps, internalToken: config.INTERNAL_API_TOKEN });
-}, { name: 'product-app' });
+    await app.register(orderOutcomesConsumer, { deps, transactions });
+    await app.register(reservationSweeperPlugin, { deps, intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS });
+    await app.register(jwtAuthPlugin, {
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      keys: remoteJwks(config.AUTH_JWKS_URL),
+    });
+    await app.register(productRoutes, { prefix: '/api/v1/products', deps });
+    await app.register(categoryRoutes, { prefix: '/api/v1/categories', deps });
+    await app.register(inventoryRoutes, {
+      prefix: '/internal/v1/inventory',
+      deps,
+      internalToken: config.INTERNAL_API_TOKEN,
+    });
+  },
+  { name: 'product-app' },
+);
 
 /** The product service with every platform default, ready to listen or to be tested with inject(). */
 export function createProductService(config: ProductConfig): Promise<Service> {
   return buildService(
     {
       name: 'product',
-      description: 'Catalog (browse, search, admin CRUD), inventory and stock reservations; reads served from a cache',
+      description:
+        'Catalog (browse, search, admin CRUD), inventory and stock reservations; reads served from a cache',
       logLevel: config.LOG_LEVEL,
       prettyLogs: config.NODE_ENV === 'development',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,

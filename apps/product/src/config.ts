@@ -5,8 +5,13 @@ export const ProductEnvSchema = Type.Object({
   ...platformEnv,
   ...jwtVerifyEnv,
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3002 }),
-  PRODUCT_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL of the Product DB' }),
+  PRODUCT_DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    description: 'PostgreSQL URL of the Product DB',
+  }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+  /** How long a request waits for a pooled connection before it is answered 503 (retry later). */
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
 
   /** One Redis node; unset (and no cluster nodes): an in-process cache, for the embedded start only. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -58,8 +63,12 @@ export function loadProductConfig(env?: Record<string, string | undefined>): Pro
   const config = loadConfig(ProductEnvSchema, env);
   if (config.NODE_ENV === 'production') {
     const problems = [
-      config.INTERNAL_API_TOKEN ? '' : 'INTERNAL_API_TOKEN: required in production (at least 32 characters, the value the order service sends)',
-      config.REDIS_URL || config.REDIS_CLUSTER_NODES || !config.CACHE_ENABLED ? '' : 'REDIS_URL or REDIS_CLUSTER_NODES: required in production',
+      config.INTERNAL_API_TOKEN
+        ? ''
+        : 'INTERNAL_API_TOKEN: required in production (at least 32 characters, the value the order service sends)',
+      config.REDIS_URL || config.REDIS_CLUSTER_NODES || !config.CACHE_ENABLED
+        ? ''
+        : 'REDIS_URL or REDIS_CLUSTER_NODES: required in production',
       config.KAFKA_BROKERS ? '' : 'KAFKA_BROKERS: required in production (host:port,...)',
     ].filter(Boolean);
     if (problems.length > 0) throw new ConfigError(problems);

@@ -80,7 +80,8 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
   const redisUrl = 'REDIS_URL' in env ? env['REDIS_URL'] : (await getRedis()).url;
   const baseEnv: Record<string, string | undefined> = {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    // PRODUCT_TEST_LOG_LEVEL=debug shows the service's logs when a test needs explaining.
+    LOG_LEVEL: process.env['PRODUCT_TEST_LOG_LEVEL'] ?? 'silent',
     PRODUCT_DATABASE_URL: db.url,
     REDIS_URL: redisUrl,
     CACHE_KEY_PREFIX: uniqueKeyPrefix('product'),
@@ -100,7 +101,11 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
   };
   const app = await start();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  const bearer = async (roles: string[]) => ({ authorization: `Bearer ${await auth.sign({ sub: crypto.randomUUID(), roles })}` });
+  // Dropping the database terminates idle connections; that is expected, not a test failure.
+  pool.on('error', () => undefined);
+  const bearer = async (roles: string[]) => ({
+    authorization: `Bearer ${await auth.sign({ sub: crypto.randomUUID(), roles })}`,
+  });
 
   return {
     app,
@@ -142,15 +147,27 @@ export function newProduct(overrides: Record<string, unknown> = {}) {
 
 /** Creates a product through the admin API and answers it. */
 export async function createProduct(ctx: ProductTestContext, overrides: Record<string, unknown> = {}) {
-  const res = await ctx.http.post('/api/v1/products').set(ctx.asAdmin).send(newProduct(overrides)).expect(201);
-  return res.body as { id: string; sku: string; version: number; name: string; price: { amount: number; currency: string } };
+  const res = await ctx.http
+    .post('/api/v1/products')
+    .set(ctx.asAdmin)
+    .send(newProduct(overrides))
+    .expect(201);
+  return res.body as {
+    id: string;
+    sku: string;
+    version: number;
+    name: string;
+    price: { amount: number; currency: string };
+  };
 }
 
 /** The `cache_requests_total` and `cache_loads_total` counters of one cache, read from /metrics. */
 export async function cacheCounters(app: Service, cache: 'product' | 'product-list') {
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   const read = (metric: string, extra = '') => {
-    const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && l.includes(`cache="${cache}"`) && l.includes(extra));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`${metric}{`) && l.includes(`cache="${cache}"`) && l.includes(extra));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   };
   return {
@@ -163,8 +180,14 @@ export async function cacheCounters(app: Service, cache: 'product' | 'product-li
 
 /** The outbox rows of an event type, oldest first, with the envelope parsed. */
 export async function outboxEvents(ctx: ProductTestContext, type: string) {
-  const rows = await ctx.sql<{ key: string; payload: string }>('SELECT key, payload FROM outbox_events WHERE type = $1 ORDER BY seq', [type]);
-  return rows.map((row) => ({ key: row.key, envelope: JSON.parse(row.payload) as { id: string; subject: string; data: Record<string, unknown> } }));
+  const rows = await ctx.sql<{ key: string; payload: string }>(
+    'SELECT key, payload FROM outbox_events WHERE type = $1 ORDER BY seq',
+    [type],
+  );
+  return rows.map((row) => ({
+    key: row.key,
+    envelope: JSON.parse(row.payload) as { id: string; subject: string; data: Record<string, unknown> },
+  }));
 }
 
 export const problemType = /^application\/problem\+json/;

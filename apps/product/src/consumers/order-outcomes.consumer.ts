@@ -16,7 +16,8 @@ async function refusalsArePoison(work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) throw new PoisonEventError(`${error.code}: ${error.message}`, { cause: error });
+    if (error instanceof AppError && error.status < 500)
+      throw new PoisonEventError(`${error.code}: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -31,8 +32,12 @@ export const orderOutcomesConsumer = fp(
       logger: app.log,
       registry: app.metrics,
     });
-    consumer.on(OrderConfirmedV1, (event, { tx }) => refusalsArePoison(() => commitReservationIn(tx, opts.deps, event.data.orderId)));
-    consumer.on(OrderCancelledV1, (event, { tx }) => refusalsArePoison(() => releaseReservationIn(tx, opts.deps, event.data.orderId)));
+    consumer.on(OrderConfirmedV1, (event, { tx }) =>
+      refusalsArePoison(() => commitReservationIn(tx, opts.deps, event.data.orderId)),
+    );
+    consumer.on(OrderCancelledV1, (event, { tx }) =>
+      refusalsArePoison(() => releaseReservationIn(tx, opts.deps, event.data.orderId)),
+    );
     await consumer.start();
     app.addHook('onClose', () => consumer.stop());
   },

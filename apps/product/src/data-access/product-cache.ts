@@ -11,7 +11,10 @@ export interface ProductCacheTtls {
 }
 
 /** Products by id in one cache, list/search/category pages in another, so each has its own hit rate. */
-export function createProductCache(caches: { products: Cache; lists: Cache }, ttl: ProductCacheTtls): ProductCache {
+export function createProductCache(
+  caches: { products: Cache; lists: Cache },
+  ttl: ProductCacheTtls,
+): ProductCache {
   const productOptions = { ttl: ttl.productTtlMs, negativeTtl: ttl.negativeTtlMs };
   const listOptions = { ttl: ttl.listTtlMs, namespace: LIST_NAMESPACE };
   return {

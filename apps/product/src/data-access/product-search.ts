@@ -72,7 +72,10 @@ export async function searchProducts(prisma: PrismaClient, search: ProductSearch
   if (search.inStock === false) conditions.push(Prisma.sql`coalesce(s.available, 0) = 0`);
   if (search.after !== undefined) conditions.push(after(search.after));
 
-  const query = search.q === undefined ? Prisma.sql`NULL::tsquery` : Prisma.sql`websearch_to_tsquery('english', ${search.q})`;
+  const query =
+    search.q === undefined
+      ? Prisma.sql`NULL::tsquery`
+      : Prisma.sql`websearch_to_tsquery('english', ${search.q})`;
   const rows = await prisma.$queryRaw<SearchRow[]>`
     SELECT p.id, p.sku, p.name, p.description, p.category, p.price_amount, p.price_currency, p.image_url,
            p.attributes, p.active, p.version, p.created_at, p.updated_at,

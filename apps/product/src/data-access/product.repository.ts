@@ -2,6 +2,7 @@ import { categoryName, type Category } from '../domain/product.ts';
 import type { ProductReader, ProductWriter, UpdateOutcome } from '../domain/ports.ts';
 import { ProductErrors } from '../domain/product.errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { busyAsUnavailable } from './database-busy.ts';
 import { productColumns, toProduct } from './product-rows.ts';
 import { searchProducts } from './product-search.ts';
 
@@ -10,15 +11,28 @@ const live = { active: true, deletedAt: null } as const;
 export function createProductReader(prisma: PrismaClient): ProductReader {
   return {
     async findById(id) {
-      const row = await prisma.product.findFirst({ where: { id, ...live }, select: productColumns });
+      const row = await busyAsUnavailable(() =>
+        prisma.product.findFirst({ where: { id, ...live }, select: productColumns }),
+      );
       return row ? toProduct(row) : null;
     },
 
-    search: (search) => searchProducts(prisma, search),
+    search: (search) => busyAsUnavailable(() => searchProducts(prisma, search)),
 
     async categories(): Promise<Category[]> {
-      const groups = await prisma.product.groupBy({ by: ['category'], where: live, _count: { _all: true }, orderBy: { category: 'asc' } });
-      return groups.map((group) => ({ slug: group.category, name: categoryName(group.category), productCount: group._count._all }));
+      const groups = await busyAsUnavailable(() =>
+        prisma.product.groupBy({
+          by: ['category'],
+          where: live,
+          _count: { _all: true },
+          orderBy: { category: 'asc' },
+        }),
+      );
+      return groups.map((group) => ({
+        slug: group.category,
+        name: categoryName(group.category),
+        productCount: group._count._all,
+      }));
     },
   };
 }
@@ -78,7 +92,10 @@ export function createProductWriter(tx: Prisma.TransactionClient): ProductWriter
         if (isUniqueViolation(error)) throw ProductErrors.skuTaken();
         throw error;
       }
-      const row = await tx.product.findUnique({ where: { id }, select: { ...productColumns, deletedAt: true } });
+      const row = await tx.product.findUnique({
+        where: { id },
+        select: { ...productColumns, deletedAt: true },
+      });
       if (!row || row.deletedAt) return { kind: 'not-found' };
       if (count === 0) return { kind: 'stale', currentVersion: row.version };
       return { kind: 'updated', product: toProduct(row) };

@@ -13,7 +13,10 @@ export function createReservationRepository(tx: Prisma.TransactionClient): Reser
   return {
     async insertIfAbsent(orderId, status, expiresAt) {
       // ON CONFLICT DO NOTHING: a concurrent insert of the same order waits for the first to commit or roll back.
-      const { count } = await tx.stockReservation.createMany({ data: [{ orderId, status, expiresAt }], skipDuplicates: true });
+      const { count } = await tx.stockReservation.createMany({
+        data: [{ orderId, status, expiresAt }],
+        skipDuplicates: true,
+      });
       return count === 1;
     },
 
@@ -38,7 +41,11 @@ export function createInventoryReader(prisma: PrismaClient): InventoryReader {
   return {
     reservation: (orderId) => prisma.stockReservation.findUnique({ where: { orderId }, select: withItems }),
 
-    stockLevel: (productId) => prisma.stockLevel.findUnique({ where: { productId }, select: { productId: true, available: true, reserved: true } }),
+    stockLevel: (productId) =>
+      prisma.stockLevel.findUnique({
+        where: { productId },
+        select: { productId: true, available: true, reserved: true },
+      }),
 
     async expiredReservations(now, limit) {
       const rows = await prisma.stockReservation.findMany({

@@ -5,7 +5,8 @@ import type { Prisma } from '../generated/prisma/client.ts';
 // Every change is one conditional UPDATE: the row lock it takes serializes concurrent orders, and the
 // WHERE clause (plus the CHECK constraints) guarantees no count ever goes below zero.
 export function createStockRepository(tx: Prisma.TransactionClient): StockRepository {
-  const available = async (query: Promise<{ available: number }[]>): Promise<number | null> => (await query)[0]?.available ?? null;
+  const available = async (query: Promise<{ available: number }[]>): Promise<number | null> =>
+    (await query)[0]?.available ?? null;
 
   return {
     async create(productId, units) {
@@ -47,6 +48,10 @@ export function createStockRepository(tx: Prisma.TransactionClient): StockReposi
       return rows[0] ?? null;
     },
 
-    level: (productId) => tx.stockLevel.findUnique({ where: { productId }, select: { productId: true, available: true, reserved: true } }),
+    level: (productId) =>
+      tx.stockLevel.findUnique({
+        where: { productId },
+        select: { productId: true, available: true, reserved: true },
+      }),
   };
 }

@@ -3,6 +3,7 @@ import { Outbox, type SqlTransaction } from '@shop/events';
 import { currentRequestId } from '@shop/platform';
 import type { Transactions, UnitOfWork } from '../domain/ports.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { busyAsUnavailable } from './database-busy.ts';
 import { createProductWriter } from './product.repository.ts';
 import { createReservationRepository } from './reservation.repository.ts';
 import { createStockRepository } from './stock.repository.ts';
@@ -26,21 +27,35 @@ export function createTransactions(
   return {
     async run<T>(work: (uow: ProductTx) => Promise<T>): Promise<T> {
       const effects: (() => Promise<void>)[] = [];
-      const result = await prisma.$transaction((tx) => work(unitOfWork(tx, outbox, effects)), TRANSACTION_OPTIONS);
+      const result = await busyAsUnavailable(() =>
+        prisma.$transaction((tx) => work(unitOfWork(tx, outbox, effects)), TRANSACTION_OPTIONS),
+      );
       for (const effect of effects) await effect().catch(opts.onEffectError);
       return result;
     },
   };
 }
 
-function unitOfWork(tx: Prisma.TransactionClient, outbox: Outbox, effects: (() => Promise<void>)[]): ProductTx {
+function unitOfWork(
+  tx: Prisma.TransactionClient,
+  outbox: Outbox,
+  effects: (() => Promise<void>)[],
+): ProductTx {
   return {
     products: createProductWriter(tx),
     stock: createStockRepository(tx),
     reservations: createReservationRepository(tx),
-    async publish<TContract extends EventContract>(contract: TContract, subject: string, data: EventData<TContract>) {
+    async publish<TContract extends EventContract>(
+      contract: TContract,
+      subject: string,
+      data: EventData<TContract>,
+    ) {
       const requestId = currentRequestId();
-      await outbox.enqueue(tx, contract, { subject, data, ...(requestId === undefined ? {} : { requestId }) });
+      await outbox.enqueue(tx, contract, {
+        subject,
+        data,
+        ...(requestId === undefined ? {} : { requestId }),
+      });
     },
     afterCommit: (effect) => void effects.push(effect),
     $executeRawUnsafe: (query, ...values) => tx.$executeRawUnsafe(query, ...values),

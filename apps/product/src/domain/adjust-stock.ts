@@ -15,7 +15,7 @@ export async function adjustStock(deps: ProductDeps, productId: string, delta: n
     }
     await uow.publish(StockAdjustedV1, productId, { productId, delta, available: level.available });
     const before = level.available - delta;
-    if ((before > 0) !== (level.available > 0)) invalidateAfterCommit(uow, deps.cache, [productId]);
+    if (before > 0 !== level.available > 0) invalidateAfterCommit(uow, deps.cache, [productId]);
     return level;
   });
 }

@@ -52,7 +52,11 @@ interface CursorBody {
 /** Normalizes a request: blank search terms drop out, relevance needs terms, a cursor must match the query. */
 export function toSearch(request: ListRequest): ProductSearch {
   const filters = normalizedFilters(request);
-  if (filters.minPrice !== undefined && filters.maxPrice !== undefined && filters.minPrice > filters.maxPrice) {
+  if (
+    filters.minPrice !== undefined &&
+    filters.maxPrice !== undefined &&
+    filters.minPrice > filters.maxPrice
+  ) {
     throw ProductErrors.invalidQuery('minPrice is greater than maxPrice; swap them or drop one.');
   }
   const requested = request.sort ?? (filters.q ? 'relevance' : 'newest');
@@ -72,7 +76,16 @@ export function encodeCursor(search: ProductSearch, last: SortKey): string {
 /** A stable cache key of everything that shapes a page. */
 export function pageKey(search: ProductSearch): string {
   const { q, category, minPrice, maxPrice, inStock, sort, limit, after } = search;
-  return JSON.stringify([q ?? null, category ?? null, minPrice ?? null, maxPrice ?? null, inStock ?? null, sort, limit, after ? [after.value, after.id] : null]);
+  return JSON.stringify([
+    q ?? null,
+    category ?? null,
+    minPrice ?? null,
+    maxPrice ?? null,
+    inStock ?? null,
+    sort,
+    limit,
+    after ? [after.value, after.id] : null,
+  ]);
 }
 
 function normalizedFilters(request: ProductFilters): ProductFilters {
@@ -87,7 +100,13 @@ function normalizedFilters(request: ProductFilters): ProductFilters {
 }
 
 function filterFingerprint(filters: ProductFilters): string {
-  const canonical = JSON.stringify([filters.q ?? null, filters.category ?? null, filters.minPrice ?? null, filters.maxPrice ?? null, filters.inStock ?? null]);
+  const canonical = JSON.stringify([
+    filters.q ?? null,
+    filters.category ?? null,
+    filters.minPrice ?? null,
+    filters.maxPrice ?? null,
+    filters.inStock ?? null,
+  ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
@@ -104,7 +123,8 @@ function decodeCursor(cursor: string, sort: ProductSort, filters: ProductFilters
     throw ProductErrors.invalidCursor();
   }
   const [value, id] = Array.isArray(body.k) ? body.k : [];
-  if (typeof id !== 'string' || !UUID.test(id) || !validKeyValue(sort, value)) throw ProductErrors.invalidCursor();
+  if (typeof id !== 'string' || !UUID.test(id) || !validKeyValue(sort, value))
+    throw ProductErrors.invalidCursor();
   return { value, id };
 }
 

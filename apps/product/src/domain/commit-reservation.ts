@@ -14,7 +14,11 @@ export async function commitReservation(deps: ProductDeps, orderId: string): Pro
  * A hold that lapsed before the payment arrived is sold from available stock if there still is some,
  * so a paid order is not lost to the expiry sweep.
  */
-export async function commitReservationIn(uow: UnitOfWork, deps: Pick<ProductDeps, 'cache' | 'now'>, orderId: string): Promise<Reservation> {
+export async function commitReservationIn(
+  uow: UnitOfWork,
+  deps: Pick<ProductDeps, 'cache' | 'now'>,
+  orderId: string,
+): Promise<Reservation> {
   const reservation = await uow.reservations.lock(orderId);
   if (!reservation) throw InventoryErrors.reservationNotFound();
   if (reservation.status === 'committed') return reservation;
@@ -22,13 +26,20 @@ export async function commitReservationIn(uow: UnitOfWork, deps: Pick<ProductDep
 
   for (const line of reservation.items) {
     if ((await uow.stock.sellHeld(line.productId, line.quantity)) === null) {
-      throw new Error(`Stock of ${line.productId} holds fewer units than order ${orderId} reserved; the stock row was changed by hand.`);
+      throw new Error(
+        `Stock of ${line.productId} holds fewer units than order ${orderId} reserved; the stock row was changed by hand.`,
+      );
     }
   }
   return markCommitted(uow, reservation, deps.now());
 }
 
-async function sellLapsedHold(uow: UnitOfWork, cache: ProductCache, reservation: Reservation, now: Date): Promise<Reservation> {
+async function sellLapsedHold(
+  uow: UnitOfWork,
+  cache: ProductCache,
+  reservation: Reservation,
+  now: Date,
+): Promise<Reservation> {
   if (reservation.items.length === 0) throw InventoryErrors.reservationReleased();
   const soldOut: string[] = [];
   for (const line of reservation.items) {
@@ -42,6 +53,9 @@ async function sellLapsedHold(uow: UnitOfWork, cache: ProductCache, reservation:
 
 async function markCommitted(uow: UnitOfWork, reservation: Reservation, now: Date): Promise<Reservation> {
   await uow.reservations.setStatus(reservation.orderId, 'committed', now);
-  await uow.publish(StockCommittedV1, reservation.orderId, { orderId: reservation.orderId, items: reservation.items });
+  await uow.publish(StockCommittedV1, reservation.orderId, {
+    orderId: reservation.orderId,
+    items: reservation.items,
+  });
   return { ...reservation, status: 'committed' };
 }

@@ -21,7 +21,11 @@ export const InventoryErrors = {
     409,
     "This order's stock is already sold; it can no longer be released (handle it as a return).",
   ),
-  reservationNotFound: defineError('INVENTORY_ERR_RESERVATION_NOT_FOUND', 404, 'No stock is reserved for this order id.'),
+  reservationNotFound: defineError(
+    'INVENTORY_ERR_RESERVATION_NOT_FOUND',
+    404,
+    'No stock is reserved for this order id.',
+  ),
   stockBelowZero: defineError(
     'INVENTORY_ERR_STOCK_BELOW_ZERO',
     409,

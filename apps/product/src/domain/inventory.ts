@@ -32,9 +32,14 @@ export interface UnavailableLine {
 export function normalizeLines(lines: readonly StockLine[]): StockLine[] {
   const merged = new Map<string, number>();
   for (const { productId, quantity } of lines) merged.set(productId, (merged.get(productId) ?? 0) + quantity);
-  return [...merged].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  return [...merged]
+    .map(([productId, quantity]) => ({ productId, quantity }))
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 }
 
 export function sameLines(a: readonly StockLine[], b: readonly StockLine[]): boolean {
-  return a.length === b.length && a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity);
+  return (
+    a.length === b.length &&
+    a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity)
+  );
 }

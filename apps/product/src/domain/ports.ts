@@ -12,7 +12,8 @@ export interface ProductReader {
   categories(): Promise<Category[]>;
 }
 
-export type UpdateOutcome = { kind: 'updated'; product: Product } | { kind: 'not-found' } | { kind: 'stale'; currentVersion: number };
+export type UpdateOutcome =
+  { kind: 'updated'; product: Product } | { kind: 'not-found' } | { kind: 'stale'; currentVersion: number };
 
 export interface ProductWriter {
   /** Throws ProductErrors.skuTaken when the SKU exists. */
@@ -56,7 +57,11 @@ export interface UnitOfWork {
   stock: StockRepository;
   reservations: ReservationRepository;
   /** Writes an integration event to the outbox in this transaction. */
-  publish<TContract extends EventContract>(contract: TContract, subject: string, data: EventData<TContract>): Promise<void>;
+  publish<TContract extends EventContract>(
+    contract: TContract,
+    subject: string,
+    data: EventData<TContract>,
+  ): Promise<void>;
   /** Runs `effect` after a successful commit (cache invalidation); never when the transaction rolls back. */
   afterCommit(effect: () => Promise<void>): void;
 }

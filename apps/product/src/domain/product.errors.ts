@@ -2,7 +2,11 @@ import { defineError } from '@shop/platform';
 
 export const ProductErrors = {
   notFound: defineError('PRODUCT_ERR_NOT_FOUND', 404, 'No product has this id; it may have been deleted.'),
-  skuTaken: defineError('PRODUCT_ERR_SKU_TAKEN', 409, 'Another product already has this SKU; choose another one.'),
+  skuTaken: defineError(
+    'PRODUCT_ERR_SKU_TAKEN',
+    409,
+    'Another product already has this SKU; choose another one.',
+  ),
   versionConflict: defineError(
     'PRODUCT_ERR_VERSION_CONFLICT',
     409,
@@ -14,4 +18,9 @@ export const ProductErrors = {
     'The cursor is malformed or belongs to another query; start again from the first page.',
   ),
   invalidQuery: defineError('PRODUCT_ERR_INVALID_QUERY', 400, 'The query is invalid.'),
+  databaseBusy: defineError(
+    'PRODUCT_ERR_DATABASE_BUSY',
+    503,
+    'Every database connection is busy; retry in a moment (reservations are idempotent per order id).',
+  ),
 };

@@ -16,7 +16,11 @@ export async function releaseReservation(deps: ProductDeps, orderId: string): Pr
  * reservation, so a reserve that arrives after the cancellation (a late retry) is refused instead of
  * holding stock for an order that no longer exists.
  */
-export async function releaseReservationIn(uow: UnitOfWork, deps: ReleaseDeps, orderId: string): Promise<Reservation> {
+export async function releaseReservationIn(
+  uow: UnitOfWork,
+  deps: ReleaseDeps,
+  orderId: string,
+): Promise<Reservation> {
   const now = deps.now();
   const reservation = await uow.reservations.lock(orderId);
   if (!reservation) {
@@ -29,25 +33,38 @@ export async function releaseReservationIn(uow: UnitOfWork, deps: ReleaseDeps, o
 }
 
 /** Releases the order's hold if it is still held and lapsed by `now`; true when it did. */
-export async function releaseIfExpiredIn(uow: UnitOfWork, deps: ReleaseDeps, orderId: string, now: Date): Promise<boolean> {
+export async function releaseIfExpiredIn(
+  uow: UnitOfWork,
+  deps: ReleaseDeps,
+  orderId: string,
+  now: Date,
+): Promise<boolean> {
   const reservation = await uow.reservations.lock(orderId);
   if (!reservation || reservation.status !== 'reserved' || reservation.expiresAt > now) return false;
   await putBackOnSale(uow, deps, reservation, deps.now());
   return true;
 }
 
-async function putBackOnSale(uow: UnitOfWork, deps: ReleaseDeps, reservation: Reservation, now: Date): Promise<Reservation> {
+async function putBackOnSale(
+  uow: UnitOfWork,
+  deps: ReleaseDeps,
+  reservation: Reservation,
+  now: Date,
+): Promise<Reservation> {
   const { orderId } = reservation;
   const backInStock: string[] = [];
   for (const line of reservation.items) {
     const available = await uow.stock.unhold(line.productId, line.quantity);
     if (available === null) {
-      throw new Error(`Stock of ${line.productId} holds fewer units than order ${orderId} reserved; the stock row was changed by hand.`);
+      throw new Error(
+        `Stock of ${line.productId} holds fewer units than order ${orderId} reserved; the stock row was changed by hand.`,
+      );
     }
     if (available === line.quantity) backInStock.push(line.productId);
   }
   await uow.reservations.setStatus(orderId, 'released', now);
-  if (reservation.items.length > 0) await uow.publish(StockReleasedV1, orderId, { orderId, items: reservation.items });
+  if (reservation.items.length > 0)
+    await uow.publish(StockReleasedV1, orderId, { orderId, items: reservation.items });
   invalidateAfterCommit(uow, deps.cache, backInStock);
   return { ...reservation, status: 'released' };
 }

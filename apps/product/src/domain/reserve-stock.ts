@@ -1,7 +1,13 @@
 import { StockReservedV1 } from '@shop/contracts';
 import { invalidateAfterCommit } from './catalog-invalidation.ts';
 import { InventoryErrors } from './inventory.errors.ts';
-import { normalizeLines, sameLines, type Reservation, type StockLine, type UnavailableLine } from './inventory.ts';
+import {
+  normalizeLines,
+  sameLines,
+  type Reservation,
+  type StockLine,
+  type UnavailableLine,
+} from './inventory.ts';
 import type { ProductDeps } from './ports.ts';
 
 export interface ReserveRequest {
@@ -29,7 +35,10 @@ export async function reserveStock(deps: ProductDeps, request: ReserveRequest): 
   return deps.transactions.run(async (uow) => {
     if (!(await uow.reservations.insertIfAbsent(request.orderId, 'reserved', expiresAt))) {
       const existing = await uow.reservations.lock(request.orderId);
-      if (!existing) throw new Error(`Reservation ${request.orderId} vanished while it was being read; retry the request.`);
+      if (!existing)
+        throw new Error(
+          `Reservation ${request.orderId} vanished while it was being read; retry the request.`,
+        );
       if (existing.status === 'released') throw InventoryErrors.reservationReleased();
       if (!sameLines(existing.items, items)) throw InventoryErrors.reservationMismatch();
       return { reservation: existing, created: false };
@@ -41,13 +50,18 @@ export async function reserveStock(deps: ProductDeps, request: ReserveRequest): 
       const left = await uow.stock.hold(line.productId, line.quantity);
       if (left === null) {
         const level = await uow.stock.level(line.productId);
-        unavailable.push({ productId: line.productId, requested: line.quantity, available: level?.available ?? 0 });
+        unavailable.push({
+          productId: line.productId,
+          requested: line.quantity,
+          available: level?.available ?? 0,
+        });
       } else if (left === 0) {
         soldOut.push(line.productId);
       }
     }
     // Throwing rolls the whole transaction back: no line stays held, and the order id is free again.
-    if (unavailable.length > 0) throw InventoryErrors.insufficientStock(undefined, { extensions: { unavailable } });
+    if (unavailable.length > 0)
+      throw InventoryErrors.insufficientStock(undefined, { extensions: { unavailable } });
 
     await uow.reservations.addItems(request.orderId, items);
     await uow.publish(StockReservedV1, request.orderId, { orderId: request.orderId, items });

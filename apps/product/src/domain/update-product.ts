@@ -6,7 +6,12 @@ import type { Product, ProductChanges } from './product.ts';
 import { ProductErrors } from './product.errors.ts';
 
 /** Applies an admin's change if nobody changed the product since the version they read. */
-export async function updateProduct(deps: ProductDeps, id: string, expectedVersion: number, changes: ProductChanges): Promise<Product> {
+export async function updateProduct(
+  deps: ProductDeps,
+  id: string,
+  expectedVersion: number,
+  changes: ProductChanges,
+): Promise<Product> {
   return deps.transactions.run(async (uow) => {
     const outcome = await uow.products.update(id, expectedVersion, changes, deps.now());
     if (outcome.kind === 'not-found') throw ProductErrors.notFound();

@@ -47,8 +47,18 @@ export const cachePlugin = fp(
       redisClient: { commandTimeoutMs: opts.redisTimeoutMs },
       ...(redis ? { redis } : {}),
     };
-    const products = await createCache({ name: 'product', keyPrefix: `${opts.keyPrefix}product:`, defaultTtl: opts.productTtlMs, ...common });
-    const lists = await createCache({ name: 'product-list', keyPrefix: `${opts.keyPrefix}product-list:`, defaultTtl: opts.listTtlMs, ...common });
+    const products = await createCache({
+      name: 'product',
+      keyPrefix: `${opts.keyPrefix}product:`,
+      defaultTtl: opts.productTtlMs,
+      ...common,
+    });
+    const lists = await createCache({
+      name: 'product-list',
+      keyPrefix: `${opts.keyPrefix}product-list:`,
+      defaultTtl: opts.listTtlMs,
+      ...common,
+    });
     app.decorate('caches', { products, lists });
     app.decorate('productCache', createProductCache({ products, lists }, opts));
     app.addHook('onClose', async () => {

@@ -30,7 +30,13 @@ export const eventsPlugin = fp(
       busDatabaseUrl: opts.busDatabaseUrl,
       logger: app.log,
     });
-    const relay = new OutboxRelay({ connectionString: opts.databaseUrl, broker, logger: app.log, registry: app.metrics, name: 'product' });
+    const relay = new OutboxRelay({
+      connectionString: opts.databaseUrl,
+      broker,
+      logger: app.log,
+      registry: app.metrics,
+      name: 'product',
+    });
     await relay.start();
     app.decorate('broker', broker);
     app.addHook('onClose', async () => {

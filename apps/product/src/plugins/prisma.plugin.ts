@@ -11,10 +11,11 @@ declare module 'fastify' {
 
 /** The Product DB client (Prisma's Rust-free client over node-postgres); closed on shutdown. */
 export const prismaPlugin = fp(
-  async (app: FastifyInstance, opts: { databaseUrl: string; poolSize: number }) => {
+  async (app: FastifyInstance, opts: { databaseUrl: string; poolSize: number; connectTimeoutMs: number }) => {
     const prisma = createPrismaClient(PrismaClient, {
       databaseUrl: opts.databaseUrl,
       poolSize: opts.poolSize,
+      connectionTimeoutMs: opts.connectTimeoutMs,
       applicationName: 'product',
       onPoolError: (err) => app.log.error({ err }, 'postgres pool error'),
     });

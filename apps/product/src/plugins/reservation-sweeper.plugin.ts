@@ -10,7 +10,7 @@ export const reservationSweeperPlugin = fp(
     const sweep = async () => {
       try {
         // Batches until none are left, so a backlog after an outage drains in one go.
-        for (let released = -1; released !== 0; ) {
+        for (let released = -1; released !== 0;) {
           released = await releaseExpiredReservations(opts.deps);
           if (released > 0) app.log.info({ released }, 'released expired stock reservations');
         }

@@ -15,7 +15,9 @@ export function requireInternalToken(token: string): onRequestAsyncHookHandler {
   return async function internalOnly(request: FastifyRequest) {
     const sent = request.headers[INTERNAL_TOKEN_HEADER];
     if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), expected)) {
-      throw PlatformErrors.unauthorized(`This internal route needs the service token in the ${INTERNAL_TOKEN_HEADER} header.`);
+      throw PlatformErrors.unauthorized(
+        `This internal route needs the service token in the ${INTERNAL_TOKEN_HEADER} header.`,
+      );
     }
   };
 }

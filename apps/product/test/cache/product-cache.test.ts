@@ -24,7 +24,8 @@ describe('the product cache (Redis with an in-process L1)', () => {
   });
   after(() => ctx.close());
 
-  const getName = async (app: Service, id: string) => (await app.inject({ method: 'GET', url: `/api/v1/products/${id}` })).json().name as string;
+  const getName = async (app: Service, id: string) =>
+    (await app.inject({ method: 'GET', url: `/api/v1/products/${id}` })).json().name as string;
 
   test('when a product is read twice, then the database is read once and the second read is a hit', async () => {
     const { id } = await createProduct(ctx);
@@ -43,17 +44,32 @@ describe('the product cache (Redis with an in-process L1)', () => {
     assert.equal(await getName(replica, created.id), 'Before');
     assert.equal(await getName(replica, created.id), 'Before', 'now in the replica L1');
 
-    await ctx.http.patch(`/api/v1/products/${created.id}`).set(ctx.asAdmin).send({ version: 1, name: 'After' }).expect(200);
+    await ctx.http
+      .patch(`/api/v1/products/${created.id}`)
+      .set(ctx.asAdmin)
+      .send({ version: 1, name: 'After' })
+      .expect(200);
     assert.equal(await getName(ctx.app, created.id), 'After', 'the writing replica reads its own write');
-    await eventually(() => getName(replica, created.id), (name) => name === 'After', 'the other replica seeing the change');
+    await eventually(
+      () => getName(replica, created.id),
+      (name) => name === 'After',
+      'the other replica seeing the change',
+    );
   });
 
   test('when a price changes, then cached list pages show the new price at once', async () => {
-    const created = await createProduct(ctx, { category: 'list-invalidation', price: { amount: 5000, currency: 'USD' } });
+    const created = await createProduct(ctx, {
+      category: 'list-invalidation',
+      price: { amount: 5000, currency: 'USD' },
+    });
     const url = '/api/v1/products?category=list-invalidation';
     assert.equal((await ctx.http.get(url).expect(200)).body.items[0].price.amount, 5000);
     assert.equal((await ctx.http.get(url).expect(200)).body.items[0].price.amount, 5000);
-    await ctx.http.patch(`/api/v1/products/${created.id}`).set(ctx.asAdmin).send({ version: 1, price: { amount: 4500, currency: 'USD' } }).expect(200);
+    await ctx.http
+      .patch(`/api/v1/products/${created.id}`)
+      .set(ctx.asAdmin)
+      .send({ version: 1, price: { amount: 4500, currency: 'USD' } })
+      .expect(200);
     assert.equal((await ctx.http.get(url).expect(200)).body.items[0].price.amount, 4500);
     await eventually(
       async () => (await supertest(replica.server).get(url).expect(200)).body.items[0].price.amount as number,
@@ -69,7 +85,10 @@ describe('the product cache (Redis with an in-process L1)', () => {
     const second = await createProduct(ctx, { category: 'list-membership' });
     assert.equal((await ctx.http.get(url).expect(200)).body.items.length, 2);
     await ctx.http.delete(`/api/v1/products/${first.id}`).set(ctx.asAdmin).expect(204);
-    assert.deepEqual((await ctx.http.get(url).expect(200)).body.items.map((i: { id: string }) => i.id), [second.id]);
+    assert.deepEqual(
+      (await ctx.http.get(url).expect(200)).body.items.map((i: { id: string }) => i.id),
+      [second.id],
+    );
     const categories = (await ctx.http.get('/api/v1/categories').expect(200)).body.items;
     assert.equal(categories.find((c: { slug: string }) => c.slug === 'list-membership').productCount, 1);
   });
@@ -77,12 +96,25 @@ describe('the product cache (Redis with an in-process L1)', () => {
   test('when the last unit is reserved, then the product reads as out of stock at once, and in stock again after release', async () => {
     const { id } = await createProduct(ctx, { stock: 1, category: 'last-unit' });
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, true);
-    assert.equal((await ctx.http.get('/api/v1/products?category=last-unit&inStock=true').expect(200)).body.items.length, 1);
+    assert.equal(
+      (await ctx.http.get('/api/v1/products?category=last-unit&inStock=true').expect(200)).body.items.length,
+      1,
+    );
     const orderId = `order-${crypto.randomUUID()}`;
-    await ctx.http.put(`/internal/v1/inventory/reservations/${orderId}`).set(ctx.asService).send({ items: [{ productId: id, quantity: 1 }] }).expect(201);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/${orderId}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 1 }] })
+      .expect(201);
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, false);
-    assert.equal((await ctx.http.get('/api/v1/products?category=last-unit&inStock=true').expect(200)).body.items.length, 0);
-    await ctx.http.post(`/internal/v1/inventory/reservations/${orderId}/release`).set(ctx.asService).expect(200);
+    assert.equal(
+      (await ctx.http.get('/api/v1/products?category=last-unit&inStock=true').expect(200)).body.items.length,
+      0,
+    );
+    await ctx.http
+      .post(`/internal/v1/inventory/reservations/${orderId}/release`)
+      .set(ctx.asService)
+      .expect(200);
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, true);
   });
 
@@ -99,7 +131,9 @@ describe('the product cache (Redis with an in-process L1)', () => {
   test('when 100 requests miss the same key at once, then the database loads it once', async () => {
     const { id } = await createProduct(ctx);
     const before = await cacheCounters(ctx.app, 'product');
-    const responses = await Promise.all(Array.from({ length: 100 }, () => ctx.app.inject({ method: 'GET', url: `/api/v1/products/${id}` })));
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, () => ctx.app.inject({ method: 'GET', url: `/api/v1/products/${id}` })),
+    );
     assert.ok(responses.every((r) => r.statusCode === 200 && r.json().id === id));
     const after = await cacheCounters(ctx.app, 'product');
     assert.equal(after.loads - before.loads, 1);
@@ -108,11 +142,19 @@ describe('the product cache (Redis with an in-process L1)', () => {
 
   test('when two replicas miss the same key at once, then only one of them loads it (the Redis lease)', async () => {
     const { id } = await createProduct(ctx);
-    const [beforeA, beforeB] = await Promise.all([cacheCounters(ctx.app, 'product'), cacheCounters(replica, 'product')]);
-    const requests = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? ctx.app : replica).inject({ method: 'GET', url: `/api/v1/products/${id}` }));
+    const [beforeA, beforeB] = await Promise.all([
+      cacheCounters(ctx.app, 'product'),
+      cacheCounters(replica, 'product'),
+    ]);
+    const requests = Array.from({ length: 100 }, (_, i) =>
+      (i % 2 === 0 ? ctx.app : replica).inject({ method: 'GET', url: `/api/v1/products/${id}` }),
+    );
     const responses = await Promise.all(requests);
     assert.ok(responses.every((r) => r.statusCode === 200));
-    const [afterA, afterB] = await Promise.all([cacheCounters(ctx.app, 'product'), cacheCounters(replica, 'product')]);
+    const [afterA, afterB] = await Promise.all([
+      cacheCounters(ctx.app, 'product'),
+      cacheCounters(replica, 'product'),
+    ]);
     assert.equal(afterA.loads - beforeA.loads + (afterB.loads - beforeB.loads), 1);
   });
 
@@ -120,7 +162,12 @@ describe('the product cache (Redis with an in-process L1)', () => {
     const text = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
     for (const cache of ['product', 'product-list']) {
       for (const result of ['hit', 'miss', 'error']) {
-        assert.match(text, new RegExp(`cache_requests_total\\{[^}]*cache="${cache}"[^}]*result="${result}"|cache_requests_total\\{[^}]*result="${result}"[^}]*cache="${cache}"`));
+        assert.match(
+          text,
+          new RegExp(
+            `cache_requests_total\\{[^}]*cache="${cache}"[^}]*result="${result}"|cache_requests_total\\{[^}]*result="${result}"[^}]*cache="${cache}"`,
+          ),
+        );
       }
     }
   });

@@ -29,15 +29,30 @@ describe('when Redis goes down and comes back', () => {
       const res = await ctx.http.get(`/api/v1/products/${created.id}`).expect(200);
       assert.equal(res.body.name, 'Before the outage');
     }
-    const createdDuringOutage = await createProduct(ctx, { name: 'Born during the outage', category: 'outage' });
-    assert.equal((await ctx.http.get(`/api/v1/products/${createdDuringOutage.id}`).expect(200)).body.name, 'Born during the outage');
+    const createdDuringOutage = await createProduct(ctx, {
+      name: 'Born during the outage',
+      category: 'outage',
+    });
+    assert.equal(
+      (await ctx.http.get(`/api/v1/products/${createdDuringOutage.id}`).expect(200)).body.name,
+      'Born during the outage',
+    );
     assert.equal((await ctx.http.get('/api/v1/products?category=outage').expect(200)).body.items.length, 2);
     const ready = await ctx.http.get('/ready');
     assert.equal(ready.status, 200, `ready while Redis is down: ${JSON.stringify(ready.body)}`);
 
-    await ctx.http.patch(`/api/v1/products/${created.id}`).set(ctx.asAdmin).send({ version: 1, name: 'Changed during the outage' }).expect(200);
-    assert.equal((await ctx.http.get(`/api/v1/products/${created.id}`).expect(200)).body.name, 'Changed during the outage');
-    const names = (await ctx.http.get('/api/v1/products?category=outage').expect(200)).body.items.map((i: { name: string }) => i.name);
+    await ctx.http
+      .patch(`/api/v1/products/${created.id}`)
+      .set(ctx.asAdmin)
+      .send({ version: 1, name: 'Changed during the outage' })
+      .expect(200);
+    assert.equal(
+      (await ctx.http.get(`/api/v1/products/${created.id}`).expect(200)).body.name,
+      'Changed during the outage',
+    );
+    const names = (await ctx.http.get('/api/v1/products?category=outage').expect(200)).body.items.map(
+      (i: { name: string }) => i.name,
+    );
     assert.ok(names.includes('Changed during the outage'), `lists show the change: ${names.join(', ')}`);
     const afterOutage = await cacheCounters(ctx.app, 'product');
     assert.ok(afterOutage.error > duringOutage.error, 'reads during the outage count as result="error"');
@@ -50,14 +65,23 @@ describe('when Redis goes down and comes back', () => {
     let cachedKeys: string[] = [];
     for (let attempt = 0; attempt < 150 && cachedKeys.length === 0; attempt++) {
       await ctx.http.get(`/api/v1/products/${created.id}`).expect(200);
-      cachedKeys = (await client.keys(`${ctx.config.CACHE_KEY_PREFIX}*${created.id}*`)).filter((key) => !key.includes(':l:'));
+      cachedKeys = (await client.keys(`${ctx.config.CACHE_KEY_PREFIX}*${created.id}*`)).filter(
+        (key) => !key.includes(':l:'),
+      );
       if (cachedKeys.length === 0) await delay(100);
     }
     await client.quit();
     assert.equal(cachedKeys.length, 1, 'the product is cached in Redis again within 15 s of Redis returning');
     const recovered = await cacheCounters(ctx.app, 'product');
     await ctx.http.get(`/api/v1/products/${created.id}`).expect(200);
-    assert.equal((await cacheCounters(ctx.app, 'product')).error, recovered.error, 'no more errors once recovered');
-    assert.equal((await ctx.http.get(`/api/v1/products/${created.id}`).expect(200)).body.name, 'Changed during the outage');
+    assert.equal(
+      (await cacheCounters(ctx.app, 'product')).error,
+      recovered.error,
+      'no more errors once recovered',
+    );
+    assert.equal(
+      (await ctx.http.get(`/api/v1/products/${created.id}`).expect(200)).body.name,
+      'Changed during the outage',
+    );
   });
 });

@@ -19,7 +19,12 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     await ctx.close();
   });
 
-  async function publish<C extends EventContract>(contract: C, subject: string, data: EventData<C>, id?: string) {
+  async function publish<C extends EventContract>(
+    contract: C,
+    subject: string,
+    data: EventData<C>,
+    id?: string,
+  ) {
     const { topic, envelope } = prepareEvent(contract, { subject, data, ...(id ? { id } : {}) });
     await bus.publish([{ topic, key: subject, value: JSON.stringify(envelope), headers: {} }]);
     return envelope;
@@ -34,11 +39,22 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
   }
 
   const reservationStatus = async (order: string) =>
-    (await ctx.sql<{ status: string }>('SELECT status FROM stock_reservations WHERE order_id = $1', [order]))[0]?.status;
+    (
+      await ctx.sql<{ status: string }>('SELECT status FROM stock_reservations WHERE order_id = $1', [order])
+    )[0]?.status;
   const stock = async (productId: string) =>
-    (await ctx.sql<{ available: number; reserved: number }>('SELECT available, reserved FROM stock_levels WHERE product_id = $1', [productId]))[0];
+    (
+      await ctx.sql<{ available: number; reserved: number }>(
+        'SELECT available, reserved FROM stock_levels WHERE product_id = $1',
+        [productId],
+      )
+    )[0];
   const reserve = (order: string, productId: string, quantity: number) =>
-    ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).send({ items: [{ productId, quantity }] }).expect(201);
+    ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId, quantity }] })
+      .expect(201);
 
   test('when order.confirmed.v1 arrives twice, then the held stock is sold once and the inbox records the event', async () => {
     const { id } = await createProduct(ctx, { stock: 10 });
@@ -49,15 +65,28 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     await publish(OrderConfirmedV1, order, data, envelope.id);
     await eventually(async () => (await reservationStatus(order)) === 'committed', 'the commit');
     await eventually(
-      async () => (await ctx.sql('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [ORDER_OUTCOMES_GROUP, envelope.id])).length === 1,
+      async () =>
+        (
+          await ctx.sql('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [
+            ORDER_OUTCOMES_GROUP,
+            envelope.id,
+          ])
+        ).length === 1,
       'the inbox record',
     );
     // A later event on the topic proves the duplicate was handled (skipped) before it.
     const marker = `order-${crypto.randomUUID()}`;
-    await publish(OrderCancelledV1, marker, { orderId: marker, customerId: 'customer-1', reason: 'customer-requested' });
+    await publish(OrderCancelledV1, marker, {
+      orderId: marker,
+      customerId: 'customer-1',
+      reason: 'customer-requested',
+    });
     await eventually(async () => (await reservationStatus(marker)) === 'released', 'the marker event');
     assert.deepEqual(await stock(id), { available: 6, reserved: 0 });
-    const committed = await ctx.sql('SELECT 1 FROM outbox_events WHERE type = $1 AND key = $2', ['stock.committed.v1', order]);
+    const committed = await ctx.sql('SELECT 1 FROM outbox_events WHERE type = $1 AND key = $2', [
+      'stock.committed.v1',
+      order,
+    ]);
     assert.equal(committed.length, 1);
   });
 
@@ -65,18 +94,27 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     const { id } = await createProduct(ctx, { stock: 3 });
     const order = `order-${crypto.randomUUID()}`;
     await reserve(order, id, 3);
-    await publish(OrderCancelledV1, order, { orderId: order, customerId: 'customer-2', reason: 'payment-failed' });
+    await publish(OrderCancelledV1, order, {
+      orderId: order,
+      customerId: 'customer-2',
+      reason: 'payment-failed',
+    });
     await eventually(async () => (await reservationStatus(order)) === 'released', 'the release');
     assert.deepEqual(await stock(id), { available: 3, reserved: 0 });
   });
 
   test('when order.confirmed.v1 names an order without a reservation, then it is dead-lettered at once, not retried', async () => {
     const order = `order-${crypto.randomUUID()}`;
-    const envelope = await publish(OrderConfirmedV1, order, { orderId: order, customerId: 'customer-3', paymentId: 'payment-3' });
+    const envelope = await publish(OrderConfirmedV1, order, {
+      orderId: order,
+      customerId: 'customer-3',
+      paymentId: 'payment-3',
+    });
     let reason: string | undefined;
     await eventually(async () => {
       for await (const message of bus.readTopic(`${ORDER_OUTCOMES_GROUP}.dlq`)) {
-        if (message.value && JSON.parse(message.value).id === envelope.id) reason = message.headers['dlq-reason'];
+        if (message.value && JSON.parse(message.value).id === envelope.id)
+          reason = message.headers['dlq-reason'];
       }
       return reason !== undefined;
     }, 'the dead letter');

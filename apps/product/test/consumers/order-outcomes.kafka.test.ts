@@ -12,7 +12,11 @@ describe('the product service on a real Kafka', () => {
   before(async () => {
     const { brokers } = await getKafka();
     ctx = await startProduct({ KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PARTITIONS: '3' });
-    kafka = createMessageBroker({ clientId: 'product-test', kafkaBrokers: brokers, topics: { numPartitions: 3, replicationFactor: 1 } });
+    kafka = createMessageBroker({
+      clientId: 'product-test',
+      kafkaBrokers: brokers,
+      topics: { numPartitions: 3, replicationFactor: 1 },
+    });
   });
   after(async () => {
     await kafka.close();
@@ -22,9 +26,16 @@ describe('the product service on a real Kafka', () => {
   test('when order.confirmed.v1 arrives through Kafka, then the stock is sold and stock.committed.v1 is relayed back to Kafka', async () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const order = `order-${crypto.randomUUID()}`;
-    await ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).send({ items: [{ productId: id, quantity: 2 }] }).expect(201);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 2 }] })
+      .expect(201);
 
-    const { topic, envelope } = prepareEvent(OrderConfirmedV1, { subject: order, data: { orderId: order, customerId: 'customer-k', paymentId: 'payment-k' } });
+    const { topic, envelope } = prepareEvent(OrderConfirmedV1, {
+      subject: order,
+      data: { orderId: order, customerId: 'customer-k', paymentId: 'payment-k' },
+    });
     await kafka.publish([{ topic, key: order, value: JSON.stringify(envelope), headers: {} }]);
 
     let published: { published: boolean } | undefined;
@@ -35,8 +46,15 @@ describe('the product service on a real Kafka', () => {
       );
       if (!published?.published) await delay(100);
     }
-    assert.equal(published?.published, true, 'the commit happened and its event was acknowledged by Kafka within 30 s');
-    const [stock] = await ctx.sql<{ available: number; reserved: number }>('SELECT available, reserved FROM stock_levels WHERE product_id = $1', [id]);
+    assert.equal(
+      published?.published,
+      true,
+      'the commit happened and its event was acknowledged by Kafka within 30 s',
+    );
+    const [stock] = await ctx.sql<{ available: number; reserved: number }>(
+      'SELECT available, reserved FROM stock_levels WHERE product_id = $1',
+      [id],
+    );
     assert.deepEqual(stock, { available: 3, reserved: 0 });
 
     let relayed = false;

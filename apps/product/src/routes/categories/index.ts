@@ -6,7 +6,13 @@ import { CategoryListView } from './categories.schemas.ts';
 export const categoryRoutes: FastifyPluginAsyncTypebox<{ deps: ProductDeps }> = async (app, { deps }) => {
   app.get(
     '/',
-    { schema: { tags: ['products'], summary: 'Categories with products on show', response: { 200: CategoryListView } } },
+    {
+      schema: {
+        tags: ['products'],
+        summary: 'Categories with products on show',
+        response: { 200: CategoryListView },
+      },
+    },
     async () => ({ items: await listCategories(deps) }),
   );
 };

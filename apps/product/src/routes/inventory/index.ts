@@ -8,15 +8,27 @@ import { ProductErrors } from '../../domain/product.errors.ts';
 import { releaseReservation } from '../../domain/release-reservation.ts';
 import { reserveStock } from '../../domain/reserve-stock.ts';
 import { INTERNAL_TOKEN_HEADER, requireInternalToken } from '../../security/internal-token.ts';
-import { OrderIdParams, ProductIdParams, ReservationView, ReserveBody, StockLevelView } from './inventory.schemas.ts';
+import {
+  OrderIdParams,
+  ProductIdParams,
+  ReservationView,
+  ReserveBody,
+  StockLevelView,
+} from './inventory.schemas.ts';
 
-const reservationView = (reservation: Reservation) => ({ ...reservation, expiresAt: reservation.expiresAt.toISOString() });
+const reservationView = (reservation: Reservation) => ({
+  ...reservation,
+  expiresAt: reservation.expiresAt.toISOString(),
+});
 
 /**
  * Stock reservations for the order service. Not routed by the gateway, and every call must carry the
  * shared service token, so a public caller that reaches the pod still gets 401.
  */
-export const inventoryRoutes: FastifyPluginAsyncTypebox<{ deps: ProductDeps; internalToken: string }> = async (app, { deps, internalToken }) => {
+export const inventoryRoutes: FastifyPluginAsyncTypebox<{
+  deps: ProductDeps;
+  internalToken: string;
+}> = async (app, { deps, internalToken }) => {
   app.addHook('onRequest', requireInternalToken(internalToken));
   const tags = ['internal'];
   const description = `Internal: send the service token in ${INTERNAL_TOKEN_HEADER}.`;
@@ -27,21 +39,33 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ deps: ProductDeps; int
       schema: {
         tags,
         description,
-        summary: 'Hold stock for an order, all lines or none; repeating the call answers the same reservation',
+        summary:
+          'Hold stock for an order, all lines or none; repeating the call answers the same reservation',
         params: OrderIdParams,
         body: ReserveBody,
         response: { 200: ReservationView, 201: ReservationView, ...problemResponses(400, 401, 409) },
       },
     },
     async (request, reply) => {
-      const { reservation, created } = await reserveStock(deps, { orderId: request.params.orderId, ...request.body });
+      const { reservation, created } = await reserveStock(deps, {
+        orderId: request.params.orderId,
+        ...request.body,
+      });
       return reply.code(created ? 201 : 200).send(reservationView(reservation));
     },
   );
 
   app.get(
     '/reservations/:orderId',
-    { schema: { tags, description, summary: "An order's reservation", params: OrderIdParams, response: { 200: ReservationView, ...problemResponses(401, 404) } } },
+    {
+      schema: {
+        tags,
+        description,
+        summary: "An order's reservation",
+        params: OrderIdParams,
+        response: { 200: ReservationView, ...problemResponses(401, 404) },
+      },
+    },
     async (request) => {
       const reservation = await deps.inventory.reservation(request.params.orderId);
       if (!reservation) throw InventoryErrors.reservationNotFound();
@@ -79,7 +103,15 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ deps: ProductDeps; int
 
   app.get(
     '/stock/:productId',
-    { schema: { tags, description, summary: "A product's stock", params: ProductIdParams, response: { 200: StockLevelView, ...problemResponses(401, 404) } } },
+    {
+      schema: {
+        tags,
+        description,
+        summary: "A product's stock",
+        params: ProductIdParams,
+        response: { 200: StockLevelView, ...problemResponses(401, 404) },
+      },
+    },
     async (request) => {
       const level = await deps.inventory.stockLevel(request.params.productId);
       if (!level) throw ProductErrors.notFound();

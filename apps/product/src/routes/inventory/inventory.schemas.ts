@@ -1,6 +1,9 @@
 import { Type } from 'typebox';
 
-const OrderId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'The order the stock is held for; makes every call idempotent' });
+const OrderId = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,64}$',
+  description: 'The order the stock is held for; makes every call idempotent',
+});
 
 const StockLine = Type.Object(
   { productId: Type.String({ format: 'uuid' }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) },
@@ -13,7 +16,13 @@ export const ProductIdParams = Type.Object({ productId: Type.String({ format: 'u
 export const ReserveBody = Type.Object(
   {
     items: Type.Array(StockLine, { minItems: 1, maxItems: 100 }),
-    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'How long to hold the stock (default 15 min)' })),
+    ttlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86_400,
+        description: 'How long to hold the stock (default 15 min)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

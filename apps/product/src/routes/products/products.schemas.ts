@@ -1,18 +1,39 @@
 import { Type, type Static } from 'typebox';
 
-const Sku = Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{2,63}$', description: 'Upper-case letters, digits and dashes', examples: ['RUN-SHOE-0042'] });
-const CategorySlug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64, examples: ['running-shoes'] });
+const Sku = Type.String({
+  pattern: '^[A-Z0-9][A-Z0-9-]{2,63}$',
+  description: 'Upper-case letters, digits and dashes',
+  examples: ['RUN-SHOE-0042'],
+});
+const CategorySlug = Type.String({
+  pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+  maxLength: 64,
+  examples: ['running-shoes'],
+});
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Description = Type.String({ maxLength: 5_000 });
-const ImageUrl = Type.String({ format: 'uri', pattern: '^https://', maxLength: 2_048, description: 'A CDN URL; the service never serves image bytes' });
-const Attributes = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]), {
-  maxProperties: 50,
-  description: 'Free-form facts: color, size, material ...',
+const ImageUrl = Type.String({
+  format: 'uri',
+  pattern: '^https://',
+  maxLength: 2_048,
+  description: 'A CDN URL; the service never serves image bytes',
 });
+const Attributes = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]),
+  {
+    maxProperties: 50,
+    description: 'Free-form facts: color, size, material ...',
+  },
+);
 
 export const Money = Type.Object(
   {
-    amount: Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Integer minor units (cents); never a float' }),
+    amount: Type.Integer({
+      minimum: 0,
+      maximum: 2_147_483_647,
+      description: 'Integer minor units (cents); never a float',
+    }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', examples: ['USD'] }),
   },
   { additionalProperties: false },
@@ -29,29 +50,48 @@ export const ProductView = Type.Object({
   attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   active: Type.Boolean(),
   inStock: Type.Boolean({ description: 'Whether any unit can be ordered now' }),
-  version: Type.Integer({ description: 'Send it back with PATCH; a change by someone else in between is refused' }),
+  version: Type.Integer({
+    description: 'Send it back with PATCH; a change by someone else in between is refused',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
 export const ProductPageView = Type.Object({
   items: Type.Array(ProductView),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  }),
 });
 
 export const ProductIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 export const ListQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Full-text search (web-search syntax: "exact phrase", or, -exclude)' })),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Full-text search (web-search syntax: "exact phrase", or, -exclude)',
+      }),
+    ),
     category: Type.Optional(CategorySlug),
     minPrice: Type.Optional(Type.Integer({ minimum: 0, description: 'In minor units' })),
     maxPrice: Type.Optional(Type.Integer({ minimum: 0, description: 'In minor units' })),
-    inStock: Type.Optional(Type.Boolean({ description: 'true: only orderable products; false: only sold-out ones' })),
+    inStock: Type.Optional(
+      Type.Boolean({ description: 'true: only orderable products; false: only sold-out ones' }),
+    ),
     sort: Type.Optional(
-      Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest')], {
-        description: 'Default: relevance with q, newest without',
-      }),
+      Type.Union(
+        [
+          Type.Literal('relevance'),
+          Type.Literal('price_asc'),
+          Type.Literal('price_desc'),
+          Type.Literal('newest'),
+        ],
+        {
+          description: 'Default: relevance with q, newest without',
+        },
+      ),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
@@ -70,7 +110,13 @@ export const CreateProductBody = Type.Object(
     imageUrl: Type.Optional(Type.Union([ImageUrl, Type.Null()])),
     attributes: Type.Optional(Attributes),
     active: Type.Optional(Type.Boolean({ default: true })),
-    stock: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'Units on sale from the start (default 0)' })),
+    stock: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000_000,
+        description: 'Units on sale from the start (default 0)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -78,7 +124,10 @@ export type CreateProductBody = Static<typeof CreateProductBody>;
 
 export const UpdateProductBody = Type.Object(
   {
-    version: Type.Integer({ minimum: 1, description: 'The version you read; the change is refused if it moved on' }),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'The version you read; the change is refused if it moved on',
+    }),
     sku: Type.Optional(Sku),
     name: Type.Optional(Name),
     description: Type.Optional(Description),
@@ -94,9 +143,15 @@ export type UpdateProductBody = Static<typeof UpdateProductBody>;
 
 export const StockAdjustmentBody = Type.Object(
   {
-    delta: Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Integer({ minimum: -10_000_000, maximum: -1 })], {
-      description: 'Units to add (a delivery) or to remove (a stock count); never 0',
-    }),
+    delta: Type.Union(
+      [
+        Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+        Type.Integer({ minimum: -10_000_000, maximum: -1 }),
+      ],
+      {
+        description: 'Units to add (a delivery) or to remove (a stock count); never 0',
+      },
+    ),
   },
   { additionalProperties: false },
 );

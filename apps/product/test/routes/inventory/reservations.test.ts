@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { createProduct, outboxEvents, startProduct, type ProductTestContext } from '../../helper.ts';
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
@@ -16,23 +17,41 @@ function random(seed: number): () => number {
 describe('stock reservations: /internal/v1/inventory', () => {
   let ctx: ProductTestContext;
   before(async () => {
-    ctx = await startProduct();
+    // Bursts of 200 must queue for a connection, not be shed with 503, however slow the machine: these
+    // tests are about correctness under contention (shedding is tested below).
+    ctx = await startProduct({ DATABASE_CONNECT_TIMEOUT_MS: '60000' });
   });
   after(() => ctx.close());
 
   const orderId = () => `order-${crypto.randomUUID()}`;
-  const reserve = (order: string, items: { productId: string; quantity: number }[], extra: Record<string, unknown> = {}) =>
-    ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).send({ items, ...extra });
+  const reserve = (
+    order: string,
+    items: { productId: string; quantity: number }[],
+    extra: Record<string, unknown> = {},
+  ) =>
+    ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items, ...extra });
   const stockOf = async (productId: string) =>
-    (await ctx.http.get(`/internal/v1/inventory/stock/${productId}`).set(ctx.asService).expect(200)).body as { available: number; reserved: number };
+    (await ctx.http.get(`/internal/v1/inventory/stock/${productId}`).set(ctx.asService).expect(200)).body as {
+      available: number;
+      reserved: number;
+    };
 
   test('when 200 orders reserve 1 unit each against a stock of 50 at once, then exactly 50 succeed and stock ends at 0', async () => {
     const { id } = await createProduct(ctx, { stock: 50 });
-    const responses = await Promise.all(Array.from({ length: 200 }, () => reserve(orderId(), [{ productId: id, quantity: 1 }])));
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => reserve(orderId(), [{ productId: id, quantity: 1 }])),
+    );
     const statuses = responses.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 201).length, 50);
     assert.equal(statuses.filter((s) => s === 409).length, 150);
-    assert.ok(responses.filter((r) => r.status === 409).every((r) => r.body.code === 'INVENTORY_ERR_INSUFFICIENT_STOCK'));
+    assert.ok(
+      responses
+        .filter((r) => r.status === 409)
+        .every((r) => r.body.code === 'INVENTORY_ERR_INSUFFICIENT_STOCK'),
+    );
     assert.deepEqual(await stockOf(id), { productId: id, available: 0, reserved: 50 });
     const [held] = await ctx.sql<{ units: number }>(
       `SELECT coalesce(sum(i.quantity), 0)::int AS units FROM stock_reservation_items i JOIN stock_reservations r USING (order_id)
@@ -40,7 +59,12 @@ describe('stock reservations: /internal/v1/inventory', () => {
       [id],
     );
     assert.equal(held!.units, 50);
-    assert.equal((await outboxEvents(ctx, 'stock.reserved.v1')).filter((e) => (e.envelope.data['items'] as { productId: string }[])[0]!.productId === id).length, 50);
+    assert.equal(
+      (await outboxEvents(ctx, 'stock.reserved.v1')).filter(
+        (e) => (e.envelope.data['items'] as { productId: string }[])[0]!.productId === id,
+      ).length,
+      50,
+    );
   });
 
   test('when 200 orders of random sizes over two products race, then no stock goes negative and every order is all or nothing', async () => {
@@ -57,16 +81,27 @@ describe('stock reservations: /internal/v1/inventory', () => {
     const responses = await Promise.all(orders.map((order) => reserve(order.id, order.items)));
     const won = orders.filter((_, i) => responses[i]!.status === 201);
     const lost = orders.filter((_, i) => responses[i]!.status === 409);
-    assert.equal(won.length + lost.length, 200, `statuses: ${[...new Set(responses.map((r) => r.status))].join(', ')}`);
+    assert.equal(
+      won.length + lost.length,
+      200,
+      `statuses: ${[...new Set(responses.map((r) => r.status))].join(', ')}`,
+    );
     assert.ok(lost.length > 0, 'the stock cannot satisfy every order');
 
-    const units = (productId: string) => won.flatMap((o) => o.items).filter((i) => i.productId === productId).reduce((sum, i) => sum + i.quantity, 0);
+    const units = (productId: string) =>
+      won
+        .flatMap((o) => o.items)
+        .filter((i) => i.productId === productId)
+        .reduce((sum, i) => sum + i.quantity, 0);
     const [stockA, stockB] = [await stockOf(a.id), await stockOf(b.id)];
     assert.deepEqual([stockA.available, stockA.reserved], [120 - units(a.id), units(a.id)]);
     assert.deepEqual([stockB.available, stockB.reserved], [80 - units(b.id), units(b.id)]);
     assert.ok(stockA.available >= 0 && stockB.available >= 0);
 
-    const stored = await ctx.sql<{ order_id: string }>('SELECT order_id FROM stock_reservations WHERE order_id = ANY($1)', [lost.map((o) => o.id)]);
+    const stored = await ctx.sql<{ order_id: string }>(
+      'SELECT order_id FROM stock_reservations WHERE order_id = ANY($1)',
+      [lost.map((o) => o.id)],
+    );
     assert.deepEqual(stored, [], 'a refused order holds nothing');
   });
 
@@ -76,12 +111,16 @@ describe('stock reservations: /internal/v1/inventory', () => {
     const first = await reserve(order, [{ productId: id, quantity: 3 }]).expect(201);
     const again = await reserve(order, [{ productId: id, quantity: 3 }]).expect(200);
     assert.deepEqual(again.body, first.body);
-    const concurrent = await Promise.all(Array.from({ length: 10 }, () => reserve(order, [{ productId: id, quantity: 3 }])));
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, () => reserve(order, [{ productId: id, quantity: 3 }])),
+    );
     assert.ok(concurrent.every((r) => r.status === 200));
     assert.deepEqual(await stockOf(id), { productId: id, available: 7, reserved: 3 });
 
     const racing = orderId();
-    const raced = await Promise.all(Array.from({ length: 10 }, () => reserve(racing, [{ productId: id, quantity: 2 }])));
+    const raced = await Promise.all(
+      Array.from({ length: 10 }, () => reserve(racing, [{ productId: id, quantity: 2 }])),
+    );
     assert.deepEqual(raced.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     assert.deepEqual(await stockOf(id), { productId: id, available: 5, reserved: 5 });
 
@@ -93,15 +132,24 @@ describe('stock reservations: /internal/v1/inventory', () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const order = orderId();
     await reserve(order, [{ productId: id, quantity: 2 }]).expect(201);
-    const committed = await ctx.http.post(`/internal/v1/inventory/reservations/${order}/commit`).set(ctx.asService).expect(200);
+    const committed = await ctx.http
+      .post(`/internal/v1/inventory/reservations/${order}/commit`)
+      .set(ctx.asService)
+      .expect(200);
     assert.equal(committed.body.status, 'committed');
     assert.deepEqual(await stockOf(id), { productId: id, available: 3, reserved: 0 });
     await ctx.http.post(`/internal/v1/inventory/reservations/${order}/commit`).set(ctx.asService).expect(200);
     assert.deepEqual(await stockOf(id), { productId: id, available: 3, reserved: 0 });
     assert.equal((await outboxEvents(ctx, 'stock.committed.v1')).filter((e) => e.key === order).length, 1);
-    const release = await ctx.http.post(`/internal/v1/inventory/reservations/${order}/release`).set(ctx.asService).expect(409);
+    const release = await ctx.http
+      .post(`/internal/v1/inventory/reservations/${order}/release`)
+      .set(ctx.asService)
+      .expect(409);
     assert.equal(release.body.code, 'INVENTORY_ERR_RESERVATION_COMMITTED');
-    const unknown = await ctx.http.post(`/internal/v1/inventory/reservations/${orderId()}/commit`).set(ctx.asService).expect(404);
+    const unknown = await ctx.http
+      .post(`/internal/v1/inventory/reservations/${orderId()}/commit`)
+      .set(ctx.asService)
+      .expect(404);
     assert.equal(unknown.body.code, 'INVENTORY_ERR_RESERVATION_NOT_FOUND');
   });
 
@@ -109,15 +157,24 @@ describe('stock reservations: /internal/v1/inventory', () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const order = orderId();
     await reserve(order, [{ productId: id, quantity: 4 }]).expect(201);
-    await ctx.http.post(`/internal/v1/inventory/reservations/${order}/release`).set(ctx.asService).expect(200);
-    await ctx.http.post(`/internal/v1/inventory/reservations/${order}/release`).set(ctx.asService).expect(200);
+    await ctx.http
+      .post(`/internal/v1/inventory/reservations/${order}/release`)
+      .set(ctx.asService)
+      .expect(200);
+    await ctx.http
+      .post(`/internal/v1/inventory/reservations/${order}/release`)
+      .set(ctx.asService)
+      .expect(200);
     assert.deepEqual(await stockOf(id), { productId: id, available: 5, reserved: 0 });
     assert.equal((await outboxEvents(ctx, 'stock.released.v1')).filter((e) => e.key === order).length, 1);
     const late = await reserve(order, [{ productId: id, quantity: 4 }]).expect(409);
     assert.equal(late.body.code, 'INVENTORY_ERR_RESERVATION_RELEASED');
 
     const cancelledFirst = orderId();
-    await ctx.http.post(`/internal/v1/inventory/reservations/${cancelledFirst}/release`).set(ctx.asService).expect(200);
+    await ctx.http
+      .post(`/internal/v1/inventory/reservations/${cancelledFirst}/release`)
+      .set(ctx.asService)
+      .expect(200);
     await reserve(cancelledFirst, [{ productId: id, quantity: 1 }]).expect(409);
     assert.deepEqual(await stockOf(id), { productId: id, available: 5, reserved: 0 });
   });
@@ -126,7 +183,10 @@ describe('stock reservations: /internal/v1/inventory', () => {
     const deleted = await createProduct(ctx, { stock: 5 });
     const inactive = await createProduct(ctx, { stock: 5, active: false });
     await ctx.http.delete(`/api/v1/products/${deleted.id}`).set(ctx.asAdmin).expect(204);
-    const res = await reserve(orderId(), [{ productId: deleted.id, quantity: 1 }, { productId: inactive.id, quantity: 1 }]).expect(409);
+    const res = await reserve(orderId(), [
+      { productId: deleted.id, quantity: 1 },
+      { productId: inactive.id, quantity: 1 },
+    ]).expect(409);
     assert.equal(res.body.code, 'INVENTORY_ERR_INSUFFICIENT_STOCK');
     assert.equal(res.body.unavailable.length, 2);
     await reserve(orderId(), [{ productId: crypto.randomUUID(), quantity: 1 }]).expect(409);
@@ -137,15 +197,28 @@ describe('stock reservations: /internal/v1/inventory', () => {
     await reserve(orderId(), []).expect(400);
     await reserve(orderId(), [{ productId: id, quantity: 0 }]).expect(400);
     await reserve(orderId(), [{ productId: 'nope', quantity: 1 }]).expect(400);
-    await ctx.http.put('/internal/v1/inventory/reservations/bad%20id').set(ctx.asService).send({ items: [{ productId: id, quantity: 1 }] }).expect(400);
+    await ctx.http
+      .put('/internal/v1/inventory/reservations/bad%20id')
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 1 }] })
+      .expect(400);
   });
 
   test('when a caller has no service token, then every internal route refuses it with 401, admin token or not', async () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const body = { items: [{ productId: id, quantity: 1 }] };
     const order = orderId();
-    for (const headers of [{}, { 'x-internal-token': 'guess' }, { 'x-internal-token': `${ctx.config.INTERNAL_API_TOKEN}x` }, ctx.asAdmin]) {
-      const res = await ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(headers).send(body).expect(401);
+    for (const headers of [
+      {},
+      { 'x-internal-token': 'guess' },
+      { 'x-internal-token': `${ctx.config.INTERNAL_API_TOKEN}x` },
+      ctx.asAdmin,
+    ]) {
+      const res = await ctx.http
+        .put(`/internal/v1/inventory/reservations/${order}`)
+        .set(headers)
+        .send(body)
+        .expect(401);
       assert.equal(res.body.code, 'PLATFORM_ERR_UNAUTHORIZED');
       await ctx.http.post(`/internal/v1/inventory/reservations/${order}/release`).set(headers).expect(401);
       await ctx.http.get(`/internal/v1/inventory/stock/${id}`).set(headers).expect(401);
@@ -163,7 +236,10 @@ describe('reservation expiry', () => {
 
   const waitForStatus = async (order: string, status: string) => {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const res = await ctx.http.get(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).expect(200);
+      const res = await ctx.http
+        .get(`/internal/v1/inventory/reservations/${order}`)
+        .set(ctx.asService)
+        .expect(200);
       if (res.body.status === status) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -174,34 +250,106 @@ describe('reservation expiry', () => {
     const { id } = await createProduct(ctx, { stock: 3 });
     const order = `order-${crypto.randomUUID()}`;
     const kept = `order-${crypto.randomUUID()}`;
-    await ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).send({ items: [{ productId: id, quantity: 3 }], ttlSeconds: 1 }).expect(201);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 3 }], ttlSeconds: 1 })
+      .expect(201);
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, false);
     await waitForStatus(order, 'released');
-    const stock = (await ctx.http.get(`/internal/v1/inventory/stock/${id}`).set(ctx.asService).expect(200)).body;
+    const stock = (await ctx.http.get(`/internal/v1/inventory/stock/${id}`).set(ctx.asService).expect(200))
+      .body;
     assert.deepEqual(stock, { productId: id, available: 3, reserved: 0 });
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, true);
     assert.equal((await outboxEvents(ctx, 'stock.released.v1')).filter((e) => e.key === order).length, 1);
 
-    await ctx.http.put(`/internal/v1/inventory/reservations/${kept}`).set(ctx.asService).send({ items: [{ productId: id, quantity: 1 }] }).expect(201);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/${kept}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 1 }] })
+      .expect(201);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal((await ctx.http.get(`/internal/v1/inventory/reservations/${kept}`).set(ctx.asService).expect(200)).body.status, 'reserved', 'an unexpired hold is kept');
+    assert.equal(
+      (await ctx.http.get(`/internal/v1/inventory/reservations/${kept}`).set(ctx.asService).expect(200)).body
+        .status,
+      'reserved',
+      'an unexpired hold is kept',
+    );
   });
 
   test('when payment arrives after the hold expired, then the order is still sold from available stock if there is some', async () => {
     const { id } = await createProduct(ctx, { stock: 2 });
     const order = `order-${crypto.randomUUID()}`;
-    await ctx.http.put(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).send({ items: [{ productId: id, quantity: 2 }], ttlSeconds: 1 }).expect(201);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 2 }], ttlSeconds: 1 })
+      .expect(201);
     await waitForStatus(order, 'released');
-    const committed = await ctx.http.post(`/internal/v1/inventory/reservations/${order}/commit`).set(ctx.asService).expect(200);
+    const committed = await ctx.http
+      .post(`/internal/v1/inventory/reservations/${order}/commit`)
+      .set(ctx.asService)
+      .expect(200);
     assert.equal(committed.body.status, 'committed');
-    assert.deepEqual((await ctx.http.get(`/internal/v1/inventory/stock/${id}`).set(ctx.asService).expect(200)).body, { productId: id, available: 0, reserved: 0 });
+    assert.deepEqual(
+      (await ctx.http.get(`/internal/v1/inventory/stock/${id}`).set(ctx.asService).expect(200)).body,
+      { productId: id, available: 0, reserved: 0 },
+    );
 
     const tooLate = `order-${crypto.randomUUID()}`;
     const other = await createProduct(ctx, { stock: 1 });
-    await ctx.http.put(`/internal/v1/inventory/reservations/${tooLate}`).set(ctx.asService).send({ items: [{ productId: other.id, quantity: 1 }], ttlSeconds: 1 }).expect(201);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/${tooLate}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: other.id, quantity: 1 }], ttlSeconds: 1 })
+      .expect(201);
     await waitForStatus(tooLate, 'released');
-    await ctx.http.put(`/internal/v1/inventory/reservations/order-${crypto.randomUUID()}`).set(ctx.asService).send({ items: [{ productId: other.id, quantity: 1 }] }).expect(201);
-    const refused = await ctx.http.post(`/internal/v1/inventory/reservations/${tooLate}/commit`).set(ctx.asService).expect(409);
+    await ctx.http
+      .put(`/internal/v1/inventory/reservations/order-${crypto.randomUUID()}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: other.id, quantity: 1 }] })
+      .expect(201);
+    const refused = await ctx.http
+      .post(`/internal/v1/inventory/reservations/${tooLate}/commit`)
+      .set(ctx.asService)
+      .expect(409);
     assert.equal(refused.body.code, 'INVENTORY_ERR_RESERVATION_RELEASED');
+  });
+});
+
+describe('when every database connection is busy', () => {
+  let ctx: ProductTestContext;
+  before(async () => {
+    ctx = await startProduct({ DATABASE_POOL_SIZE: '1', DATABASE_CONNECT_TIMEOUT_MS: '200' });
+  });
+  after(() => ctx.close());
+
+  test('then a request that cannot get one in time is answered 503 with Retry-After, and the queued one completes', async () => {
+    const { id } = await createProduct(ctx, { stock: 5 });
+    const blocker = new pg.Client({ connectionString: ctx.databaseUrl });
+    await blocker.connect();
+    try {
+      // Holding the stock row makes the first reservation keep the service's only connection.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM stock_levels WHERE product_id = $1 FOR UPDATE', [id]);
+      const body = { items: [{ productId: id, quantity: 1 }] };
+      const first = ctx.http
+        .put(`/internal/v1/inventory/reservations/order-${crypto.randomUUID()}`)
+        .set(ctx.asService)
+        .send(body)
+        .then((r) => r);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const shed = await ctx.http
+        .put(`/internal/v1/inventory/reservations/order-${crypto.randomUUID()}`)
+        .set(ctx.asService)
+        .send(body);
+      assert.equal(shed.status, 503);
+      assert.equal(shed.body.code, 'PRODUCT_ERR_DATABASE_BUSY');
+      assert.equal(shed.headers['retry-after'], '1');
+      await blocker.query('COMMIT');
+      assert.equal((await first).status, 201);
+    } finally {
+      await blocker.end();
+    }
   });
 });

@@ -11,7 +11,11 @@ describe('GET /api/v1/products: keyset pagination', () => {
     ctx = await startProduct();
     // Repeated prices, so the id tie-breaker is exercised.
     for (let i = 0; i < 45; i++) {
-      const product = await createProduct(ctx, { category: 'paged', name: `Paged lamp ${i}`, price: { amount: 1000 + (i % 6) * 100, currency: 'USD' } });
+      const product = await createProduct(ctx, {
+        category: 'paged',
+        name: `Paged lamp ${i}`,
+        price: { amount: 1000 + (i % 6) * 100, currency: 'USD' },
+      });
       existing.push(product.id);
     }
   });
@@ -37,7 +41,13 @@ describe('GET /api/v1/products: keyset pagination', () => {
       const seen = await walk(`category=paged&q=lamp&sort=${sort}&limit=7`, async () => {
         // Land both before and after the current position: cheap and dear, and always the newest.
         await Promise.all(
-          [500, 5000].map((amount) => createProduct(ctx, { category: 'paged', name: `Late lamp ${inserted++}`, price: { amount, currency: 'USD' } })),
+          [500, 5000].map((amount) =>
+            createProduct(ctx, {
+              category: 'paged',
+              name: `Late lamp ${inserted++}`,
+              price: { amount, currency: 'USD' },
+            }),
+          ),
         );
       });
       assert.equal(new Set(seen).size, seen.length, 'no product appears twice');
@@ -50,11 +60,18 @@ describe('GET /api/v1/products: keyset pagination', () => {
     const prices: number[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: Page } = await ctx.http.get(`/api/v1/products?category=paged&sort=price_asc&limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).expect(200);
+      const res: { body: Page } = await ctx.http
+        .get(
+          `/api/v1/products?category=paged&sort=price_asc&limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        )
+        .expect(200);
       prices.push(...res.body.items.map((i) => i.price.amount));
       cursor = res.body.nextCursor;
     } while (cursor);
-    assert.deepEqual(prices, [...prices].sort((a, b) => a - b));
+    assert.deepEqual(
+      prices,
+      [...prices].sort((a, b) => a - b),
+    );
   });
 
   test('when a page ends exactly at the last product, then nextCursor is null; limit bounds the page size', async () => {
@@ -64,19 +81,28 @@ describe('GET /api/v1/products: keyset pagination', () => {
     assert.equal(exact.nextCursor, null);
     const small = (await ctx.http.get('/api/v1/products?category=tiny&limit=2').expect(200)).body as Page;
     assert.equal(small.items.length, 2);
-    const rest = (await ctx.http.get(`/api/v1/products?category=tiny&limit=2&cursor=${encodeURIComponent(small.nextCursor!)}`).expect(200)).body as Page;
+    const rest = (
+      await ctx.http
+        .get(`/api/v1/products?category=tiny&limit=2&cursor=${encodeURIComponent(small.nextCursor!)}`)
+        .expect(200)
+    ).body as Page;
     assert.equal(rest.items.length, 1);
     assert.equal(rest.nextCursor, null);
   });
 
   test('when a cursor is forged or used with another query, then the answer is 400 with a hint to start over', async () => {
-    const page = (await ctx.http.get('/api/v1/products?category=paged&sort=price_asc&limit=3').expect(200)).body as Page;
+    const page = (await ctx.http.get('/api/v1/products?category=paged&sort=price_asc&limit=3').expect(200))
+      .body as Page;
     const cursor = encodeURIComponent(page.nextCursor!);
-    const otherSort = await ctx.http.get(`/api/v1/products?category=paged&sort=newest&cursor=${cursor}`).expect(400);
+    const otherSort = await ctx.http
+      .get(`/api/v1/products?category=paged&sort=newest&cursor=${cursor}`)
+      .expect(400);
     assert.equal(otherSort.body.code, 'PRODUCT_ERR_INVALID_CURSOR');
     await ctx.http.get(`/api/v1/products?category=other&sort=price_asc&cursor=${cursor}`).expect(400);
     await ctx.http.get('/api/v1/products?cursor=bm90LWpzb24').expect(400);
-    const forged = Buffer.from(JSON.stringify({ s: 'price_asc', f: 'x', k: ["1; DROP TABLE products", 'x'] })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ s: 'price_asc', f: 'x', k: ['1; DROP TABLE products', 'x'] }),
+    ).toString('base64url');
     await ctx.http.get(`/api/v1/products?sort=price_asc&cursor=${forged}`).expect(400);
   });
 });
