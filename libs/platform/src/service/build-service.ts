@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  LogController,
-  type FastifyInstance,
-  type FastifyPluginAsync,
-  type FastifyServerOptions,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { errorHandlerPlugin } from '../errors/error-handler.ts';
 import { healthPlugin } from '../health/health.plugin.ts';
 import { runWithRequestId } from '../http-client/request-context.ts';
 import { loggerOptions } from '../logging/logger.ts';
+import { RequestLogController } from '../logging/request-log.controller.ts';
 import { metricsPlugin } from '../metrics/metrics.plugin.ts';
 
 /** The settings every service passes to the platform (from its validated config). */
@@ -59,8 +55,9 @@ export async function buildService<Options extends Record<string, unknown>>(
     bodyLimit: settings.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: requestIdOf,
-    // One line per request at debug; refusals and failures are logged by the error handler.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController({
+      debug: pino.levels.values[settings.logLevel]! <= pino.levels.values['debug']!,
+    }),
     // Only private-network hops count as proxies: with `true`, any client could name its own IP in
     // X-Forwarded-For and slip past per-IP limits (login throttling, rate limits).
     trustProxy: ['loopback', 'linklocal', 'uniquelocal'],
@@ -77,15 +74,6 @@ export async function buildService<Options extends Record<string, unknown>>(
   });
   // Not earlier: a request body is read in callbacks that would not carry this context to the handler.
   app.addHook('preHandler', (request, _reply, done) => runWithRequestId(request.id, done));
-  if (pino.levels.values[settings.logLevel]! <= pino.levels.values['debug']!) {
-    app.addHook('onResponse', (request, reply, done) => {
-      request.log.debug(
-        { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
-        'request completed',
-      );
-      done();
-    });
-  }
 
   await app.register(errorHandlerPlugin);
   await app.register(swagger, {
