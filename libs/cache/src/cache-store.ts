@@ -33,6 +33,11 @@ export interface InvalidationListener {
 export interface CacheStore {
   /** False while the store knows calls would fail (breaker open), so callers skip it for free. */
   readonly available: boolean;
+  /**
+   * False while invalidations from other instances could be missed (not subscribed yet, or
+   * reconnecting): the facade then keeps nothing in its L1. Absent means always live.
+   */
+  readonly invalidationsLive?: boolean;
   /** Synchronous lookup for stores that live in this process; absent for remote stores. */
   peek?(key: string): unknown;
   /** The stored value, `NEGATIVE`, or `undefined` when absent. */

@@ -442,6 +442,9 @@ export class Cache {
     const l1Ttl = Math.min(this.#l1Ttl, ttl);
     // lru-cache reads a TTL of 0 as "forever", so a non-positive one must not reach it.
     if (this.#l1 === undefined || l1Ttl < 1 || this.#epochs[stripe] !== epoch) return;
+    // Deaf to writes elsewhere while the store still answers: let the store serve. When the store is
+    // down too, the L1 shields the database instead, stale for at most its TTL.
+    if (this.#store.invalidationsLive === false && this.#store.available) return;
     this.#l1.set(key, stored as NonNullable<unknown>, { ttl: l1Ttl });
   }
 

@@ -119,6 +119,7 @@ export class RedisCacheStore implements CacheStore {
   #replayTimer: NodeJS.Timeout | undefined;
   #subscribed = false;
   #subscriberWasReady = false;
+  #live = false;
   #outageLogged = false;
 
   constructor(options: RedisCacheStoreOptions) {
@@ -148,6 +149,7 @@ export class RedisCacheStore implements CacheStore {
     });
     this.#subscriber.on('error', (error: Error) => this.#logOutage(error));
     this.#subscriber.on('ready', () => this.#onSubscriberReady());
+    this.#subscriber.on('close', () => this.#onSubscriberClosed());
     this.#subscriber.on('-node', () => this.#resetListeners());
     this.#subscriber.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
   }
@@ -243,19 +245,10 @@ export class RedisCacheStore implements CacheStore {
     if (!this.#subscribed) {
       this.#subscribed = true;
       // If Redis is down the SUBSCRIBE waits in the subscriber's queue and runs once it connects.
-      const subscribed = this.#subscriber.subscribe(this.#channel).then(
-        () => true,
-        (error: unknown) => {
-          this.#logger.warn(
-            { err: error },
-            'Cache invalidation subscription failed; L1 relies on its short TTL until Redis is back',
-          );
-          return false;
-        },
-      );
+      const subscribed = this.#listen();
       // Wait for it only while Redis is reachable, so a start during an outage is not delayed.
       if (this.#client.status === 'ready')
-        await Promise.race([subscribed, delay(2_000, false, { ref: false })]);
+        await Promise.race([subscribed, delay(5_000, false, { ref: false })]);
     }
     return () => this.#listeners.delete(listener);
   }
@@ -310,9 +303,40 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
+  get invalidationsLive(): boolean {
+    return this.#live;
+  }
+
+  #listen(): Promise<boolean> {
+    return this.#subscriber.subscribe(this.#channel).then(
+      () => {
+        this.#live = true;
+        return true;
+      },
+      (error: unknown) => {
+        this.#logger.warn(
+          { err: error },
+          'Cache invalidation subscription failed; the L1 stays unused until Redis is back',
+        );
+        return false;
+      },
+    );
+  }
+
+  #onSubscriberClosed(): void {
+    // From now on writes elsewhere go unheard: what the L1 holds can no longer be trusted.
+    if (this.#live) this.#resetListeners();
+    this.#live = false;
+  }
+
   #onSubscriberReady(): void {
     // A later "ready" means the subscriber reconnected: whatever was published meanwhile is lost.
-    if (this.#subscriberWasReady) this.#resetListeners();
+    // Subscribing again (idempotent) tells us when messages flow again, which ioredis does not.
+    if (this.#subscriberWasReady && this.#subscribed) {
+      this.#live = false;
+      this.#resetListeners();
+      void this.#listen();
+    }
     this.#subscriberWasReady = true;
   }
 

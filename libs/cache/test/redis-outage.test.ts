@@ -71,10 +71,17 @@ test('when Redis stops, then reads answer from the loader, the breaker opens, an
   assert.equal(cache.stats().loads, 11, 'every read during the outage was answered by the loader');
   const storeFailures = logger.warnings.filter((message) => message.startsWith('Cache store call failed'));
   assert.equal(storeFailures.length, breaker.consecutiveFailures, 'once open, reads no longer try Redis');
-  assert.deepEqual(await cache.getOrLoad(warm, async () => assert.fail('the L1 still answers')), {
-    id: warm,
-    name: 'Lamp',
+  // While Redis is down the L1 shields the database: a key loaded during the outage is not loaded again.
+  const lastKey = keys.at(-1)!;
+  await cache.getOrLoad(lastKey, async () => assert.fail('the L1 answers during the outage'));
+  assert.equal(cache.stats().l1Hits, 1);
+  // What the L1 held before the outage was dropped: writes elsewhere could no longer reach it.
+  let reloaded = false;
+  await cache.getOrLoad(warm, async () => {
+    reloaded = true;
+    return { id: warm, name: 'Lamp' };
   });
+  assert.equal(reloaded, true);
 
   await redis.start();
   await eventually(async () => {
@@ -145,6 +152,34 @@ test('when a replica is cut off from Redis while it writes, then its invalidatio
     assert.deepEqual(await reader.cache.getOrLoad(key, product(key, 'New')), { id: key, name: 'New' });
     assert.deepEqual(await reader.cache.getOrLoad('page=1', async () => ['New'], { namespace }), ['New']);
   }, 5_000);
+});
+
+test('when the invalidation feed drops, then the L1 keeps nothing until the feed is live again', async (t) => {
+  await ensureRedisRunning();
+  const { cache, store, clients } = await openReplica(t);
+  const key = freshKey();
+  await cache.getOrLoad(key, product(key));
+  assert.equal(store.invalidationsLive, true);
+
+  clients.subscriber.disconnect();
+  await eventually(async () => assert.equal(store.invalidationsLive, false));
+  const before = cache.stats();
+  await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
+  await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
+
+  const during = cache.stats();
+  assert.equal(during.hits - before.hits, 2);
+  assert.equal(
+    during.l1Hits,
+    before.l1Hits,
+    'both reads went to Redis: a deaf replica must not trust its L1',
+  );
+
+  await clients.subscriber.connect();
+  await eventually(async () => assert.equal(store.invalidationsLive, true));
+  await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
+  await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
+  assert.equal(cache.stats().l1Hits, during.l1Hits + 1, 'the L1 is used again');
 });
 
 test('when Redis is down at start-up, then the cache starts anyway, reads use the loader, and it connects later', async (t) => {
