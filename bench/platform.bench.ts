@@ -2,12 +2,14 @@ import { startChildServer, type ChildServer } from './lib/child-server.ts';
 import type { BenchContext, Figure } from './lib/figure.ts';
 import { CATALOG_ITEM_PATH } from './lib/platform/catalog-item.ts';
 import { compareSideBySide, type Contender, type ContenderResult } from './lib/side-by-side.ts';
-import { round } from './lib/stats.ts';
+import { median, round } from './lib/stats.ts';
 
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 3;
-const RUN_SECONDS = 5;
-const ROUNDS = 3;
+// Short runs, many rounds: on a shared machine throughput drifts within seconds, and a median of five
+// alternating rounds resists one disturbed run better than a median of three longer ones.
+const RUN_SECONDS = 3;
+const ROUNDS = 5;
 
 // What a service runs with in production when tracing is off: JSON logs at info, Prometheus metrics,
 // problem handler, request ids; startTelemetry is called first but, with no exporter, installs nothing.
@@ -133,6 +135,11 @@ function ratioFigure(
       [`${key(baseline)}MedianRps`]: baseline.medianRps,
       responsesPerCpuSecondRatio: round(
         contender.medianResponsesPerCpuSecond / baseline.medianResponsesPerCpuSecond,
+        3,
+      ),
+      // Each round's pair ran seconds apart, so this ratio is the least touched by drift.
+      sameRoundRpsRatioMedian: round(
+        median(contender.runs.map((run, i) => run.rps / baseline.runs[i]!.rps)),
         3,
       ),
       [`${key(contender)}CpuMicrosPerResponse`]: round(1e6 / contender.medianResponsesPerCpuSecond, 1),
