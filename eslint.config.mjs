@@ -46,5 +46,11 @@ export default tseslint.config(
     files: ['**/prisma.config.ts', 'libs/platform/src/config/**', 'libs/platform/src/telemetry/**', 'libs/testing/**', 'tools/**', '**/test/**', '**/*.test.ts', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // Benchmarks and tools drive whole services (start them, seed them, measure them), so they may reach
+    // into apps; nothing imports them, so they cannot entangle the module graph.
+    files: ['bench/**', 'tools/**'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
   prettier,
 );
