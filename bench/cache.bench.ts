@@ -90,12 +90,14 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
     const values = new Map(keys.map((key, i) => [key, product(i)]));
     const noLoad = async (): Promise<null> => null;
 
+    const l1Before = withL1.stats();
     const hits = await sideBySide(ctx, 'hit CPU ns/op', {
       bareMapLookup: () => cpuNsPerOp(HIT_OPS, async (i) => values.get(keys[i % KEYS]!)),
       l1Hit: () => cpuNsPerOp(HIT_OPS, (i) => withL1.getOrLoad(keys[i % KEYS]!, noLoad)),
       memoryHit: () => cpuNsPerOp(HIT_OPS, (i) => memory.getOrLoad(keys[i % KEYS]!, noLoad)),
     });
 
+    const l1After = withL1.stats();
     const redis = await sideBySide(ctx, `Redis hit CPU ns/op at ${REDIS_CONCURRENCY} in flight`, {
       rawGetAndParse: () =>
         cpuNsPerOp(

@@ -117,6 +117,8 @@ export class RedisCacheStore implements CacheStore {
   readonly #maxPending: number;
   #retryAt = 0;
   #replayTimer: NodeJS.Timeout | undefined;
+  #healTimer: NodeJS.Timeout | undefined;
+  #listening = false;
   #subscribed = false;
   #subscriberWasReady = false;
   #live = false;
@@ -246,6 +248,9 @@ export class RedisCacheStore implements CacheStore {
       this.#subscribed = true;
       // If Redis is down the SUBSCRIBE waits in the subscriber's queue and runs once it connects.
       const subscribed = this.#listen();
+      // Connection events can arrive out of order under load; never stay deaf while connected.
+      this.#healTimer = setInterval(() => this.#healSubscription(), 1_000);
+      this.#healTimer.unref();
       // Wait for it only while Redis is reachable, so a start during an outage is not delayed.
       if (this.#client.status === 'ready')
         await Promise.race([subscribed, delay(5_000, false, { ref: false })]);
@@ -255,6 +260,7 @@ export class RedisCacheStore implements CacheStore {
 
   async close(): Promise<void> {
     clearTimeout(this.#replayTimer);
+    clearInterval(this.#healTimer);
     this.#listeners.clear();
     await Promise.all([disconnect(this.#client), disconnect(this.#subscriber)]);
   }
@@ -308,19 +314,26 @@ export class RedisCacheStore implements CacheStore {
   }
 
   #listen(): Promise<boolean> {
+    this.#listening = true;
     return this.#subscriber.subscribe(this.#channel).then(
       () => {
+        this.#listening = false;
         this.#live = true;
         return true;
       },
       (error: unknown) => {
+        this.#listening = false;
         this.#logger.warn(
           { err: error },
-          'Cache invalidation subscription failed; the L1 stays unused until Redis is back',
+          'Cache invalidation subscription failed; the L1 stays unused until it is re-established',
         );
         return false;
       },
     );
+  }
+
+  #healSubscription(): void {
+    if (!this.#live && !this.#listening && this.#subscriber.status === 'ready') void this.#listen();
   }
 
   #onSubscriberClosed(): void {

@@ -182,6 +182,22 @@ test('when the invalidation feed drops, then the L1 keeps nothing until the feed
   assert.equal(cache.stats().l1Hits, during.l1Hits + 1, 'the L1 is used again');
 });
 
+test('when the subscriber reports a close without reconnecting, then the store subscribes again by itself', async (t) => {
+  await ensureRedisRunning();
+  const { cache, store, clients } = await openReplica(t);
+  const key = freshKey();
+  await cache.getOrLoad(key, product(key));
+
+  // An out-of-order "close" from a connection that is in fact up: no "ready" will follow it.
+  clients.subscriber.emit('close');
+  assert.equal(store.invalidationsLive, false);
+
+  await eventually(async () => assert.equal(store.invalidationsLive, true), 5_000);
+  await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
+  await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
+  assert.equal(cache.stats().l1Hits, 1, 'the L1 is used again');
+});
+
 test('when Redis is down at start-up, then the cache starts anyway, reads use the loader, and it connects later', async (t) => {
   await ensureRedisRunning();
   await redis.stop();
