@@ -179,7 +179,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       await consumer(fixture, broker(), `two-relays-${randomUUID()}`, registry).on(contract, recordEffect(fixture)).start();
 
       await waitFor('200 effects', async () => (await fixture.effects()).length >= 200);
-      await waitFor('the outbox to be marked published', async () => (await fixture.pendingCount()) === 0);
+      await waitFor('the outbox to be empty', async () => (await fixture.pendingCount()) === 0);
       const effects = await fixture.effects();
       assert.equal(effects.length, 200);
       assert.deepEqual(new Set(effects.map((effect) => effect.eventId)), new Set(ids));
@@ -200,7 +200,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const doomed = await fixture.startRelay(crashing, { logger, registry });
       await crashing.crashed;
       await doomed.stop();
-      assert.equal(await fixture.pendingCount(), 20, 'the dead relay marked nothing');
+      assert.equal(await fixture.pendingCount(), 20, 'the dead relay removed nothing');
 
       await fixture.startRelay(broker(), { logger, registry });
       const group = `relay-crash-${randomUUID()}`;

@@ -32,11 +32,11 @@ test('when an event is enqueued and committed, then the row holds the envelope a
     const envelope = await inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject: 'order-7', data: { n: 3 }, requestId: 'req-9' }));
 
     assert.equal(await notified, outboxChannel(fixture.schema));
-    const { rows } = await pool.query(`SELECT id, topic, key, type, payload, headers, published_at FROM "${fixture.schema}".outbox_events`);
+    const { rows } = await pool.query(`SELECT id, topic, key, type, payload, headers FROM "${fixture.schema}".outbox_events`);
     assert.equal(rows.length, 1);
     assert.deepEqual(
       { ...rows[0], payload: JSON.parse(rows[0].payload as string) },
-      { id: envelope.id, topic: 'outbox-test', key: 'order-7', type: 'test.item-recorded.v1', payload: envelope, headers: { 'x-request-id': 'req-9' }, published_at: null },
+      { id: envelope.id, topic: 'outbox-test', key: 'order-7', type: 'test.item-recorded.v1', payload: envelope, headers: { 'x-request-id': 'req-9' } },
     );
     assert.equal(envelope.source, 'test');
     assert.ok(!Number.isNaN(Date.parse(envelope.occurredAt)));
@@ -85,28 +85,6 @@ test('when the same event is recorded by two transactions at once, then only the
     first.release();
   }
   assert.equal(await inTransaction(pool, (tx) => recordProcessed(tx, 'shipping', eventId, fixture.schema)), true, 'another consumer has its own record');
-});
-
-test('when published rows are older than the retention, then the relay deletes them and keeps the rest', async () => {
-  const fixture = await ServiceFixture.create(pool, database.url, 'retention');
-  for (const subject of ['old', 'recent']) {
-    await inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject, data: { n: 0 } }));
-  }
-  await pool.query(`UPDATE "${fixture.schema}".outbox_events SET published_at = now() - interval '2 hours' WHERE key = 'old'`);
-  await pool.query(`UPDATE "${fixture.schema}".outbox_events SET published_at = now() - interval '10 minutes' WHERE key = 'recent'`);
-  const broker = new PostgresBroker({ connectionString: database.url, logger: testLogger() });
-  const relay = new OutboxRelay({ connectionString: database.url, schema: fixture.schema, broker, logger: testLogger(), retainPublishedMs: 3_600_000 });
-  await relay.start();
-  try {
-    const keys = await waitFor('the old row to be purged', async () => {
-      const { rows } = await pool.query<{ key: string }>(`SELECT key FROM "${fixture.schema}".outbox_events`);
-      return rows.length === 1 && rows.map((row) => row.key);
-    });
-    assert.deepEqual(keys, ['recent']);
-  } finally {
-    await relay.stop();
-    await broker.close();
-  }
 });
 
 test('when another relay holds the oldest row of a key, then the later rows of that key wait while other keys flow', async () => {

@@ -13,7 +13,6 @@ export const OUTBOX_COLUMNS = {
   payload: 'payload',
   headers: 'headers',
   createdAt: 'created_at',
-  publishedAt: 'published_at',
 } as const;
 
 /** Table of the inbox: which consumer already handled which event, declared by each consuming service. */

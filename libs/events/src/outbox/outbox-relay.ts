@@ -25,8 +25,6 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Listen for the NOTIFY that {@link Outbox} sends on commit (default true). */
   listen?: boolean;
-  /** Published rows are kept this long for inspection, then deleted (default 1 h). */
-  retainPublishedMs?: number;
   /** Delay between attempts after a failed round (default 100 ms doubling to 30 s). */
   backoff?: BackoffOptions;
   /** How often the pending-count and oldest-age gauges are refreshed (default 5 s). */
@@ -35,11 +33,10 @@ export interface OutboxRelayOptions {
 
 // A round whose rows all wait behind another relay's in-flight batch retries after this pause.
 const BLOCKED_RETRY_MS = 20;
-const PURGE_INTERVAL_MS = 60_000;
-const PURGE_CHUNK = 5_000;
 
 /**
- * Publishes pending outbox rows to the broker and marks them, in batches. Several replicas can relay
+ * Publishes pending outbox rows to the broker in batches and marks them published by deleting them in
+ * the same transaction. Several replicas can relay
  * the same outbox at once: rows are claimed with `FOR UPDATE SKIP LOCKED`, and a key whose older row
  * another relay holds waits, so per-key order survives. Publish failures are retried with backoff and
  * the rows stay pending, so nothing is dropped while the broker is down.
@@ -85,7 +82,6 @@ export class OutboxRelay {
     }
     this.#loop = this.#run();
     this.#every(this.#options.statsIntervalMs ?? 5_000, () => this.#refreshStats(), { now: true });
-    this.#every(PURGE_INTERVAL_MS, () => this.#purge(), { now: true });
     this.#logger.info({ outbox: this.#label }, 'events: outbox relay started');
   }
 
@@ -141,7 +137,7 @@ export class OutboxRelay {
       }
       if (ready.length > 0) {
         await this.#options.broker.publish(ready.map(toMessage));
-        await this.#repository.markPublished(client, ready.map((row) => row.seq));
+        await this.#repository.removePublished(client, ready.map((row) => row.seq));
       }
       await client.query('COMMIT');
       this.#recordPublished(ready);
@@ -171,18 +167,6 @@ export class OutboxRelay {
       const stats = await this.#repository.stats(client);
       this.#metrics.outboxPending.set({ outbox: this.#label }, stats.pending);
       this.#metrics.outboxOldestPendingAge.set({ outbox: this.#label }, stats.oldestPendingAgeSeconds);
-    } finally {
-      client.release();
-    }
-  }
-
-  async #purge(): Promise<void> {
-    const retainMs = this.#options.retainPublishedMs ?? 3_600_000;
-    const client = await this.#pool.connect();
-    try {
-      while (!this.#stopping.signal.aborted) {
-        if ((await this.#repository.purgePublished(client, retainMs, PURGE_CHUNK)) < PURGE_CHUNK) break;
-      }
     } finally {
       client.release();
     }

@@ -11,6 +11,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { backoffDelay } from '../backoff.ts';
 import { stderrLogger, type Logger } from '../logger.ts';
 import type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './message-broker.ts';
 
@@ -33,8 +34,8 @@ export interface KafkaBrokerOptions {
     /** Partitions of one member handled at the same time, each still in order (default 3). */
     partitionsConsumedConcurrently?: number;
   };
-  /** How long one publish may keep retrying inside kafkajs before it fails (the relay then backs off). */
-  publishRetry?: { retries: number; initialRetryTimeMs: number; maxRetryTimeMs: number };
+  /** Upper bound of one publish, kafkajs' own retries included; then it fails and the relay backs off (default 30 s). */
+  publishTimeoutMs?: number;
 }
 
 const DEFAULT_CONSUMER = {
@@ -44,6 +45,10 @@ const DEFAULT_CONSUMER = {
   partitionsConsumedConcurrently: 3,
 };
 const JOIN_TIMEOUT_MS = 60_000;
+// Leaving the group and disconnecting cannot finish while the brokers are unreachable; shutdown must.
+const DISCONNECT_TIMEOUT_MS = 10_000;
+// kafkajs nests the cluster's retries inside the producer's, so both stay small; the relay retries on top.
+const CLIENT_RETRY = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5 };
 const READ_IDLE_TIMEOUT_MS = 60_000;
 
 /**
@@ -70,7 +75,7 @@ export class KafkaBroker implements MessageBroker {
       brokers: [...options.brokers],
       connectionTimeout: 3_000,
       requestTimeout: 30_000,
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+      retry: CLIENT_RETRY,
       logLevel: logLevel.INFO,
       logCreator: () => (entry) => this.#log(entry),
     });
@@ -85,14 +90,18 @@ export class KafkaBroker implements MessageBroker {
       batch.push({ key, value, headers: { ...headers } });
       byTopic.set(topic, batch);
     }
-    await this.#ensureTopics([...byTopic.keys()]);
-    const producer = await this.#connectedProducer();
+    let abandoned = false;
+    const send = async (): Promise<void> => {
+      await this.#ensureTopics([...byTopic.keys()]);
+      const producer = await this.#connectedProducer();
+      // A publish that timed out must not send late, after the caller has moved on.
+      if (abandoned) return;
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })) });
+    };
     try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
-      });
+      await withTimeout(send(), this.#options.publishTimeoutMs ?? 30_000, 'no acknowledgement in time');
     } catch (error) {
+      abandoned = true;
       // A fresh producer id and sequence numbers after a failed send; the retry may duplicate, never reorder.
       this.#resetProducer();
       throw new Error(`Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}`, { cause: error });
@@ -102,15 +111,17 @@ export class KafkaBroker implements MessageBroker {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.#ensureTopics(options.topics);
     const settings = { ...DEFAULT_CONSUMER, ...this.#options.consumer };
-    const consumer = this.#kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: settings.heartbeatIntervalMs,
-      rebalanceTimeout: settings.rebalanceTimeoutMs,
-      allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
-    });
-    const subscription = new KafkaSubscription(consumer, options, settings, this.#logger, () => this.#subscriptions.delete(subscription));
+    const createConsumer = (): Consumer =>
+      this.#kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: settings.sessionTimeoutMs,
+        heartbeatInterval: settings.heartbeatIntervalMs,
+        rebalanceTimeout: settings.rebalanceTimeoutMs,
+        // A fetch long-poll in flight delays shutdown by up to this long; data still arrives at once.
+        maxWaitTimeInMs: 1_000,
+        allowAutoTopicCreation: false,
+      });
+    const subscription = new KafkaSubscription(createConsumer, options, settings, this.#logger, () => this.#subscriptions.delete(subscription));
     this.#subscriptions.add(subscription);
     try {
       await subscription.start();
@@ -133,7 +144,7 @@ export class KafkaBroker implements MessageBroker {
     if (ends.size === 0) return;
 
     const groupId = `read-${topic}-${randomUUID()}`;
-    const consumer = this.#kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    const consumer = this.#kafka.consumer({ groupId, maxWaitTimeInMs: 1_000, allowAutoTopicCreation: false });
     const buffered: IncomingMessage[] = [];
     let wake: (() => void) | undefined;
     await consumer.connect();
@@ -177,8 +188,11 @@ export class KafkaBroker implements MessageBroker {
       const [producer, admin] = [this.#producer, this.#admin];
       this.#producer = undefined;
       this.#admin = undefined;
-      await (await producer?.catch(() => undefined))?.disconnect().catch(() => undefined);
-      await (await admin?.catch(() => undefined))?.disconnect().catch(() => undefined);
+      const disconnect = async (client: Promise<Producer | Admin> | undefined): Promise<void> => {
+        const connected = await client?.catch(() => undefined);
+        if (connected) await withTimeout(connected.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka client did not disconnect').catch(() => undefined);
+      };
+      await Promise.all([disconnect(producer), disconnect(admin)]);
     })();
     return this.#closed;
   }
@@ -203,7 +217,7 @@ export class KafkaBroker implements MessageBroker {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
-        retry: toKafkaRetry(this.#options.publishRetry ?? { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 5_000 }),
+        retry: CLIENT_RETRY,
       });
       await producer.connect();
       return producer;
@@ -238,60 +252,104 @@ export class KafkaBroker implements MessageBroker {
     // duplicate it causes is absorbed by consumers' inboxes.
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
     const entry = { kafkajs: namespace, ...details };
-    if (level === logLevel.ERROR) this.#logger.error(entry, `kafkajs: ${message}`);
-    else if (level === logLevel.WARN) this.#logger.warn(entry, `kafkajs: ${message}`);
+    // kafkajs reports every failed attempt as an error; what the outcome means is logged by the relay and
+    // the consumers, so these are warnings.
+    if (level === logLevel.ERROR || level === logLevel.WARN) this.#logger.warn(entry, `kafkajs: ${message}`);
     else this.#logger.debug(entry, `kafkajs: ${message}`);
   }
 }
 
 type ConsumerSettings = typeof DEFAULT_CONSUMER;
 
-/** One group member: its batches are handled message by message while a timer keeps heartbeating. */
+/**
+ * One group member: its batches are handled message by message while a timer keeps heartbeating. kafkajs
+ * restarts a crashed consumer only after retriable errors; after any other crash (a coordinator that
+ * cannot be found while the cluster is down, say) the member is rebuilt here, with backoff.
+ */
 class KafkaSubscription implements Subscription {
-  readonly #consumer: Consumer;
+  readonly #createConsumer: () => Consumer;
   readonly #options: SubscribeOptions;
   readonly #settings: ConsumerSettings;
   readonly #logger: Logger;
   readonly #onClosed: () => void;
   readonly #closing = new AbortController();
+  #consumer: Consumer | undefined;
+  #relaunch: NodeJS.Timeout | undefined;
+  #onJoined: () => void = () => undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(consumer: Consumer, options: SubscribeOptions, settings: ConsumerSettings, logger: Logger, onClosed: () => void) {
-    this.#consumer = consumer;
+  constructor(createConsumer: () => Consumer, options: SubscribeOptions, settings: ConsumerSettings, logger: Logger, onClosed: () => void) {
+    this.#createConsumer = createConsumer;
     this.#options = options;
     this.#settings = settings;
     this.#logger = logger;
     this.#onClosed = onClosed;
   }
 
+  /** Resolves once the member first joined its group. */
   async start(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     const joined = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no group assignment within ${JOIN_TIMEOUT_MS / 1000}s`)), JOIN_TIMEOUT_MS);
-      this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      timer = setTimeout(() => reject(new Error(`no group assignment within ${JOIN_TIMEOUT_MS / 1000}s`)), JOIN_TIMEOUT_MS);
+      this.#onJoined = resolve;
+      this.#launch().catch(reject);
     });
-    this.#consumer.on(this.#consumer.events.CRASH, ({ payload }) => {
-      this.#logger.warn({ err: payload.error, group: this.#options.groupId, restart: payload.restart }, 'events: Kafka consumer crashed; kafkajs restarts it');
-    });
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topics: [...this.#options.topics], fromBeginning: true });
-    await this.#consumer.run({
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#settings.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.#eachBatch(payload),
-    });
-    await joined;
+    try {
+      await joined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing.abort();
-      await this.#consumer.disconnect();
+      clearTimeout(this.#relaunch);
+      const consumer = this.#consumer;
+      if (consumer !== undefined) {
+        await withTimeout(consumer.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka consumer did not disconnect').catch((error: unknown) =>
+          this.#logger.warn({ err: error, group: this.#options.groupId }, 'events: left the consumer group uncleanly; its partitions move after the session timeout'),
+        );
+      }
       this.#onClosed();
     })();
     return this.#closed;
+  }
+
+  async #launch(): Promise<void> {
+    const consumer = this.#createConsumer();
+    this.#consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => this.#onJoined());
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.#closing.signal.aborted) return;
+      this.#logger.warn(
+        { err: payload.error, group: this.#options.groupId, restartedBy: payload.restart ? 'kafkajs' : 'events' },
+        'events: Kafka consumer crashed; restarting it',
+      );
+      if (!payload.restart) this.#relaunchLater(1);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.#options.topics], fromBeginning: true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#settings.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  #relaunchLater(failures: number): void {
+    const delayMs = backoffDelay(failures, { initialMs: 1_000, maxMs: 30_000 });
+    this.#relaunch = setTimeout(() => {
+      if (this.#closing.signal.aborted) return;
+      const stale = this.#consumer;
+      void (async () => {
+        await stale?.disconnect().catch(() => undefined);
+        await this.#launch();
+      })().catch((error: unknown) => {
+        this.#logger.warn({ err: error, group: this.#options.groupId, failures }, 'events: could not restart the Kafka consumer; retrying');
+        this.#relaunchLater(failures + 1);
+      });
+    }, delayMs);
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
@@ -330,6 +388,16 @@ function toIncoming(topic: string, partition: number, message: KafkaMessage): In
   return { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers };
 }
 
-function toKafkaRetry(retry: { retries: number; initialRetryTimeMs: number; maxRetryTimeMs: number }) {
-  return { retries: retry.retries, initialRetryTime: retry.initialRetryTimeMs, maxRetryTime: retry.maxRetryTimeMs };
+/** Rejects with `reason` after `ms`; the operation itself is abandoned, not cancelled. */
+async function withTimeout<T>(operation: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${reason} (${ms / 1000}s)`)), ms);
+  });
+  operation.catch(() => undefined);
+  try {
+    return await Promise.race([operation, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -76,7 +76,7 @@ export class ServiceFixture {
   }
 
   async pendingCount(): Promise<number> {
-    const result = await this.#pool.query<{ count: string }>(`SELECT count(*) FROM "${this.schema}".outbox_events WHERE published_at IS NULL`);
+    const result = await this.#pool.query<{ count: string }>(`SELECT count(*) FROM "${this.schema}".outbox_events`);
     return Number(result.rows[0]?.count);
   }
 

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { createTestDatabase, getKafka, uniqueTopicName } from '@shop/testing';
+import { KafkaBroker, type MessageBroker } from '../src/index.ts';
+import { brokerContractSuite } from './broker-contract.suite.ts';
+import { testLogger } from './support/test-logger.ts';
+import { waitFor } from './support/wait-for.ts';
+
+brokerContractSuite('Kafka broker', async () => {
+  const [{ brokers }, database] = await Promise.all([getKafka(), createTestDatabase('events-kafka-broker')]);
+  const clients: MessageBroker[] = [];
+  return {
+    databaseUrl: database.url,
+    connect: () => {
+      const client = new KafkaBroker({ brokers, clientId: 'events-test', topics: { numPartitions: 3, replicationFactor: 1 }, logger: testLogger() });
+      clients.push(client);
+      return client;
+    },
+    topic: (label) => uniqueTopicName(label),
+    close: async () => {
+      await Promise.all(clients.map((client) => client.close()));
+      await database.drop();
+    },
+  };
+});
+
+let slowBroker: KafkaBroker;
+
+before(async () => {
+  const { brokers } = await getKafka();
+  // The shortest session Kafka accepts (group.min.session.timeout.ms), so a handler can outlast it.
+  slowBroker = new KafkaBroker({
+    brokers,
+    clientId: 'events-test-slow',
+    topics: { numPartitions: 1, replicationFactor: 1 },
+    consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 20_000 },
+    logger: testLogger(),
+  });
+});
+
+after(() => slowBroker.close());
+
+test('when a handler runs longer than the session timeout, then the member keeps its partitions and handles the message once', async () => {
+  const topic = uniqueTopicName('slow-handler');
+  const calls: string[] = [];
+  const subscription = await slowBroker.subscribe({
+    groupId: `slow-${randomUUID()}`,
+    topics: [topic],
+    handle: async (message) => {
+      calls.push(message.value ?? '');
+      if (message.value === 'slow') await new Promise((resolve) => setTimeout(resolve, 8_000));
+    },
+  });
+  try {
+    await slowBroker.publish([
+      { topic, key: 'k', value: 'slow', headers: {} },
+      { topic, key: 'k', value: 'next', headers: {} },
+    ]);
+    await waitFor('the message after the slow one', () => calls.includes('next'));
+    assert.deepEqual(calls, ['slow', 'next'], 'an evicted member would have been handed the slow message again');
+  } finally {
+    await subscription.close();
+  }
+});
