@@ -106,7 +106,11 @@ test('when Redis is busy, then a read answers from the loader before Redis repli
   const registry = new Registry();
   const { cache } = await openReplica(t, { registry });
   const blocker = new Redis(redis.url);
-  t.after(() => blocker.disconnect());
+  const probe = new Redis(redis.url);
+  t.after(() => {
+    blocker.disconnect();
+    probe.disconnect();
+  });
   // A Lua busy loop stalls every other client for 1.5 s without dropping connections: a slow Redis.
   const busy = blocker.eval(
     `local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 1500000
@@ -115,7 +119,11 @@ test('when Redis is busy, then a read answers from the loader before Redis repli
     0,
   );
   busy.catch(() => undefined);
-  await sleep(100);
+  // The loop has started once a PING on another connection stops getting answers.
+  await eventually(async () => {
+    const answered = await Promise.race([probe.ping().then(() => true), sleep(50).then(() => false)]);
+    assert.equal(answered, false, 'Redis still answers: the busy loop has not started yet');
+  });
   const key = freshKey();
 
   const first = await Promise.race([

@@ -170,7 +170,8 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
     });
 
     test('when the loader finds nothing, then the absence is cached for the negative TTL only', async () => {
-      const cache = await openReplica({ negativeTtl: 100 });
+      // Long enough that a loaded machine cannot let it expire between the writes and the checks.
+      const cache = await openReplica({ negativeTtl: 1_000 });
       const key = uniqueKey('product');
       let loads = 0;
       const missing = async (): Promise<Product | null> => {
@@ -182,9 +183,12 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
       assert.equal(await cache.getOrLoad(key, missing), undefined);
       assert.equal(loads, 1);
       const ttl = await backend.remainingTtl(key);
-      assert.ok(ttl !== undefined && ttl <= 100, `negative entry lives at most 100 ms, got ${ttl}`);
+      assert.ok(
+        ttl !== undefined && ttl <= 1_000,
+        `negative entry lives at most 1 s, not the 5 min of values: ${ttl}`,
+      );
 
-      await sleep(250);
+      await sleep(1_300);
       assert.equal(await cache.getOrLoad(key, missing), undefined);
       assert.equal(loads, 2, 'after the negative TTL the source is asked again');
     });
@@ -200,9 +204,9 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
         ttls.push(ttl);
       }
 
-      // Allow one second for the time spent between writing and reading the TTL.
+      // Allow two seconds for the time spent between writing and reading the TTL on a loaded machine.
       for (const ttl of ttls)
-        assert.ok(ttl <= 60_000 && ttl >= 48_000 - 1_000, `TTL ${ttl} is outside the jitter bounds`);
+        assert.ok(ttl <= 60_000 && ttl >= 48_000 - 2_000, `TTL ${ttl} is outside the jitter bounds`);
       assert.ok(new Set(ttls).size > 10, 'TTLs are spread, not identical');
     });
 
