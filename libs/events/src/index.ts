@@ -19,7 +19,7 @@ export {
   PROCESSED_EVENTS_TABLE,
 } from './outbox/event-tables.ts';
 
-export { recordProcessed } from './inbox/inbox.ts';
+export { pruneProcessedEvents, recordProcessed } from './inbox/inbox.ts';
 export type { InboxStore, InboxStoreSelector } from './inbox/inbox.ts';
 export { EventConsumer } from './consumer/event-consumer.ts';
 export type { EventConsumerOptions, EventHandler, HandlerContext } from './consumer/event-consumer.ts';

@@ -176,7 +176,8 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const registry = new Registry();
       await fixture.startRelay(broker(), { logger, registry, batchSize: 25 });
       await fixture.startRelay(broker(), { logger, registry, batchSize: 25 });
-      await consumer(fixture, broker(), `two-relays-${randomUUID()}`, registry).on(contract, recordEffect(fixture)).start();
+      const group = `two-relays-${randomUUID()}`;
+      await consumer(fixture, broker(), group, registry).on(contract, recordEffect(fixture)).start();
 
       await waitFor('200 effects', async () => (await fixture.effects()).length >= 200);
       await waitFor('the outbox to be empty', async () => (await fixture.pendingCount()) === 0);
@@ -188,6 +189,8 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       }
       assert.equal((await readAll(broker(), contract.topic)).length, 200, 'the relays never published a row twice');
       assert.equal(await metricValue(registry, 'events_outbox_published_total', { outbox: fixture.schema }), 200);
+      assert.equal(await metricValue(registry, 'events_consumed_total', { group, outcome: 'processed' }), 200);
+      assert.equal(await metricValue(registry, 'events_consumer_lag', { group }), 0, 'the group has caught up');
     });
 
     test('when the relay dies after publishing but before marking, then the copies it republishes have no second effect', async () => {

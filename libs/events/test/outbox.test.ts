@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@shop/testing';
 import pg from 'pg';
-import { EventValidationError, outboxChannel, OutboxRelay, PostgresBroker, recordProcessed } from '../src/index.ts';
+import { EventValidationError, outboxChannel, OutboxRelay, PostgresBroker, pruneProcessedEvents, recordProcessed } from '../src/index.ts';
 import { inTransaction } from './support/pg-transaction.ts';
 import { itemRecordedContract, ServiceFixture } from './support/service-fixture.ts';
 import { testLogger } from './support/test-logger.ts';
@@ -85,6 +85,22 @@ test('when the same event is recorded by two transactions at once, then only the
     first.release();
   }
   assert.equal(await inTransaction(pool, (tx) => recordProcessed(tx, 'shipping', eventId, fixture.schema)), true, 'another consumer has its own record');
+});
+
+test('when inbox records are older than the retention, then pruning removes them for that consumer only', async () => {
+  const fixture = await ServiceFixture.create(pool, database.url, 'prune');
+  const table = `"${fixture.schema}".processed_events`;
+  await pool.query(
+    `INSERT INTO ${table} (consumer, event_id, processed_at) VALUES ` +
+      `('billing', gen_random_uuid(), now() - interval '8 days'), ('billing', gen_random_uuid(), now() - interval '1 day'), ` +
+      `('shipping', gen_random_uuid(), now() - interval '8 days')`,
+  );
+  const pruned = await inTransaction(pool, (tx) => pruneProcessedEvents(tx, { consumer: 'billing', olderThanMs: 7 * 86_400_000, schema: fixture.schema }));
+  assert.equal(pruned, 1);
+  const { rows } = await pool.query<{ consumer: string; days: number }>(
+    `SELECT consumer, extract(day FROM now() - processed_at)::int AS days FROM ${table} ORDER BY consumer, days`,
+  );
+  assert.deepEqual(rows, [{ consumer: 'billing', days: 1 }, { consumer: 'shipping', days: 8 }]);
 });
 
 test('when another relay holds the oldest row of a key, then the later rows of that key wait while other keys flow', async () => {

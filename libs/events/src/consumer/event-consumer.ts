@@ -5,7 +5,7 @@ import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 import { deadLetterTopicFor, toDeadLetter, type DeadLetterReason } from '../dead-letter/dead-letter.ts';
 import { validatorOf } from '../envelope.ts';
 import { PoisonEventError } from '../events.errors.ts';
-import { recordProcessed, type InboxStoreSelector } from '../inbox/inbox.ts';
+import { pruneProcessedEvents, recordProcessed, type InboxStoreSelector } from '../inbox/inbox.ts';
 import { stderrLogger, type Logger } from '../logger.ts';
 import { eventMetrics, type EventMetrics } from '../metrics.ts';
 import type { SqlTransaction } from '../sql.ts';
@@ -41,9 +41,17 @@ export interface EventConsumerOptions<TTx extends SqlTransaction> {
   retryBackoff?: BackoffOptions;
   /** Defaults to `<group>.dlq`. */
   deadLetterTopic?: string;
+  /**
+   * Inbox records older than this are deleted hourly (default 7 days). Only for a fixed inbox store;
+   * with a store per shard, call {@link pruneProcessedEvents} for each shard.
+   */
+  inboxRetentionMs?: number;
 }
 
 type Outcome = 'processed' | 'duplicate' | 'dead-lettered';
+
+const PRUNE_INTERVAL_MS = 3_600_000;
+const PRUNE_CHUNK = 10_000;
 
 interface Registration<TTx> {
   contract: EventContract;
@@ -67,6 +75,7 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
   readonly #metrics: EventMetrics;
   readonly #deadLetterTopic: string;
   #subscription: Subscription | undefined;
+  #pruning: NodeJS.Timeout | undefined;
 
   constructor(options: EventConsumerOptions<TTx>) {
     this.#options = options;
@@ -95,12 +104,33 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
       onLag: (topic, partition, lag) => this.#metrics.consumerLag.set({ group, topic, partition: String(partition) }, lag),
     });
     this.#logger.info({ group, topics }, 'events: consumer started');
+    if (typeof this.#options.inbox !== 'function') {
+      this.#pruning = setInterval(() => void this.#pruneInbox(), PRUNE_INTERVAL_MS);
+      this.#pruning.unref();
+    }
   }
 
   /** Finishes the event in hand and leaves the group. */
   async stop(): Promise<void> {
+    clearInterval(this.#pruning);
     await this.#subscription?.close();
     this.#subscription = undefined;
+  }
+
+  async #pruneInbox(): Promise<void> {
+    const { inbox, group } = this.#options;
+    if (typeof inbox === 'function') return;
+    const olderThanMs = this.#options.inboxRetentionMs ?? 7 * 24 * 3_600_000;
+    try {
+      let pruned = PRUNE_CHUNK;
+      while (pruned === PRUNE_CHUNK && this.#subscription !== undefined) {
+        pruned = await inbox.transaction((tx) =>
+          pruneProcessedEvents(tx, { consumer: group, olderThanMs, limit: PRUNE_CHUNK, ...(inbox.schema === undefined ? {} : { schema: inbox.schema }) }),
+        );
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error, group }, 'events: could not prune old inbox records; retrying in an hour');
+    }
   }
 
   async #handle(message: IncomingMessage, signal: AbortSignal): Promise<void> {

@@ -29,3 +29,21 @@ export async function recordProcessed(tx: SqlTransaction, consumer: string, even
   );
   return inserted === 1;
 }
+
+/**
+ * Deletes up to `limit` records of `consumer` older than `olderThanMs`; returns how many. Keep records
+ * longer than any redelivery can come late (offset resets, replays): days, not minutes.
+ */
+export async function pruneProcessedEvents(
+  tx: SqlTransaction,
+  options: { consumer: string; olderThanMs: number; limit?: number; schema?: string },
+): Promise<number> {
+  const table = qualifiedTable(PROCESSED_EVENTS_TABLE, options.schema);
+  return tx.$executeRawUnsafe(
+    `DELETE FROM ${table} WHERE (${C.consumer}, ${C.eventId}) IN (SELECT ${C.consumer}, ${C.eventId} FROM ${table} ` +
+      `WHERE ${C.consumer} = $1 AND ${C.processedAt} < now() - make_interval(secs => $2) LIMIT $3)`,
+    options.consumer,
+    options.olderThanMs / 1000,
+    options.limit ?? 10_000,
+  );
+}
