@@ -25,8 +25,6 @@ async function readyStore(): Promise<RedisCacheStore> {
   return store;
 }
 
-after(() => cluster.dispose());
-
 cacheContract('Redis Cluster store', async () => {
   const inspector = await readyStore();
   return {
@@ -42,6 +40,7 @@ before(() => {
 });
 after(async () => {
   await Promise.all(nodes.map((node) => node.quit()));
+  await cluster.dispose();
 });
 
 test('when many products are cached, then their keys spread over every node of the cluster', async (t) => {
