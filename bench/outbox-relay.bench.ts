@@ -1,7 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { OrderPlacedV1 } from '@shop/contracts';
-import { KafkaBroker, Outbox, OutboxRelay, prepareEvent, type IncomingMessage, type Logger, type PreparedEvent, type SqlTransaction } from '@shop/events';
+import {
+  KafkaBroker,
+  Outbox,
+  OutboxRelay,
+  prepareEvent,
+  type IncomingMessage,
+  type Logger,
+  type PreparedEvent,
+  type SqlTransaction,
+} from '@shop/events';
 import { createTestDatabase, getKafka, uniqueTopicName } from '@shop/testing';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
@@ -24,13 +33,23 @@ const LOAD_SECONDS = 15;
 const LOAD_WRITERS = 8;
 const EVENT_TABLES_SQL = new URL('../libs/events/test/fixtures/event-tables.sql', import.meta.url);
 
-const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export default async function outboxRelayBench(ctx: BenchContext): Promise<Figure[]> {
   ctx.progress('starting PostgreSQL and Kafka ...');
   const [{ brokers }, database] = await Promise.all([getKafka(), createTestDatabase('bench-outbox-relay')]);
   const pool = new pg.Pool({ connectionString: database.url, max: LOAD_WRITERS + 2 });
-  const broker = new KafkaBroker({ brokers, clientId: 'bench-relay', topics: { numPartitions: PARTITIONS, replicationFactor: 1 }, logger: silent });
+  const broker = new KafkaBroker({
+    brokers,
+    clientId: 'bench-relay',
+    topics: { numPartitions: PARTITIONS, replicationFactor: 1 },
+    logger: silent,
+  });
   const bare = await connectBareProducer(brokers);
   try {
     const warmUp = uniqueTopicName('bench-warm-up');
@@ -47,12 +66,16 @@ export default async function outboxRelayBench(ctx: BenchContext): Promise<Figur
 
       ctx.progress(`round ${round}/${ROUNDS}: bare kafkajs producer, ${MESSAGES_PER_ROUND} messages ...`);
       bareRuns.push(await bare.send(bareTopic, events));
-      ctx.progress(`round ${round}/${ROUNDS}: bare ${Math.round(bareRuns.at(-1)!)} msg/s; outbox relay, same messages ...`);
+      ctx.progress(
+        `round ${round}/${ROUNDS}: bare ${Math.round(bareRuns.at(-1)!)} msg/s; outbox relay, same messages ...`,
+      );
       relayRuns.push(await relayThroughput(pool, database.url, broker, relayTopic, events, `relay_${round}`));
       ctx.progress(`round ${round}/${ROUNDS}: relay ${Math.round(relayRuns.at(-1)!)} msg/s`);
     }
 
-    ctx.progress(`steady load: ${LOAD_RATE_PER_SECOND} events/s for ${LOAD_SECONDS}s through outbox, relay and a consumer group ...`);
+    ctx.progress(
+      `steady load: ${LOAD_RATE_PER_SECOND} events/s for ${LOAD_SECONDS}s through outbox, relay and a consumer group ...`,
+    );
     const lag = await lagUnderLoad(pool, database.url, broker, ctx);
 
     // Each round runs both back to back, so drift on the shared machine hits both alike: compare within rounds.
@@ -78,7 +101,12 @@ export default async function outboxRelayBench(ctx: BenchContext): Promise<Figur
         value: round(lag.p99Seconds, 4),
         unit: 's',
         goal: { op: '<=', value: 1 },
-        detail: { p50Seconds: round(lag.p50Seconds, 4), maxSeconds: round(lag.maxSeconds, 4), events: lag.events, achievedRatePerSecond: round(lag.ratePerSecond) },
+        detail: {
+          p50Seconds: round(lag.p50Seconds, 4),
+          maxSeconds: round(lag.maxSeconds, 4),
+          events: lag.events,
+          achievedRatePerSecond: round(lag.ratePerSecond),
+        },
       },
     ];
   } finally {
@@ -112,11 +140,20 @@ function orderPlacedEvents(count: number): PreparedEvent<typeof OrderPlacedV1>[]
 async function connectBareProducer(brokers: string[]) {
   const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
   // The relay's producer settings, so the comparison isolates what the outbox adds.
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
   return {
-    createTopic: (topic: string) => admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true }),
+    createTopic: (topic: string) =>
+      admin.createTopics({
+        topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+        waitForLeaders: true,
+      }),
     /** Messages per second, sending in the relay's batch size and waiting for each acknowledgement. */
     send: async (topic: string, events: readonly PreparedEvent[]): Promise<number> => {
       const started = performance.now();
@@ -141,7 +178,9 @@ async function createOutbox(databaseUrl: string, schema: string): Promise<void> 
   await client.connect();
   try {
     const quoted = client.escapeIdentifier(schema);
-    await client.query(`CREATE SCHEMA ${quoted}; SET search_path TO ${quoted}; ${await readFile(EVENT_TABLES_SQL, 'utf8')}`);
+    await client.query(
+      `CREATE SCHEMA ${quoted}; SET search_path TO ${quoted}; ${await readFile(EVENT_TABLES_SQL, 'utf8')}`,
+    );
   } finally {
     await client.end();
   }
@@ -151,7 +190,9 @@ async function inTransaction(pool: pg.Pool, work: (tx: SqlTransaction) => Promis
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await work({ $executeRawUnsafe: async (sql, ...values) => (await client.query(sql, values)).rowCount ?? 0 });
+    await work({
+      $executeRawUnsafe: async (sql, ...values) => (await client.query(sql, values)).rowCount ?? 0,
+    });
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
@@ -181,14 +222,23 @@ async function relayThroughput(
   await broker.publish([{ topic, key: 'warm-up', value: '{}', headers: {} }]);
 
   const registry = new Registry();
-  const relay = new OutboxRelay({ connectionString: databaseUrl, schema, broker, logger: silent, registry, batchSize: BATCH_SIZE, listen: false });
+  const relay = new OutboxRelay({
+    connectionString: databaseUrl,
+    schema,
+    broker,
+    logger: silent,
+    registry,
+    batchSize: BATCH_SIZE,
+    listen: false,
+  });
   const published = registry.getSingleMetric.bind(registry, 'events_outbox_published_total');
   const started = performance.now();
   await relay.start();
   try {
     for (;;) {
       const metric = published();
-      const total = metric === undefined ? 0 : (await metric.get()).values.reduce((sum, sample) => sum + sample.value, 0);
+      const total =
+        metric === undefined ? 0 : (await metric.get()).values.reduce((sum, sample) => sum + sample.value, 0);
       if (total >= events.length) break;
       await delay(5);
     }
@@ -205,7 +255,13 @@ async function lagUnderLoad(pool: pg.Pool, databaseUrl: string, broker: KafkaBro
   const topic = uniqueTopicName('bench-lag');
   const contract = { ...OrderPlacedV1, topic };
   const outbox = new Outbox({ schema });
-  const relay = new OutboxRelay({ connectionString: databaseUrl, schema, broker, logger: silent, batchSize: BATCH_SIZE });
+  const relay = new OutboxRelay({
+    connectionString: databaseUrl,
+    schema,
+    broker,
+    logger: silent,
+    batchSize: BATCH_SIZE,
+  });
   const latencies: number[] = [];
   const subscription = await broker.subscribe({
     groupId: `bench-lag-${crypto.randomUUID()}`,
@@ -230,20 +286,35 @@ async function lagUnderLoad(pool: pg.Pool, databaseUrl: string, broker: KafkaBro
         await inTransaction(pool, (tx) =>
           outbox.enqueue(tx, contract, {
             subject: orderId,
-            data: { orderId, customerId: `customer-${i % 997}`, items: [{ productId: 'sku-1', quantity: 1, unitPrice: { amount: 1999, currency: 'EUR' } }], total: { amount: 1999, currency: 'EUR' } },
+            data: {
+              orderId,
+              customerId: `customer-${i % 997}`,
+              items: [{ productId: 'sku-1', quantity: 1, unitPrice: { amount: 1999, currency: 'EUR' } }],
+              total: { amount: 1999, currency: 'EUR' },
+            },
           }),
         );
-        if ((i + 1) % (LOAD_RATE_PER_SECOND * 5) === 0) ctx.progress(`steady load: ${i + 1}/${total} events written, ${latencies.length} delivered`);
+        if ((i + 1) % (LOAD_RATE_PER_SECOND * 5) === 0)
+          ctx.progress(`steady load: ${i + 1}/${total} events written, ${latencies.length} delivered`);
       }
     };
     await Promise.all(Array.from({ length: LOAD_WRITERS }, writer));
     const ratePerSecond = total / ((performance.now() - started) / 1000);
     const deadline = Date.now() + 30_000;
     while (latencies.length < total && Date.now() < deadline) await delay(20);
-    if (latencies.length < total) throw new Error(`Only ${latencies.length} of ${total} events arrived within 30s of the last write; check the relay and Kafka logs.`);
+    if (latencies.length < total)
+      throw new Error(
+        `Only ${latencies.length} of ${total} events arrived within 30s of the last write; check the relay and Kafka logs.`,
+      );
     const sorted = [...latencies].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-    return { p50Seconds: at(0.5), p99Seconds: at(0.99), maxSeconds: sorted.at(-1)!, events: total, ratePerSecond };
+    return {
+      p50Seconds: at(0.5),
+      p99Seconds: at(0.99),
+      maxSeconds: sorted.at(-1)!,
+      events: total,
+      ratePerSecond,
+    };
   } finally {
     await relay.stop();
     await subscription.close();

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { createMessageBroker, listDeadLetters, replayDeadLetters, type DeadLetter, type Logger } from '@shop/events';
+import {
+  createMessageBroker,
+  listDeadLetters,
+  replayDeadLetters,
+  type DeadLetter,
+  type Logger,
+} from '@shop/events';
 
 // node tools/dlq.ts list <topic> | replay <topic> [--id <eventId>]: inspects and replays a consumer
 // group's dead-letter topic (<group>.dlq) on Kafka (KAFKA_BROKERS) or the embedded stand-in bus
@@ -30,12 +36,21 @@ function errorsAsText(_key: string, value: unknown): unknown {
 }
 
 function connect() {
-  const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((broker) => broker.trim()).filter(Boolean);
+  const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
   const busDatabaseUrl = process.env.EVENT_BUS_DATABASE_URL;
   if (kafkaBrokers.length === 0 && !busDatabaseUrl) {
-    throw new Error('Set KAFKA_BROKERS (host:port,...) to reach Kafka, or EVENT_BUS_DATABASE_URL for the embedded stand-in bus.');
+    throw new Error(
+      'Set KAFKA_BROKERS (host:port,...) to reach Kafka, or EVENT_BUS_DATABASE_URL for the embedded stand-in bus.',
+    );
   }
-  progress(kafkaBrokers.length > 0 ? `connecting to Kafka at ${kafkaBrokers.join(',')}` : 'connecting to the stand-in event bus');
+  progress(
+    kafkaBrokers.length > 0
+      ? `connecting to Kafka at ${kafkaBrokers.join(',')}`
+      : 'connecting to the stand-in event bus',
+  );
   return createMessageBroker({
     clientId: 'dlq-tool',
     kafkaBrokers,
@@ -74,7 +89,11 @@ async function list(topic: string): Promise<void> {
       if (count % PROGRESS_EVERY === 0) progress(`read ${count} ...`);
     }
     const summary = [...reasons].map(([reason, n]) => `${reason}: ${n}`).join(', ');
-    progress(count === 0 ? `${topic} is empty (or does not exist).` : `${count} dead letter(s) in ${topic} (${summary}).`);
+    progress(
+      count === 0
+        ? `${topic} is empty (or does not exist).`
+        : `${count} dead letter(s) in ${topic} (${summary}).`,
+    );
     if (count > 0) progress(`replay with: node tools/dlq.ts replay ${topic} [--id <eventId>]`);
   } finally {
     await broker.close();
@@ -90,21 +109,35 @@ async function replay(topic: string, eventId: string | undefined): Promise<void>
       onProgress: (done) => progress(`replayed ${done} ...`),
     });
     if (replayed === 0) {
-      progress(eventId === undefined ? `${topic} has nothing to replay.` : `no dead letter of event ${eventId} in ${topic}; list them with: node tools/dlq.ts list ${topic}`);
+      progress(
+        eventId === undefined
+          ? `${topic} has nothing to replay.`
+          : `no dead letter of event ${eventId} in ${topic}; list them with: node tools/dlq.ts list ${topic}`,
+      );
       process.exitCode = eventId === undefined ? 0 : 1;
       return;
     }
-    progress(`replayed ${replayed} message(s) to their original topics; consumers that already handled them skip them.`);
+    progress(
+      `replayed ${replayed} message(s) to their original topics; consumers that already handled them skip them.`,
+    );
   } finally {
     await broker.close();
   }
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { id: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { id: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   const [command, topic, ...extra] = positionals;
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
-  if ((command !== 'list' && command !== 'replay') || topic === undefined || extra.length > 0 || (command === 'list' && values.id !== undefined)) {
+  if (
+    (command !== 'list' && command !== 'replay') ||
+    topic === undefined ||
+    extra.length > 0 ||
+    (command === 'list' && values.id !== undefined)
+  ) {
     process.stderr.write(`${USAGE}\n`);
     process.exitCode = 2;
     return;

@@ -6,11 +6,16 @@ import * as contracts from '../src/index.ts';
 import type { EventContract } from '../src/index.ts';
 
 const all = Object.values(contracts as Record<string, unknown>).filter(
-  (value): value is EventContract => typeof value === 'object' && value !== null && 'type' in value && 'topic' in value && 'schema' in value,
+  (value): value is EventContract =>
+    typeof value === 'object' && value !== null && 'type' in value && 'topic' in value && 'schema' in value,
 );
 
 test('when the contracts are listed, then there is at least one per producing service', () => {
-  assert.deepEqual([...new Set(all.map((contract) => contract.source))].sort(), ['order', 'payment', 'product']);
+  assert.deepEqual([...new Set(all.map((contract) => contract.source))].sort(), [
+    'order',
+    'payment',
+    'product',
+  ]);
 });
 
 test('when a contract is declared, then its type is past tense, versioned and unique', () => {
@@ -32,11 +37,22 @@ test('when several contracts share a topic, then one service produces all of the
 
 test('when an envelope carries an event, then it must have a uuid id and an ISO timestamp', () => {
   const envelope = Compile(contracts.EventEnvelopeSchema);
-  const valid = { id: randomUUID(), type: 'order.placed.v1', source: 'order', subject: 'o-1', occurredAt: new Date().toISOString(), data: {} };
+  const valid = {
+    id: randomUUID(),
+    type: 'order.placed.v1',
+    source: 'order',
+    subject: 'o-1',
+    occurredAt: new Date().toISOString(),
+    data: {},
+  };
   assert.equal(envelope.Check(valid), true);
   assert.equal(envelope.Check({ ...valid, id: 'not-a-uuid' }), false);
   assert.equal(envelope.Check({ ...valid, occurredAt: 'yesterday' }), false);
-  assert.equal(envelope.Check({ ...valid, extra: 'tolerated' }), true, 'additive changes do not break old consumers');
+  assert.equal(
+    envelope.Check({ ...valid, extra: 'tolerated' }),
+    true,
+    'additive changes do not break old consumers',
+  );
 });
 
 test('when an order is placed, then money is integer minor units with a currency code', () => {

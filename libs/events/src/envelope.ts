@@ -37,7 +37,10 @@ export function validatorOf(schema: TSchema): Validator {
 }
 
 /** Builds the envelope for `input` and checks it; a mismatch is a bug in the producer, so it throws. */
-export function prepareEvent<TContract extends EventContract>(contract: TContract, input: EventInput<TContract>): PreparedEvent<TContract> {
+export function prepareEvent<TContract extends EventContract>(
+  contract: TContract,
+  input: EventInput<TContract>,
+): PreparedEvent<TContract> {
   const envelope = {
     id: input.id ?? randomUUID(),
     type: contract.type,
@@ -48,7 +51,11 @@ export function prepareEvent<TContract extends EventContract>(contract: TContrac
   } as EventEnvelope<EventData<TContract>, TContract['type']>;
   assertValid(validatorOf(EventEnvelopeSchema), envelope, `envelope of ${contract.type}`);
   assertValid(validatorOf(contract.schema), envelope.data, `data of ${contract.type}`);
-  return { topic: contract.topic, envelope, ...(input.requestId === undefined ? {} : { requestId: input.requestId }) };
+  return {
+    topic: contract.topic,
+    envelope,
+    ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
+  };
 }
 
 function assertValid(validator: Validator, value: unknown, what: string): void {
@@ -57,5 +64,8 @@ function assertValid(validator: Validator, value: unknown, what: string): void {
     .Errors(value)
     .slice(0, 5)
     .map((error) => `${error.instancePath || '/'} ${error.message}`);
-  throw new EventValidationError(`Invalid ${what}: ${details.join('; ')}. Fix the producer to match the contract in @shop/contracts.`, details);
+  throw new EventValidationError(
+    `Invalid ${what}: ${details.join('; ')}. Fix the producer to match the contract in @shop/contracts.`,
+    details,
+  );
 }

@@ -29,7 +29,13 @@ export type { DeadLetterReason } from './dead-letter/dead-letter.ts';
 export { listDeadLetters, replayDeadLetters } from './dead-letter/dead-letter-admin.ts';
 export type { DeadLetter, ReplayOptions } from './dead-letter/dead-letter-admin.ts';
 
-export type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './transport/message-broker.ts';
+export type {
+  IncomingMessage,
+  MessageBroker,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+} from './transport/message-broker.ts';
 export { createMessageBroker } from './transport/create-broker.ts';
 export type { MessageBrokerConfig } from './transport/create-broker.ts';
 export { KafkaBroker } from './transport/kafka-broker.ts';

@@ -41,12 +41,15 @@ export class PgListener {
 
   async #run(firstAttempt: () => void): Promise<void> {
     const { connectionString, channel, logger } = this.#options;
-    for (let failures = 0; !this.#closed.signal.aborted; ) {
+    for (let failures = 0; !this.#closed.signal.aborted;) {
       const client = new pg.Client({ connectionString, application_name: `listen ${channel}`.slice(0, 63) });
       const ended = new Promise<void>((resolve) => {
         client.once('end', resolve);
         client.on('error', (error) => {
-          logger.warn({ err: error, channel }, 'events: LISTEN connection failed; polling until it reconnects');
+          logger.warn(
+            { err: error, channel },
+            'events: LISTEN connection failed; polling until it reconnects',
+          );
         });
       });
       client.on('notification', (message) => {
@@ -64,7 +67,10 @@ export class PgListener {
         failures += 1;
         firstAttempt();
         if (!this.#closed.signal.aborted) {
-          logger.warn({ err: error, channel, failures }, 'events: could not LISTEN; polling meanwhile and retrying');
+          logger.warn(
+            { err: error, channel, failures },
+            'events: could not LISTEN; polling meanwhile and retrying',
+          );
         }
         await client.end().catch(() => undefined);
       }

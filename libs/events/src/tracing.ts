@@ -17,7 +17,12 @@ const tracer = trace.getTracer('@shop/events');
  * Starts a "create" producer span under the active context, writes its trace context into `headers`
  * and ends it: the outbox row then carries the caller's trace to whoever consumes the event.
  */
-export function injectTraceContext(headers: Record<string, string>, topic: string, eventType: string, eventId: string): void {
+export function injectTraceContext(
+  headers: Record<string, string>,
+  topic: string,
+  eventType: string,
+  eventId: string,
+): void {
   const span = tracer.startSpan(`create ${topic}`, {
     kind: SpanKind.PRODUCER,
     attributes: {
@@ -43,7 +48,10 @@ export interface ConsumerSpanAttributes {
 }
 
 /** A "process" consumer span whose parent is the trace context found in the message headers. */
-export function startConsumerSpan(headers: Readonly<Record<string, string>>, attributes: ConsumerSpanAttributes): { span: Span; context: Context } {
+export function startConsumerSpan(
+  headers: Readonly<Record<string, string>>,
+  attributes: ConsumerSpanAttributes,
+): { span: Span; context: Context } {
   const parent = propagation.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
   const span = tracer.startSpan(
     `process ${attributes.topic}`,
@@ -68,5 +76,8 @@ export function startConsumerSpan(headers: Readonly<Record<string, string>>, att
 
 export function recordSpanError(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : new Error(String(error)));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }

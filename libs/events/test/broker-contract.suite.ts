@@ -90,11 +90,19 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
 
     const recordEffect =
       (fixture: ServiceFixture) =>
-      async (event: { id: string; subject: string; data: { n: number } }, { tx, attempt }: { tx: PgTransaction; attempt: number }) => {
+      async (
+        event: { id: string; subject: string; data: { n: number } },
+        { tx, attempt }: { tx: PgTransaction; attempt: number },
+      ) => {
         await tx.$executeRawUnsafe(fixture.effectSql(), event.id, event.subject, event.data.n, attempt);
       };
 
-    const writeEvents = async (fixture: ServiceFixture, contract: ItemRecorded, subjects: string[], perSubject: number): Promise<string[]> => {
+    const writeEvents = async (
+      fixture: ServiceFixture,
+      contract: ItemRecorded,
+      subjects: string[],
+      perSubject: number,
+    ): Promise<string[]> => {
       const ids: string[] = [];
       for (let n = 0; n < perSubject; n += 1) {
         await inTransaction(pool, async (tx) => {
@@ -106,7 +114,11 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       return ids;
     };
 
-    const collect = async (transport: MessageBroker, options: Omit<SubscribeOptions, 'handle'>, into: IncomingMessage[]): Promise<Subscription> => {
+    const collect = async (
+      transport: MessageBroker,
+      options: Omit<SubscribeOptions, 'handle'>,
+      into: IncomingMessage[],
+    ): Promise<Subscription> => {
       const subscription = await transport.subscribe({
         ...options,
         handle: async (message) => {
@@ -132,14 +144,23 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
 
       const keys = ['k1', 'k2', 'k3'];
       for (let i = 0; i < 10; i += 1) {
-        await publisher.publish(keys.map((key) => ({ topic, key, value: JSON.stringify({ key, i }), headers: { 'x-test': String(i) } })));
+        await publisher.publish(
+          keys.map((key) => ({
+            topic,
+            key,
+            value: JSON.stringify({ key, i }),
+            headers: { 'x-test': String(i) },
+          })),
+        );
       }
 
       for (const received of [first!, second!]) {
         await waitFor('30 messages in each group', () => received.length >= 30);
         assert.equal(received.length, 30);
         for (const key of keys) {
-          const sequence = received.filter((message) => message.key === key).map((message) => (JSON.parse(message.value!) as { i: number }).i);
+          const sequence = received
+            .filter((message) => message.key === key)
+            .map((message) => (JSON.parse(message.value!) as { i: number }).i);
           assert.deepEqual(sequence, [...Array(10).keys()], `messages of ${key} arrive in order`);
         }
         assert.equal(received[0]!.headers['x-test'], '0');
@@ -150,7 +171,12 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const topic = harness.topic('handover');
       const groupId = `handover-${randomUUID()}`;
       const publisher = broker();
-      const message = (i: number): OutgoingMessage => ({ topic, key: `k${i % 4}`, value: String(i), headers: {} });
+      const message = (i: number): OutgoingMessage => ({
+        topic,
+        key: `k${i % 4}`,
+        value: String(i),
+        headers: {},
+      });
 
       const firstReceived: IncomingMessage[] = [];
       const firstMember = await collect(broker(), { groupId, topics: [topic] }, firstReceived);
@@ -163,8 +189,14 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       await collect(broker(), { groupId, topics: [topic] }, secondReceived);
       await waitFor('the second member to handle the 10 new messages', () => secondReceived.length >= 10);
 
-      assert.deepEqual(firstReceived.map((m) => Number(m.value)).sort((a, b) => a - b), [...Array(10).keys()]);
-      assert.deepEqual(secondReceived.map((m) => Number(m.value)).sort((a, b) => a - b), [...Array(10).keys()].map((i) => i + 10));
+      assert.deepEqual(
+        firstReceived.map((m) => Number(m.value)).sort((a, b) => a - b),
+        [...Array(10).keys()],
+      );
+      assert.deepEqual(
+        secondReceived.map((m) => Number(m.value)).sort((a, b) => a - b),
+        [...Array(10).keys()].map((i) => i + 10),
+      );
     });
 
     test('when two relays drain one outbox, then each event is published once and handled once, in order per subject', async () => {
@@ -185,12 +217,29 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       assert.equal(effects.length, 200);
       assert.deepEqual(new Set(effects.map((effect) => effect.eventId)), new Set(ids));
       for (const subject of subjects) {
-        assert.deepEqual(effects.filter((effect) => effect.subject === subject).map((effect) => effect.n), [0, 1, 2, 3, 4]);
+        assert.deepEqual(
+          effects.filter((effect) => effect.subject === subject).map((effect) => effect.n),
+          [0, 1, 2, 3, 4],
+        );
       }
-      assert.equal((await readAll(broker(), contract.topic)).length, 200, 'the relays never published a row twice');
-      assert.equal(await metricValue(registry, 'events_outbox_published_total', { outbox: fixture.schema }), 200);
-      assert.equal(await metricValue(registry, 'events_consumed_total', { group, outcome: 'processed' }), 200);
-      assert.equal(await metricValue(registry, 'events_consumer_lag', { group }), 0, 'the group has caught up');
+      assert.equal(
+        (await readAll(broker(), contract.topic)).length,
+        200,
+        'the relays never published a row twice',
+      );
+      assert.equal(
+        await metricValue(registry, 'events_outbox_published_total', { outbox: fixture.schema }),
+        200,
+      );
+      assert.equal(
+        await metricValue(registry, 'events_consumed_total', { group, outcome: 'processed' }),
+        200,
+      );
+      assert.equal(
+        await metricValue(registry, 'events_consumer_lag', { group }),
+        0,
+        'the group has caught up',
+      );
     });
 
     test('when the relay dies after publishing but before marking, then the copies it republishes have no second effect', async () => {
@@ -209,7 +258,10 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const group = `relay-crash-${randomUUID()}`;
       await consumer(fixture, broker(), group, registry).on(contract, recordEffect(fixture)).start();
 
-      await waitFor('all 40 copies handled', async () => (await metricValue(registry, 'events_consumed_total', { group })) >= 40);
+      await waitFor(
+        'all 40 copies handled',
+        async () => (await metricValue(registry, 'events_consumed_total', { group })) >= 40,
+      );
       assert.equal((await readAll(broker(), contract.topic)).length, 40, 'every event is on the topic twice');
       const effects = await fixture.effects();
       assert.deepEqual(effects.map((effect) => effect.eventId).sort(), [...ids].sort());
@@ -247,7 +299,12 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const valid = (n: number) => prepareEvent(contract, { subject: 'same-key', data: { n } }).envelope;
       const [before, rejected, exhausted, afterwards] = [valid(0), valid(1), valid(2), valid(3)];
       const invalid = { ...valid(9), data: { n: 'nine' } };
-      const raw = (value: string): OutgoingMessage => ({ topic: contract.topic, key: 'same-key', value, headers: { 'x-request-id': 'req-1' } });
+      const raw = (value: string): OutgoingMessage => ({
+        topic: contract.topic,
+        key: 'same-key',
+        value,
+        headers: { 'x-request-id': 'req-1' },
+      });
       await publisher.publish([
         raw(JSON.stringify(before)),
         raw('{ not json'),
@@ -266,8 +323,13 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
         })
         .start();
 
-      await waitFor('the message after the poison ones', async () => (await fixture.effects()).some((effect) => effect.eventId === afterwards.id));
-      await waitFor('four dead letters', async () => (await metricValue(registry, 'events_dead_lettered_total', { group })) >= 4);
+      await waitFor('the message after the poison ones', async () =>
+        (await fixture.effects()).some((effect) => effect.eventId === afterwards.id),
+      );
+      await waitFor(
+        'four dead letters',
+        async () => (await metricValue(registry, 'events_dead_lettered_total', { group })) >= 4,
+      );
       const deadLetterTopic = deadLetterTopicFor(group);
       const letters = [];
       for await (const letter of listDeadLetters(publisher, deadLetterTopic)) letters.push(letter);
@@ -284,13 +346,18 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       assert.match(letters[3]!.error ?? '', /payment provider unavailable/);
       assert.equal(letters[2]!.originalTopic, contract.topic);
       assert.equal(letters[2]!.message.headers['x-request-id'], 'req-1', 'original headers travel along');
-      assert.deepEqual((await fixture.effects()).map((effect) => effect.eventId), [before.id, afterwards.id]);
+      assert.deepEqual(
+        (await fixture.effects()).map((effect) => effect.eventId),
+        [before.id, afterwards.id],
+      );
       assert.equal(await metricValue(registry, 'events_dead_lettered_total', { group }), 4);
 
       repaired = true;
       const { replayed } = await replayDeadLetters(publisher, deadLetterTopic, { eventId: rejected.id });
       assert.equal(replayed, 1);
-      await waitFor('the replayed event to be handled', async () => (await fixture.effects()).some((effect) => effect.eventId === rejected.id));
+      await waitFor('the replayed event to be handled', async () =>
+        (await fixture.effects()).some((effect) => effect.eventId === rejected.id),
+      );
     });
 
     test('when the producer wrote trace context, then the consumer span is its child in the same trace', async () => {
@@ -299,7 +366,9 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const tracer = trace.getTracer('test');
       const request = tracer.startSpan('POST /orders');
       await context.with(trace.setSpan(context.active(), request), () =>
-        inTransaction(pool, (tx) => fixture.outbox.enqueue(tx, contract, { subject: 'traced', data: { n: 1 }, requestId: 'req-42' })),
+        inTransaction(pool, (tx) =>
+          fixture.outbox.enqueue(tx, contract, { subject: 'traced', data: { n: 1 }, requestId: 'req-42' }),
+        ),
       );
       request.end();
 

@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { prismaDiffSql } from '@shop/database';
 import { createTestDatabase } from '@shop/testing';
-import { OUTBOX_COLUMNS, OUTBOX_TABLE, PROCESSED_EVENTS_COLUMNS, PROCESSED_EVENTS_TABLE } from '../src/index.ts';
+import {
+  OUTBOX_COLUMNS,
+  OUTBOX_TABLE,
+  PROCESSED_EVENTS_COLUMNS,
+  PROCESSED_EVENTS_TABLE,
+} from '../src/index.ts';
 import { EVENT_TABLES_SQL } from './support/event-tables.ts';
 
 const FIXTURE_SCHEMA = new URL('./fixtures/schema.prisma', import.meta.url);
@@ -28,13 +33,20 @@ function statements(sql: string): string[] {
 }
 
 test('when the README shows the models services declare, then they are exactly the models the tests use', async () => {
-  assert.equal(modelBlock(await readFile(README, 'utf8')), modelBlock(await readFile(FIXTURE_SCHEMA, 'utf8')));
+  assert.equal(
+    modelBlock(await readFile(README, 'utf8')),
+    modelBlock(await readFile(FIXTURE_SCHEMA, 'utf8')),
+  );
 });
 
 test('when Prisma renders the models as SQL, then it matches the SQL the tests create tables from', async () => {
   const database = await createTestDatabase('events-tables');
   try {
-    const rendered = await prismaDiffSql({ from: 'empty', schemaPath: fileURLToPath(FIXTURE_SCHEMA), databaseUrl: database.url });
+    const rendered = await prismaDiffSql({
+      from: 'empty',
+      schemaPath: fileURLToPath(FIXTURE_SCHEMA),
+      databaseUrl: database.url,
+    });
     assert.deepEqual(statements(await readFile(EVENT_TABLES_SQL, 'utf8')), statements(rendered));
   } finally {
     await database.drop();

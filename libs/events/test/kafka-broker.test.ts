@@ -13,7 +13,12 @@ brokerContractSuite('Kafka broker', async () => {
   return {
     databaseUrl: database.url,
     connect: () => {
-      const client = new KafkaBroker({ brokers, clientId: 'events-test', topics: { numPartitions: 3, replicationFactor: 1 }, logger: testLogger() });
+      const client = new KafkaBroker({
+        brokers,
+        clientId: 'events-test',
+        topics: { numPartitions: 3, replicationFactor: 1 },
+        logger: testLogger(),
+      });
       clients.push(client);
       return client;
     },
@@ -58,7 +63,11 @@ test('when a handler runs longer than the session timeout, then the member keeps
       { topic, key: 'k', value: 'next', headers: {} },
     ]);
     await waitFor('the message after the slow one', () => calls.includes('next'));
-    assert.deepEqual(calls, ['slow', 'next'], 'an evicted member would have been handed the slow message again');
+    assert.deepEqual(
+      calls,
+      ['slow', 'next'],
+      'an evicted member would have been handed the slow message again',
+    );
   } finally {
     await subscription.close();
   }

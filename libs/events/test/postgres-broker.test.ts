@@ -10,7 +10,11 @@ brokerContractSuite('PostgreSQL stand-in broker', async () => {
   return {
     databaseUrl: database.url,
     connect: () => {
-      const client = new PostgresBroker({ connectionString: database.url, logger: testLogger(), pollIntervalMs: 200 });
+      const client = new PostgresBroker({
+        connectionString: database.url,
+        logger: testLogger(),
+        pollIntervalMs: 200,
+      });
       clients.push(client);
       return client;
     },

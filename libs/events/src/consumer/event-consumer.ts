@@ -1,5 +1,11 @@
 import { context } from '@opentelemetry/api';
-import { EVENT_HEADERS, EventEnvelopeSchema, type EventContract, type EventData, type EventEnvelope } from '@shop/contracts';
+import {
+  EVENT_HEADERS,
+  EventEnvelopeSchema,
+  type EventContract,
+  type EventData,
+  type EventEnvelope,
+} from '@shop/contracts';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 import { deadLetterTopicFor, toDeadLetter, type DeadLetterReason } from '../dead-letter/dead-letter.ts';
@@ -86,22 +92,29 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
 
   /** Registers the handler of one event type; types without a handler on the same topics are skipped. */
   on<TContract extends EventContract>(contract: TContract, handler: EventHandler<TContract, TTx>): this {
-    if (this.#subscription !== undefined) throw new Error(`Register handlers of ${this.#options.group} before start().`);
-    if (this.#handlers.has(contract.type)) throw new Error(`${this.#options.group} already handles ${contract.type}.`);
-    this.#handlers.set(contract.type, { contract, handler: handler as unknown as EventHandler<EventContract, TTx> });
+    if (this.#subscription !== undefined)
+      throw new Error(`Register handlers of ${this.#options.group} before start().`);
+    if (this.#handlers.has(contract.type))
+      throw new Error(`${this.#options.group} already handles ${contract.type}.`);
+    this.#handlers.set(contract.type, {
+      contract,
+      handler: handler as unknown as EventHandler<EventContract, TTx>,
+    });
     return this;
   }
 
   /** Joins the consumer group on the topics of the registered contracts. */
   async start(): Promise<void> {
-    if (this.#handlers.size === 0) throw new Error(`${this.#options.group} has no handlers; call on(contract, handler) first.`);
+    if (this.#handlers.size === 0)
+      throw new Error(`${this.#options.group} has no handlers; call on(contract, handler) first.`);
     const topics = [...new Set([...this.#handlers.values()].map(({ contract }) => contract.topic))];
     const group = this.#options.group;
     this.#subscription = await this.#options.broker.subscribe({
       groupId: group,
       topics,
       handle: (message, signal) => this.#handle(message, signal),
-      onLag: (topic, partition, lag) => this.#metrics.consumerLag.set({ group, topic, partition: String(partition) }, lag),
+      onLag: (topic, partition, lag) =>
+        this.#metrics.consumerLag.set({ group, topic, partition: String(partition) }, lag),
     });
     this.#logger.info({ group, topics }, 'events: consumer started');
     if (typeof this.#options.inbox !== 'function') {
@@ -125,11 +138,19 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
       let pruned = PRUNE_CHUNK;
       while (pruned === PRUNE_CHUNK && this.#subscription !== undefined) {
         pruned = await inbox.transaction((tx) =>
-          pruneProcessedEvents(tx, { consumer: group, olderThanMs, limit: PRUNE_CHUNK, ...(inbox.schema === undefined ? {} : { schema: inbox.schema }) }),
+          pruneProcessedEvents(tx, {
+            consumer: group,
+            olderThanMs,
+            limit: PRUNE_CHUNK,
+            ...(inbox.schema === undefined ? {} : { schema: inbox.schema }),
+          }),
         );
       }
     } catch (error) {
-      this.#logger.warn({ err: error, group }, 'events: could not prune old inbox records; retrying in an hour');
+      this.#logger.warn(
+        { err: error, group },
+        'events: could not prune old inbox records; retrying in an hour',
+      );
     }
   }
 
@@ -148,7 +169,9 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
       group,
       partition: message.partition,
       offset: message.offset,
-      ...(parsed.envelope === undefined ? {} : { eventId: parsed.envelope.id, eventType: parsed.envelope.type }),
+      ...(parsed.envelope === undefined
+        ? {}
+        : { eventId: parsed.envelope.id, eventType: parsed.envelope.type }),
     });
     try {
       const outcome = await context.with(spanContext, () =>
@@ -176,19 +199,33 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
     }
     const envelopeValidator = validatorOf(EventEnvelopeSchema);
     if (!envelopeValidator.Check(value)) {
-      return { kind: 'poison', reason: 'invalid-envelope', error: validationError('envelope', envelopeValidator.Errors(value)) };
+      return {
+        kind: 'poison',
+        reason: 'invalid-envelope',
+        error: validationError('envelope', envelopeValidator.Errors(value)),
+      };
     }
     const envelope = value as EventEnvelope;
     const registration = this.#handlers.get(envelope.type);
     if (registration === undefined) return { kind: 'ignored', type: envelope.type };
     const dataValidator = validatorOf(registration.contract.schema);
     if (!dataValidator.Check(envelope.data)) {
-      return { kind: 'poison', reason: 'invalid-data', error: validationError(`data of ${envelope.type}`, dataValidator.Errors(envelope.data)), envelope };
+      return {
+        kind: 'poison',
+        reason: 'invalid-data',
+        error: validationError(`data of ${envelope.type}`, dataValidator.Errors(envelope.data)),
+        envelope,
+      };
     }
     return { kind: 'event', envelope, registration };
   }
 
-  async #process(message: IncomingMessage, envelope: EventEnvelope, registration: Registration<TTx>, signal: AbortSignal): Promise<Outcome> {
+  async #process(
+    message: IncomingMessage,
+    envelope: EventEnvelope,
+    registration: Registration<TTx>,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     const { group, inbox } = this.#options;
     const maxAttempts = this.#options.maxAttempts ?? 5;
     const requestId = message.headers[EVENT_HEADERS.requestId];
@@ -197,14 +234,21 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
         const store = typeof inbox === 'function' ? inbox(envelope) : inbox;
         const duplicate = await store.transaction(async (tx) => {
           if (!(await recordProcessed(tx, group, envelope.id, store.schema))) return true;
-          await registration.handler(envelope, { tx, attempt, headers: message.headers, ...(requestId === undefined ? {} : { requestId }) });
+          await registration.handler(envelope, {
+            tx,
+            attempt,
+            headers: message.headers,
+            ...(requestId === undefined ? {} : { requestId }),
+          });
           return false;
         });
         return duplicate ? 'duplicate' : 'processed';
       } catch (error) {
         if (signal.aborted) throw error;
-        if (error instanceof PoisonEventError) return this.#deadLetter(message, 'rejected', error, attempt, signal);
-        if (attempt >= maxAttempts) return this.#deadLetter(message, 'retries-exhausted', error, attempt, signal);
+        if (error instanceof PoisonEventError)
+          return this.#deadLetter(message, 'rejected', error, attempt, signal);
+        if (attempt >= maxAttempts)
+          return this.#deadLetter(message, 'retries-exhausted', error, attempt, signal);
         const delayMs = backoffDelay(attempt, this.#options.retryBackoff ?? { initialMs: 200, maxMs: 5_000 });
         this.#metrics.handlerRetries.inc({ group, type: envelope.type });
         this.#logger.warn(
@@ -212,12 +256,21 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
           'events: handler failed; retrying',
         );
         await sleep(delayMs, signal);
-        if (signal.aborted) throw new Error(`${group} stopped while retrying event ${envelope.id}; it will be delivered again.`);
+        if (signal.aborted)
+          throw new Error(
+            `${group} stopped while retrying event ${envelope.id}; it will be delivered again.`,
+          );
       }
     }
   }
 
-  async #deadLetter(message: IncomingMessage, reason: DeadLetterReason, error: unknown, attempts: number, signal: AbortSignal): Promise<Outcome> {
+  async #deadLetter(
+    message: IncomingMessage,
+    reason: DeadLetterReason,
+    error: unknown,
+    attempts: number,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     const group = this.#options.group;
     const deadLetter = toDeadLetter(message, this.#deadLetterTopic, { group, reason, error, attempts });
     // A dead letter must not be lost either: keep trying while the broker is unreachable.
@@ -227,13 +280,25 @@ export class EventConsumer<TTx extends SqlTransaction = SqlTransaction> {
         break;
       } catch (publishError) {
         if (signal.aborted) throw publishError;
-        this.#logger.warn({ err: publishError, group, topic: this.#deadLetterTopic }, 'events: could not publish a dead letter; retrying');
+        this.#logger.warn(
+          { err: publishError, group, topic: this.#deadLetterTopic },
+          'events: could not publish a dead letter; retrying',
+        );
         await sleep(backoffDelay(failures + 1, { initialMs: 200, maxMs: 10_000 }), signal);
       }
     }
     this.#metrics.deadLettered.inc({ group, topic: message.topic, reason });
     this.#logger.error(
-      { err: error, group, reason, attempts, topic: message.topic, partition: message.partition, offset: message.offset, deadLetterTopic: this.#deadLetterTopic },
+      {
+        err: error,
+        group,
+        reason,
+        attempts,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        deadLetterTopic: this.#deadLetterTopic,
+      },
       `events: message dead-lettered; inspect and replay it with: node tools/dlq.ts list ${this.#deadLetterTopic}`,
     );
     return 'dead-lettered';

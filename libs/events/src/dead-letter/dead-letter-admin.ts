@@ -34,7 +34,11 @@ const REPLAY_BATCH = 100;
  * Publishes dead letters back to their original topics with their original key and headers. The
  * dead-letter topic is left as it is (it is a log); consumers' inboxes make a second replay harmless.
  */
-export async function replayDeadLetters(broker: MessageBroker, topic: string, options: ReplayOptions = {}): Promise<{ replayed: number }> {
+export async function replayDeadLetters(
+  broker: MessageBroker,
+  topic: string,
+  options: ReplayOptions = {},
+): Promise<{ replayed: number }> {
   let replayed = 0;
   let batch: OutgoingMessage[] = [];
   const flush = async (): Promise<void> => {

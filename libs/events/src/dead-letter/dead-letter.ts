@@ -13,7 +13,8 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 /** Why a message was dead-lettered. */
-export type DeadLetterReason = 'malformed' | 'invalid-envelope' | 'invalid-data' | 'rejected' | 'retries-exhausted';
+export type DeadLetterReason =
+  'malformed' | 'invalid-envelope' | 'invalid-data' | 'rejected' | 'retries-exhausted';
 
 /** The dead-letter topic of a consumer group: failures are per group, so is the place to inspect them. */
 export function deadLetterTopicFor(group: string): string {
@@ -30,8 +31,15 @@ export interface DeadLetterDetails {
 }
 
 /** The message to publish on the dead-letter topic for `message`. */
-export function toDeadLetter(message: IncomingMessage, topic: string, details: DeadLetterDetails): OutgoingMessage {
-  const error = details.error instanceof Error ? `${details.error.name}: ${details.error.message}` : String(details.error);
+export function toDeadLetter(
+  message: IncomingMessage,
+  topic: string,
+  details: DeadLetterDetails,
+): OutgoingMessage {
+  const error =
+    details.error instanceof Error
+      ? `${details.error.name}: ${details.error.message}`
+      : String(details.error);
   return {
     topic,
     key: message.key ?? '',
@@ -54,9 +62,13 @@ export function toDeadLetter(message: IncomingMessage, topic: string, details: D
 export function fromDeadLetter(message: IncomingMessage): OutgoingMessage {
   const topic = message.headers[DEAD_LETTER_HEADERS.originalTopic];
   if (topic === undefined) {
-    throw new Error(`Message ${message.topic}/${message.partition}@${message.offset} has no ${DEAD_LETTER_HEADERS.originalTopic} header; it is not a dead letter written by @shop/events.`);
+    throw new Error(
+      `Message ${message.topic}/${message.partition}@${message.offset} has no ${DEAD_LETTER_HEADERS.originalTopic} header; it is not a dead letter written by @shop/events.`,
+    );
   }
   const dlqHeaderNames = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
-  const headers = Object.fromEntries(Object.entries(message.headers).filter(([name]) => !dlqHeaderNames.has(name)));
+  const headers = Object.fromEntries(
+    Object.entries(message.headers).filter(([name]) => !dlqHeaderNames.has(name)),
+  );
   return { topic, key: message.key ?? '', value: message.value ?? '', headers };
 }

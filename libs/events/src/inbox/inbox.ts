@@ -14,14 +14,20 @@ export interface InboxStore<TTx extends SqlTransaction = SqlTransaction> {
 }
 
 /** A fixed store, or one chosen per event (a sharded service picks the shard owning the event's subject). */
-export type InboxStoreSelector<TTx extends SqlTransaction> = InboxStore<TTx> | ((event: EventEnvelope) => InboxStore<TTx>);
+export type InboxStoreSelector<TTx extends SqlTransaction> =
+  InboxStore<TTx> | ((event: EventEnvelope) => InboxStore<TTx>);
 
 /**
  * Records "event `eventId` processed by `consumer`" in `tx`; false when it was already recorded,
  * in which case the caller must skip the event's effects. A concurrent duplicate waits for the first
  * transaction and then sees its row.
  */
-export async function recordProcessed(tx: SqlTransaction, consumer: string, eventId: string, schema?: string): Promise<boolean> {
+export async function recordProcessed(
+  tx: SqlTransaction,
+  consumer: string,
+  eventId: string,
+  schema?: string,
+): Promise<boolean> {
   const inserted = await tx.$executeRawUnsafe(
     `INSERT INTO ${qualifiedTable(PROCESSED_EVENTS_TABLE, schema)} (${C.consumer}, ${C.eventId}) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING`,
     consumer,

@@ -32,5 +32,8 @@ export function outboxChannel(schema?: string): string {
   const channel = `outbox:${schema ?? ''}`;
   if (Buffer.byteLength(channel) <= MAX_CHANNEL_LENGTH) return channel;
   // PostgreSQL rejects longer channel names; a digest keeps long schema names distinct.
-  return `outbox:${createHash('sha256').update(schema ?? '').digest('hex').slice(0, 40)}`;
+  return `outbox:${createHash('sha256')
+    .update(schema ?? '')
+    .digest('hex')
+    .slice(0, 40)}`;
 }

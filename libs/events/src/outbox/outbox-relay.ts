@@ -63,8 +63,17 @@ export class OutboxRelay {
     this.#logger = options.logger ?? stderrLogger;
     this.#metrics = eventMetrics(options.registry);
     this.#repository = new OutboxRepository(options.schema);
-    this.#pool = new pg.Pool({ connectionString: options.connectionString, max: 2, application_name: `outbox-relay ${this.#label}` });
-    this.#pool.on('error', (error) => this.#logger.warn({ err: error, outbox: this.#label }, 'events: relay lost an idle database connection'));
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 2,
+      application_name: `outbox-relay ${this.#label}`,
+    });
+    this.#pool.on('error', (error) =>
+      this.#logger.warn(
+        { err: error, outbox: this.#label },
+        'events: relay lost an idle database connection',
+      ),
+    );
   }
 
   /** Starts relaying; resolves once the loop runs (the LISTEN connection is attempted first). */
@@ -106,7 +115,11 @@ export class OutboxRelay {
       let round: { claimed: number; published: number };
       try {
         round = await this.#relayBatch();
-        if (failures > 0) this.#logger.info({ outbox: this.#label, failures }, 'events: relay recovered; publishing the backlog');
+        if (failures > 0)
+          this.#logger.info(
+            { outbox: this.#label, failures },
+            'events: relay recovered; publishing the backlog',
+          );
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -120,7 +133,8 @@ export class OutboxRelay {
         continue;
       }
       if (round.claimed > 0 && round.published === 0) await sleep(BLOCKED_RETRY_MS, this.#stopping.signal);
-      else if (round.claimed < this.#batchSize) await this.#wakeup.wait(this.#options.pollIntervalMs ?? 1_000);
+      else if (round.claimed < this.#batchSize)
+        await this.#wakeup.wait(this.#options.pollIntervalMs ?? 1_000);
     }
   }
 
@@ -137,7 +151,10 @@ export class OutboxRelay {
       }
       if (ready.length > 0) {
         await this.#options.broker.publish(ready.map(toMessage));
-        await this.#repository.removePublished(client, ready.map((row) => row.seq));
+        await this.#repository.removePublished(
+          client,
+          ready.map((row) => row.seq),
+        );
       }
       await client.query('COMMIT');
       this.#recordPublished(ready);
@@ -155,11 +172,14 @@ export class OutboxRelay {
     const perTopic = new Map<string, number>();
     for (const row of rows) {
       perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
-      this.#metrics.outboxRelayDelay.observe({ outbox: this.#label }, Math.max(0, now - row.createdAt.getTime()) / 1000);
+      this.#metrics.outboxRelayDelay.observe(
+        { outbox: this.#label },
+        Math.max(0, now - row.createdAt.getTime()) / 1000,
+      );
     }
-    for (const [topic, count] of perTopic) this.#metrics.outboxPublished.inc({ outbox: this.#label, topic }, count);
+    for (const [topic, count] of perTopic)
+      this.#metrics.outboxPublished.inc({ outbox: this.#label, topic }, count);
   }
-
 
   async #refreshStats(): Promise<void> {
     const client = await this.#pool.connect();
@@ -178,7 +198,12 @@ export class OutboxRelay {
       if (running || this.#stopping.signal.aborted) return;
       running = true;
       task()
-        .catch((error: unknown) => this.#logger.debug({ err: error, outbox: this.#label }, 'events: relay housekeeping failed; retrying later'))
+        .catch((error: unknown) =>
+          this.#logger.debug(
+            { err: error, outbox: this.#label },
+            'events: relay housekeeping failed; retrying later',
+          ),
+        )
         .finally(() => (running = false));
     };
     const timer = setInterval(tick, intervalMs);

@@ -45,9 +45,10 @@ export class OutboxRepository {
     const claimed = rows.map((row) => row.seq);
     const newest = claimed.at(-1)!;
     // Usually there is none: a lone relay claims exactly the oldest rows, so the row after them is newer.
-    const next = await client.query<{ seq: string }>(`SELECT ${C.seq} AS seq FROM ${this.#table} ORDER BY ${C.seq} OFFSET $1 LIMIT 1`, [
-      rows.length,
-    ]);
+    const next = await client.query<{ seq: string }>(
+      `SELECT ${C.seq} AS seq FROM ${this.#table} ORDER BY ${C.seq} OFFSET $1 LIMIT 1`,
+      [rows.length],
+    );
     const after = next.rows[0]?.seq;
     if (after === undefined || BigInt(after) > BigInt(newest)) return blocked;
     const others = await client.query<{ seq: string; key: string }>(

@@ -46,7 +46,10 @@ export class Outbox {
   }
 
   /** Adds several prepared events ({@link prepareEvent}) to the outbox in `tx`, keeping their order. */
-  async enqueueMany<TEvents extends readonly PreparedEvent[]>(tx: SqlTransaction, events: TEvents): Promise<TEvents> {
+  async enqueueMany<TEvents extends readonly PreparedEvent[]>(
+    tx: SqlTransaction,
+    events: TEvents,
+  ): Promise<TEvents> {
     for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
       await this.#insert(tx, events.slice(start, start + ROWS_PER_STATEMENT));
     }
@@ -62,7 +65,14 @@ export class Outbox {
       injectTraceContext(headers, topic, envelope.type, envelope.id);
       const at = values.length;
       rows.push(`($${at + 1}::uuid, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}::jsonb)`);
-      values.push(envelope.id, topic, envelope.subject, envelope.type, JSON.stringify(envelope), JSON.stringify(headers));
+      values.push(
+        envelope.id,
+        topic,
+        envelope.subject,
+        envelope.type,
+        JSON.stringify(envelope),
+        JSON.stringify(headers),
+      );
     }
     const columns = [C.id, C.topic, C.key, C.type, C.payload, C.headers].join(', ');
     let sql = `INSERT INTO ${this.#table} (${columns}) VALUES ${rows.join(', ')}`;

@@ -32,7 +32,12 @@ export function createMessageBroker(config: MessageBrokerConfig): MessageBroker 
     });
   }
   if (config.busDatabaseUrl !== undefined && config.busDatabaseUrl !== '') {
-    return new PostgresBroker({ connectionString: config.busDatabaseUrl, ...(logger === undefined ? {} : { logger }) });
+    return new PostgresBroker({
+      connectionString: config.busDatabaseUrl,
+      ...(logger === undefined ? {} : { logger }),
+    });
   }
-  throw new Error('No message broker configured: set KAFKA_BROKERS (host:port,...) for Kafka, or give the event bus a database URL for the embedded stand-in.');
+  throw new Error(
+    'No message broker configured: set KAFKA_BROKERS (host:port,...) for Kafka, or give the event bus a database URL for the embedded stand-in.',
+  );
 }

@@ -13,7 +13,13 @@ import {
 } from 'kafkajs';
 import { backoffDelay } from '../backoff.ts';
 import { stderrLogger, type Logger } from '../logger.ts';
-import type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './message-broker.ts';
+import type {
+  IncomingMessage,
+  MessageBroker,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+} from './message-broker.ts';
 
 export interface KafkaBrokerOptions {
   brokers: readonly string[];
@@ -96,7 +102,10 @@ export class KafkaBroker implements MessageBroker {
       const producer = await this.#connectedProducer();
       // A publish that timed out must not send late, after the caller has moved on.
       if (abandoned) return;
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })) });
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
+      });
     };
     try {
       await withTimeout(send(), this.#options.publishTimeoutMs ?? 30_000, 'no acknowledgement in time');
@@ -104,7 +113,9 @@ export class KafkaBroker implements MessageBroker {
       abandoned = true;
       // A fresh producer id and sequence numbers after a failed send; the retry may duplicate, never reorder.
       this.#resetProducer();
-      throw new Error(`Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}`, { cause: error });
+      throw new Error(`Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -121,15 +132,20 @@ export class KafkaBroker implements MessageBroker {
         maxWaitTimeInMs: 1_000,
         allowAutoTopicCreation: false,
       });
-    const subscription = new KafkaSubscription(createConsumer, options, settings, this.#logger, () => this.#subscriptions.delete(subscription));
+    const subscription = new KafkaSubscription(createConsumer, options, settings, this.#logger, () =>
+      this.#subscriptions.delete(subscription),
+    );
     this.#subscriptions.add(subscription);
     try {
       await subscription.start();
     } catch (error) {
       await subscription.close().catch(() => undefined);
-      throw new Error(`Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. Check KAFKA_BROKERS and that the brokers are up.`, {
-        cause: error,
-      });
+      throw new Error(
+        `Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. Check KAFKA_BROKERS and that the brokers are up.`,
+        {
+          cause: error,
+        },
+      );
     }
     return subscription;
   }
@@ -139,7 +155,8 @@ export class KafkaBroker implements MessageBroker {
     if (!(await admin.listTopics()).includes(topic)) return;
     const ends = new Map<number, bigint>();
     for (const partition of await admin.fetchTopicOffsets(topic)) {
-      if (BigInt(partition.high) > BigInt(partition.low)) ends.set(partition.partition, BigInt(partition.high));
+      if (BigInt(partition.high) > BigInt(partition.low))
+        ends.set(partition.partition, BigInt(partition.high));
     }
     if (ends.size === 0) return;
 
@@ -174,7 +191,10 @@ export class KafkaBroker implements MessageBroker {
           };
         });
         wake = undefined;
-        if (!progressed) throw new Error(`Reading ${topic} stalled for ${READ_IDLE_TIMEOUT_MS / 1000}s; check that the brokers are up and retry.`);
+        if (!progressed)
+          throw new Error(
+            `Reading ${topic} stalled for ${READ_IDLE_TIMEOUT_MS / 1000}s; check that the brokers are up and retry.`,
+          );
       }
     } finally {
       await consumer.disconnect().catch(() => undefined);
@@ -190,7 +210,12 @@ export class KafkaBroker implements MessageBroker {
       this.#admin = undefined;
       const disconnect = async (client: Promise<Producer | Admin> | undefined): Promise<void> => {
         const connected = await client?.catch(() => undefined);
-        if (connected) await withTimeout(connected.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka client did not disconnect').catch(() => undefined);
+        if (connected)
+          await withTimeout(
+            connected.disconnect(),
+            DISCONNECT_TIMEOUT_MS,
+            'Kafka client did not disconnect',
+          ).catch(() => undefined);
       };
       await Promise.all([disconnect(producer), disconnect(admin)]);
     })();
@@ -202,7 +227,8 @@ export class KafkaBroker implements MessageBroker {
     if (missing.length === 0) return;
     const admin = await this.#connectedAdmin();
     const { numPartitions, replicationFactor } = this.#options.topics;
-    const configEntries = replicationFactor > 1 ? [{ name: 'min.insync.replicas', value: String(replicationFactor - 1) }] : [];
+    const configEntries =
+      replicationFactor > 1 ? [{ name: 'min.insync.replicas', value: String(replicationFactor - 1) }] : [];
     await admin.createTopics({
       topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor, configEntries })),
       waitForLeaders: true,
@@ -278,7 +304,13 @@ class KafkaSubscription implements Subscription {
   #onJoined: () => void = () => undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(createConsumer: () => Consumer, options: SubscribeOptions, settings: ConsumerSettings, logger: Logger, onClosed: () => void) {
+  constructor(
+    createConsumer: () => Consumer,
+    options: SubscribeOptions,
+    settings: ConsumerSettings,
+    logger: Logger,
+    onClosed: () => void,
+  ) {
     this.#createConsumer = createConsumer;
     this.#options = options;
     this.#settings = settings;
@@ -290,7 +322,10 @@ class KafkaSubscription implements Subscription {
   async start(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const joined = new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`no group assignment within ${JOIN_TIMEOUT_MS / 1000}s`)), JOIN_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`no group assignment within ${JOIN_TIMEOUT_MS / 1000}s`)),
+        JOIN_TIMEOUT_MS,
+      );
       this.#onJoined = resolve;
       this.#launch().catch(reject);
     });
@@ -307,8 +342,15 @@ class KafkaSubscription implements Subscription {
       clearTimeout(this.#relaunch);
       const consumer = this.#consumer;
       if (consumer !== undefined) {
-        await withTimeout(consumer.disconnect(), DISCONNECT_TIMEOUT_MS, 'Kafka consumer did not disconnect').catch((error: unknown) =>
-          this.#logger.warn({ err: error, group: this.#options.groupId }, 'events: left the consumer group uncleanly; its partitions move after the session timeout'),
+        await withTimeout(
+          consumer.disconnect(),
+          DISCONNECT_TIMEOUT_MS,
+          'Kafka consumer did not disconnect',
+        ).catch((error: unknown) =>
+          this.#logger.warn(
+            { err: error, group: this.#options.groupId },
+            'events: left the consumer group uncleanly; its partitions move after the session timeout',
+          ),
         );
       }
       this.#onClosed();
@@ -323,7 +365,11 @@ class KafkaSubscription implements Subscription {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.#closing.signal.aborted) return;
       this.#logger.warn(
-        { err: payload.error, group: this.#options.groupId, restartedBy: payload.restart ? 'kafkajs' : 'events' },
+        {
+          err: payload.error,
+          group: this.#options.groupId,
+          restartedBy: payload.restart ? 'kafkajs' : 'events',
+        },
         'events: Kafka consumer crashed; restarting it',
       );
       if (!payload.restart) this.#relaunchLater(1);
@@ -346,13 +392,23 @@ class KafkaSubscription implements Subscription {
         await stale?.disconnect().catch(() => undefined);
         await this.#launch();
       })().catch((error: unknown) => {
-        this.#logger.warn({ err: error, group: this.#options.groupId, failures }, 'events: could not restart the Kafka consumer; retrying');
+        this.#logger.warn(
+          { err: error, group: this.#options.groupId, failures },
+          'events: could not restart the Kafka consumer; retrying',
+        );
         this.#relaunchLater(failures + 1);
       });
     }, delayMs);
   }
 
-  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  async #eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
     let rebalancing = false;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || rebalancing || this.#closing.signal.aborted) return;
@@ -369,11 +425,18 @@ class KafkaSubscription implements Subscription {
         clearInterval(ticker);
       }
       resolveOffset(message.offset);
-      this.#options.onLag?.(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)));
+      this.#options.onLag?.(
+        batch.topic,
+        batch.partition,
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
+      );
       await commitOffsetsIfNecessary();
       await heartbeat().catch((error: unknown) => {
         rebalancing = true;
-        this.#logger.debug({ err: error, group: this.#options.groupId }, 'events: group is rebalancing; finishing the batch early');
+        this.#logger.debug(
+          { err: error, group: this.#options.groupId },
+          'events: group is rebalancing; finishing the batch early',
+        );
       });
     }
   }
@@ -385,7 +448,14 @@ function toIncoming(topic: string, partition: number, message: KafkaMessage): In
     if (value === undefined) continue;
     headers[name] = (Array.isArray(value) ? value[0] : value)?.toString() ?? '';
   }
-  return { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers };
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value?.toString() ?? null,
+    headers,
+  };
 }
 
 /** Rejects with `reason` after `ms`; the operation itself is abandoned, not cancelled. */

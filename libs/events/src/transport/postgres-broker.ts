@@ -2,7 +2,13 @@ import pg from 'pg';
 import { backoffDelay, sleep } from '../backoff.ts';
 import { stderrLogger, type Logger } from '../logger.ts';
 import { Wakeup } from '../wakeup.ts';
-import type { IncomingMessage, MessageBroker, OutgoingMessage, SubscribeOptions, Subscription } from './message-broker.ts';
+import type {
+  IncomingMessage,
+  MessageBroker,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+} from './message-broker.ts';
 
 export interface PostgresBrokerOptions {
   /** Any database all services can reach (in `npm start`, one on the embedded server). */
@@ -43,15 +49,22 @@ export class PostgresBroker implements MessageBroker {
     this.#options = options;
     this.#schema = options.schema ?? 'event_bus';
     this.#logger = options.logger ?? stderrLogger;
-    this.#pool = new pg.Pool({ connectionString: options.connectionString, max: 4, application_name: 'event-bus' });
-    this.#pool.on('error', (error) => this.#logger.warn({ err: error }, 'events: event bus lost an idle database connection'));
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 4,
+      application_name: 'event-bus',
+    });
+    this.#pool.on('error', (error) =>
+      this.#logger.warn({ err: error }, 'events: event bus lost an idle database connection'),
+    );
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.#ensureTables();
     const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+    for (const message of messages)
+      byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
     const t = this.#tables();
     await this.#transaction(async (client) => {
       // Topics are locked in name order so concurrent publishers cannot deadlock; the topic row lock,
@@ -68,7 +81,13 @@ export class PostgresBroker implements MessageBroker {
           `INSERT INTO ${t.messages} (topic, log_offset, key, value, headers) ` +
             `SELECT $1, $2::bigint + m.ordinality - 1, m.key, m.value, m.headers ` +
             `FROM unnest($3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS m(key, value, headers, ordinality)`,
-          [topic, first.toString(), batch.map((m) => m.key), batch.map((m) => m.value), batch.map((m) => JSON.stringify(m.headers))],
+          [
+            topic,
+            first.toString(),
+            batch.map((m) => m.key),
+            batch.map((m) => m.value),
+            batch.map((m) => JSON.stringify(m.headers)),
+          ],
         );
         await client.query('SELECT pg_notify($1, $2)', [this.#channel(), topic]);
       }
@@ -95,10 +114,13 @@ export class PostgresBroker implements MessageBroker {
   async *readTopic(topic: string): AsyncIterable<IncomingMessage> {
     await this.#ensureTables();
     const t = this.#tables();
-    const end = await this.#pool.query<{ last: string }>(`SELECT last_offset AS last FROM ${t.topics} WHERE topic = $1`, [topic]);
+    const end = await this.#pool.query<{ last: string }>(
+      `SELECT last_offset AS last FROM ${t.topics} WHERE topic = $1`,
+      [topic],
+    );
     const last = end.rows[0]?.last;
     if (last === undefined) return;
-    for (let next = '0'; BigInt(next) <= BigInt(last); ) {
+    for (let next = '0'; BigInt(next) <= BigInt(last);) {
       const page = await this.#pool.query<StoredMessage>(
         `SELECT log_offset AS offset, key, value, headers FROM ${t.messages} ` +
           'WHERE topic = $1 AND log_offset >= $2 AND log_offset <= $3 ORDER BY log_offset LIMIT 500',
@@ -133,7 +155,9 @@ export class PostgresBroker implements MessageBroker {
       // Several services create the bus at once on start-up; the lock keeps their DDL from racing.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.#schema}:setup`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(this.#schema)}`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.topics} (topic text PRIMARY KEY, last_offset bigint NOT NULL)`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${t.topics} (topic text PRIMARY KEY, last_offset bigint NOT NULL)`,
+      );
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${t.messages} (topic text NOT NULL, log_offset bigint NOT NULL, key text, value text, ` +
           `headers jsonb NOT NULL DEFAULT '{}', published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (topic, log_offset))`,
@@ -144,7 +168,10 @@ export class PostgresBroker implements MessageBroker {
       );
     }).catch((error: unknown) => {
       this.#ready = undefined;
-      throw new Error(`Could not create the event bus tables in schema ${this.#schema}: ${(error as Error).message}. Check the event bus database URL and its permissions.`, { cause: error });
+      throw new Error(
+        `Could not create the event bus tables in schema ${this.#schema}: ${(error as Error).message}. Check the event bus database URL and its permissions.`,
+        { cause: error },
+      );
     });
     return this.#ready;
   }
@@ -213,7 +240,7 @@ class PostgresSubscription implements Subscription {
 
   async #run(firstRound: () => void): Promise<void> {
     const { logger, pollIntervalMs } = this.#settings;
-    for (let failures = 0; !this.#closing.signal.aborted; ) {
+    for (let failures = 0; !this.#closing.signal.aborted;) {
       try {
         const client = await this.#connect();
         const leading = await this.#tryLead(client);
@@ -225,7 +252,10 @@ class PostgresSubscription implements Subscription {
         firstRound();
         failures += 1;
         if (this.#closing.signal.aborted) break;
-        logger.warn({ err: error, group: this.#options.groupId, failures }, 'events: event bus consumer failed; reconnecting');
+        logger.warn(
+          { err: error, group: this.#options.groupId, failures },
+          'events: event bus consumer failed; reconnecting',
+        );
         await this.#disconnect();
         await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 10_000 }), this.#closing.signal);
       }
@@ -235,14 +265,23 @@ class PostgresSubscription implements Subscription {
 
   async #connect(): Promise<pg.Client> {
     if (this.#client !== undefined) return this.#client;
-    const client = new pg.Client({ connectionString: this.#settings.connectionString, application_name: `event-bus ${this.#options.groupId}`.slice(0, 63) });
-    client.on('error', (error) => this.#settings.logger.warn({ err: error, group: this.#options.groupId }, 'events: event bus connection failed'));
+    const client = new pg.Client({
+      connectionString: this.#settings.connectionString,
+      application_name: `event-bus ${this.#options.groupId}`.slice(0, 63),
+    });
+    client.on('error', (error) =>
+      this.#settings.logger.warn(
+        { err: error, group: this.#options.groupId },
+        'events: event bus connection failed',
+      ),
+    );
     client.on('end', () => {
       if (this.#client === client) this.#client = undefined;
       this.#wakeup.wake();
     });
     client.on('notification', (message) => {
-      if (message.payload !== undefined && this.#options.topics.includes(message.payload)) this.#wakeup.wake();
+      if (message.payload !== undefined && this.#options.topics.includes(message.payload))
+        this.#wakeup.wake();
     });
     await client.connect();
     await client.query(`LISTEN ${client.escapeIdentifier(this.#settings.channel)}`);
@@ -259,10 +298,10 @@ class PostgresSubscription implements Subscription {
 
   async #tryLead(client: pg.Client): Promise<boolean> {
     if (this.#nextOffset.size > 0) return true;
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [
-      this.#settings.lockSpace,
-      this.#options.groupId,
-    ]);
+    const result = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked',
+      [this.#settings.lockSpace, this.#options.groupId],
+    );
     if (!result.rows[0]?.locked) return false;
     const { tables } = this.#settings;
     const committed = await client.query<{ topic: string; next: string }>(
@@ -301,9 +340,15 @@ class PostgresSubscription implements Subscription {
     }
     return handled;
   }
-
 }
 
 function toIncoming(topic: string, row: StoredMessage): IncomingMessage {
-  return { topic, partition: 0, offset: String(row.offset), key: row.key, value: row.value, headers: row.headers };
+  return {
+    topic,
+    partition: 0,
+    offset: String(row.offset),
+    key: row.key,
+    value: row.value,
+    headers: row.headers,
+  };
 }

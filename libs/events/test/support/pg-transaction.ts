@@ -3,7 +3,10 @@ import type pg from 'pg';
 
 /** A `pg` transaction shaped like Prisma's interactive-transaction client, plus plain `query`. */
 export interface PgTransaction extends SqlTransaction {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 /** Runs `work` in one transaction on a pooled connection. */

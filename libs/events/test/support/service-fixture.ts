@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { defineEventContract } from '@shop/contracts';
-import { Outbox, OutboxRelay, type Logger, type MessageBroker, type OutboxRelayOptions } from '../../src/index.ts';
+import {
+  Outbox,
+  OutboxRelay,
+  type Logger,
+  type MessageBroker,
+  type OutboxRelayOptions,
+} from '../../src/index.ts';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
@@ -57,8 +63,17 @@ export class ServiceFixture {
     return pgInbox(this.#pool, this.schema);
   }
 
-  async startRelay(broker: MessageBroker, options: { logger: Logger; registry?: Registry } & Partial<OutboxRelayOptions>): Promise<OutboxRelay> {
-    const relay = new OutboxRelay({ connectionString: this.#databaseUrl, schema: this.schema, broker, pollIntervalMs: 200, ...options });
+  async startRelay(
+    broker: MessageBroker,
+    options: { logger: Logger; registry?: Registry } & Partial<OutboxRelayOptions>,
+  ): Promise<OutboxRelay> {
+    const relay = new OutboxRelay({
+      connectionString: this.#databaseUrl,
+      schema: this.schema,
+      broker,
+      pollIntervalMs: 200,
+      ...options,
+    });
     this.#relays.push(relay);
     await relay.start();
     return relay;
@@ -76,7 +91,9 @@ export class ServiceFixture {
   }
 
   async pendingCount(): Promise<number> {
-    const result = await this.#pool.query<{ count: string }>(`SELECT count(*) FROM "${this.schema}".outbox_events`);
+    const result = await this.#pool.query<{ count: string }>(
+      `SELECT count(*) FROM "${this.schema}".outbox_events`,
+    );
     return Number(result.rows[0]?.count);
   }
 

@@ -14,7 +14,9 @@ export function testLogger(): Logger & { entries: LogEntry[] } {
     (details: object, message?: string): void => {
       entries.push({ level, message, details });
       if (process.env.EVENTS_TEST_LOG === '1' && (level === 'warn' || level === 'error')) {
-        process.stderr.write(`[${level}] ${message ?? ''} ${JSON.stringify(details, (_key, value: unknown) => (value instanceof Error ? value.message : value))}\n`);
+        process.stderr.write(
+          `[${level}] ${message ?? ''} ${JSON.stringify(details, (_key, value: unknown) => (value instanceof Error ? value.message : value))}\n`,
+        );
       }
     };
   return { entries, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
