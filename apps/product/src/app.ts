@@ -38,6 +38,7 @@ export const productApp = fp(
       enabled: config.CACHE_ENABLED,
       keyPrefix: config.CACHE_KEY_PREFIX,
       redisTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
+      l1TtlMs: config.CACHE_L1_TTL_MS,
       redisUrl: config.REDIS_URL,
       redisClusterNodes: config.REDIS_CLUSTER_NODES,
       productTtlMs: config.PRODUCT_CACHE_TTL_MS,

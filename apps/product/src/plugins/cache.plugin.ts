@@ -16,6 +16,7 @@ export interface CachePluginOptions extends ProductCacheTtls {
   enabled: boolean;
   keyPrefix: string;
   redisTimeoutMs: number;
+  l1TtlMs: number;
   redisUrl: string | undefined;
   redisClusterNodes: string | undefined;
 }
@@ -45,6 +46,7 @@ export const cachePlugin = fp(
       logger: app.log,
       negativeTtl: opts.negativeTtlMs,
       redisClient: { commandTimeoutMs: opts.redisTimeoutMs },
+      l1: { ttl: opts.l1TtlMs },
       ...(redis ? { redis } : {}),
     };
     const products = await createCache({

@@ -58,8 +58,8 @@ describe('when Redis goes down and comes back', () => {
     assert.ok(afterOutage.error > duringOutage.error, 'reads during the outage count as result="error"');
 
     await redis.start();
-    // The breaker tries Redis again after 5 s and the L1 copies made meanwhile expire after 5 s; from then
-    // on a read stores the product in Redis again.
+    // The breaker tries Redis again after 5 s, and the in-process copies made meanwhile are dropped when the
+    // invalidation feed reconnects; from then on a read stores the product in Redis again.
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
     let cachedKeys: string[] = [];
