@@ -53,6 +53,7 @@ export const productApp = fp(
         numPartitions: config.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: config.KAFKA_REPLICATION_FACTOR,
       },
+      relay: config.OUTBOX_RELAY_ENABLED,
     });
 
     const transactions = createTransactions(app.prisma, {

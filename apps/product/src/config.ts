@@ -43,6 +43,8 @@ export const ProductEnvSchema = Type.Object({
   KAFKA_BROKERS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 12 }),
   KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
+  /** Off: this process writes events to the outbox and another one relays them (tests inspect the outbox so). */
+  OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
   /** Database of the stand-in bus, shared by every service of one run; defaults to the Product DB. */
   EVENT_BUS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
 

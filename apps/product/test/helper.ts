@@ -89,6 +89,8 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+    // Events stay in the outbox, where tests read what each write emitted; the consumer tests turn it on.
+    OUTBOX_RELAY_ENABLED: 'false',
     ...env,
   };
   const config = loadProductConfig(baseEnv);

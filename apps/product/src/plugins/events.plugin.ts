@@ -15,6 +15,7 @@ export interface EventsPluginOptions {
   kafkaBrokers: readonly string[];
   busDatabaseUrl: string;
   topics: { numPartitions: number; replicationFactor: number };
+  relay: boolean;
 }
 
 /**
@@ -30,17 +31,19 @@ export const eventsPlugin = fp(
       busDatabaseUrl: opts.busDatabaseUrl,
       logger: app.log,
     });
-    const relay = new OutboxRelay({
-      connectionString: opts.databaseUrl,
-      broker,
-      logger: app.log,
-      registry: app.metrics,
-      name: 'product',
-    });
-    await relay.start();
+    const relay = opts.relay
+      ? new OutboxRelay({
+          connectionString: opts.databaseUrl,
+          broker,
+          logger: app.log,
+          registry: app.metrics,
+          name: 'product',
+        })
+      : undefined;
+    await relay?.start();
     app.decorate('broker', broker);
     app.addHook('onClose', async () => {
-      await relay.stop();
+      await relay?.stop();
       await broker.close();
     });
   },

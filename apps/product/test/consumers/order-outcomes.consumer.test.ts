@@ -10,7 +10,7 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
   let ctx: ProductTestContext;
   let bus: PostgresBroker;
   before(async () => {
-    ctx = await startProduct();
+    ctx = await startProduct({ OUTBOX_RELAY_ENABLED: 'true' });
     // The service uses its own database as the stand-in bus when EVENT_BUS_DATABASE_URL is unset.
     bus = new PostgresBroker({ connectionString: ctx.databaseUrl });
   });
@@ -28,6 +28,17 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     const { topic, envelope } = prepareEvent(contract, { subject, data, ...(id ? { id } : {}) });
     await bus.publish([{ topic, key: subject, value: JSON.stringify(envelope), headers: {} }]);
     return envelope;
+  }
+
+  async function eventsOn(topic: string): Promise<{ type: string; subject: string; key: string | null }[]> {
+    const events = [];
+    for await (const message of bus.readTopic(topic)) {
+      events.push({
+        ...(JSON.parse(message.value ?? '{}') as { type: string; subject: string }),
+        key: message.key,
+      });
+    }
+    return events;
   }
 
   async function eventually(check: () => Promise<boolean>, what: string) {
@@ -83,11 +94,14 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     });
     await eventually(async () => (await reservationStatus(marker)) === 'released', 'the marker event');
     assert.deepEqual(await stock(id), { available: 6, reserved: 0 });
-    const committed = await ctx.sql('SELECT 1 FROM outbox_events WHERE type = $1 AND key = $2', [
-      'stock.committed.v1',
-      order,
-    ]);
-    assert.equal(committed.length, 1);
+    let committed = 0;
+    await eventually(async () => {
+      committed = (await eventsOn('inventory-events')).filter(
+        (event) => event.type === 'stock.committed.v1' && event.subject === order,
+      ).length;
+      return committed > 0;
+    }, 'the relayed stock.committed.v1');
+    assert.equal(committed, 1);
   });
 
   test('when order.cancelled.v1 arrives, then the held stock goes back on sale', async () => {
