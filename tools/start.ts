@@ -91,6 +91,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', stopAll);
   process.once('SIGTERM', stopAll);
 
+  // Without Kafka every service must share one stand-in bus, so they get one database for it.
+  const eventBusUrl =
+    process.env['KAFKA_BROKERS'] || process.env['EVENT_BUS_DATABASE_URL']
+      ? process.env['EVENT_BUS_DATABASE_URL']
+      : await (await embeddedPostgres()).database('shop_events');
+
   for (const service of DEV_SERVICES) {
     const databaseUrl = await databaseUrlFor(service, embeddedPostgres);
     const env: Record<string, string> = { ...service.env };
@@ -99,7 +105,11 @@ async function main(): Promise<void> {
       const result = await migrate({ databaseUrl, migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations') });
       log(`${service.name}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already there`);
       env[service.database.variable] = databaseUrl;
+      if (service.seedWhenEmpty) {
+        await run(join(ROOT, 'tools', 'seed.ts'), ['--if-empty', '--database-url', databaseUrl]);
+      }
     }
+    if (eventBusUrl) env['EVENT_BUS_DATABASE_URL'] = eventBusUrl;
     log(`starting ${service.name} on port ${service.port} ...`);
     const child = startService(service, env);
     children.push(child);

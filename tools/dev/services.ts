@@ -6,10 +6,17 @@ export interface DevService {
   database?: { variable: string; name: string };
   /** Extra environment for the embedded start. */
   env?: Record<string, string>;
+  /** Seeds its database with demo data (`npm run seed`) when it is empty. */
+  seedWhenEmpty?: boolean;
 }
 
 export const DEV_SERVICES: readonly DevService[] = [
   { name: 'auth', port: 3001, database: { variable: 'AUTH_DATABASE_URL', name: 'shop_auth' } },
-  // No REDIS_URL / KAFKA_BROKERS: an in-process cache, and the stand-in bus in the Product DB (EVENT_BUS_DATABASE_URL unset).
-  { name: 'product', port: 3002, database: { variable: 'PRODUCT_DATABASE_URL', name: 'shop_product' } },
+  // Without REDIS_URL the product cache is in-process; without KAFKA_BROKERS events go through the stand-in bus.
+  {
+    name: 'product',
+    port: 3002,
+    database: { variable: 'PRODUCT_DATABASE_URL', name: 'shop_product' },
+    seedWhenEmpty: true,
+  },
 ];
