@@ -154,6 +154,12 @@ export default async function cacheBench(ctx: BenchContext): Promise<Figure[]> {
         detail: {
           l1HitNs: round(hits.l1Hit!),
           bareAsyncMapLookupNs: round(hits.bareMapLookup!),
+          // Share of the L1 runs' reads the L1 answered; below 1 means some "L1 hits" went to Redis.
+          l1HitShare: round(
+            (l1After.l1Hits - l1Before.l1Hits) /
+              Math.max(1, l1After.hits - l1Before.hits + l1After.misses - l1Before.misses),
+            3,
+          ),
           ops: HIT_OPS,
           rounds: ROUNDS,
         },
