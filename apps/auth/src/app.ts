@@ -27,62 +27,72 @@ export interface AuthAppOptions extends Record<string, unknown> {
 }
 
 /** The auth service as one plugin: users, sessions, token signing and the JWKS. */
-export const authApp = fp(async function authApp(app: FastifyInstance, { config }: AuthAppOptions): Promise<void> {
-  await app.register(prismaPlugin, { databaseUrl: config.AUTH_DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  await app.register(redisPlugin, { url: config.REDIS_URL });
+export const authApp = fp(
+  async function authApp(app: FastifyInstance, { config }: AuthAppOptions): Promise<void> {
+    await app.register(prismaPlugin, {
+      databaseUrl: config.AUTH_DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+    });
+    await app.register(redisPlugin, { url: config.REDIS_URL });
 
-  const keyRing = await SigningKeyRing.create({
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    privateJwks: config.AUTH_SIGNING_KEYS,
-  });
-  if (!config.AUTH_SIGNING_KEYS) {
-    app.log.warn('AUTH_SIGNING_KEYS is not set: generated a signing key; fine for one replica, set it for several');
-  }
-  app.decorate('keyRing', keyRing);
+    const keyRing = await SigningKeyRing.create({
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      privateJwks: config.AUTH_SIGNING_KEYS,
+    });
+    if (!config.AUTH_SIGNING_KEYS) {
+      app.log.warn(
+        'AUTH_SIGNING_KEYS is not set: generated a signing key; fine for one replica, set it for several',
+      );
+    }
+    app.decorate('keyRing', keyRing);
 
-  const deps: AuthDeps = {
-    users: createUserRepository(app.prisma),
-    refreshTokens: createRefreshTokenRepository(app.prisma),
-    passwords: await createArgon2PasswordHasher(config.ARGON2_MEMORY_KIB),
-    accessTokens: keyRing,
-    throttle: createLoginThrottle(
-      {
-        maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-        maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
-        windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
-      },
-      app.redis,
-    ),
-    opaqueTokens,
-    refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-    newId: randomUUID,
-    now: () => new Date(),
-  };
+    const deps: AuthDeps = {
+      users: createUserRepository(app.prisma),
+      refreshTokens: createRefreshTokenRepository(app.prisma),
+      passwords: await createArgon2PasswordHasher(config.ARGON2_MEMORY_KIB),
+      accessTokens: keyRing,
+      throttle: createLoginThrottle(
+        {
+          maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+          maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+          windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+        },
+        app.redis,
+      ),
+      opaqueTokens,
+      refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+      newId: randomUUID,
+      now: () => new Date(),
+    };
 
-  await app.register(jwtAuthPlugin, {
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    keys: keyRing.verificationKeys,
-  });
-  await app.register(authRoutes, { prefix: '/api/v1/auth', deps });
-  await app.register(jwksRoutes, { keyRing });
+    await app.register(jwtAuthPlugin, {
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      keys: keyRing.verificationKeys,
+    });
+    await app.register(authRoutes, { prefix: '/api/v1/auth', deps });
+    await app.register(jwksRoutes, { keyRing });
 
-  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const outcome = await ensureAdmin(deps, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
-    // Only the well-known development default is ever printed; a configured password never is.
-    const shown = config.ADMIN_PASSWORD === DEV_ADMIN.password ? ` / ${DEV_ADMIN.password} (development default)` : '';
-    app.log.info({ outcome }, `admin account ready: ${config.ADMIN_EMAIL}${shown}`);
-  }
-}, { name: 'auth-app' });
+    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+      const outcome = await ensureAdmin(deps, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+      // Only the well-known development default is ever printed; a configured password never is.
+      const shown =
+        config.ADMIN_PASSWORD === DEV_ADMIN.password ? ` / ${DEV_ADMIN.password} (development default)` : '';
+      app.log.info({ outcome }, `admin account ready: ${config.ADMIN_EMAIL}${shown}`);
+    }
+  },
+  { name: 'auth-app' },
+);
 
 /** The auth service with every platform default, ready to listen or to be tested with inject(). */
 export function createAuthService(config: AuthConfig): Promise<Service> {
   return buildService(
     {
       name: 'auth',
-      description: 'Users, sessions and access tokens (EdDSA JWTs verified by every service through the JWKS)',
+      description:
+        'Users, sessions and access tokens (EdDSA JWTs verified by every service through the JWKS)',
       logLevel: config.LOG_LEVEL,
       prettyLogs: config.NODE_ENV === 'development',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,

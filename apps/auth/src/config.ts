@@ -4,7 +4,10 @@ import { Type, type Static } from 'typebox';
 export const AuthEnvSchema = Type.Object({
   ...platformEnv,
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3001 }),
-  AUTH_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL of the Auth DB' }),
+  AUTH_DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    description: 'PostgreSQL URL of the Auth DB',
+  }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
   /** Unset: login throttling counts in process (embedded start only); set it for several replicas. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -36,5 +39,9 @@ export const DEV_ADMIN = { email: 'admin@shop.local', password: 'admin-dev-passw
 export function loadAuthConfig(env?: Record<string, string | undefined>): AuthConfig {
   const config = loadConfig(AuthEnvSchema, env);
   if (config.NODE_ENV === 'production' || config.ADMIN_EMAIL) return config;
-  return { ...config, ADMIN_EMAIL: DEV_ADMIN.email, ADMIN_PASSWORD: config.ADMIN_PASSWORD ?? DEV_ADMIN.password };
+  return {
+    ...config,
+    ADMIN_EMAIL: DEV_ADMIN.email,
+    ADMIN_PASSWORD: config.ADMIN_PASSWORD ?? DEV_ADMIN.password,
+  };
 }

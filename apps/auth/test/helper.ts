@@ -13,7 +13,10 @@ export interface TestSigningKey {
   kid: string;
   privateKey: CryptoKey;
   /** Signs a token with the service's own key, for claims the service would never issue itself. */
-  sign(claims: Record<string, unknown>, opts?: { expiresIn?: string | number; audience?: string; issuer?: string }): Promise<string>;
+  sign(
+    claims: Record<string, unknown>,
+    opts?: { expiresIn?: string | number; audience?: string; issuer?: string },
+  ): Promise<string>;
 }
 
 async function testSigningKey(config: Pick<AuthConfig, 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>, kid: string) {
@@ -84,6 +87,9 @@ export function newCustomer(overrides: Partial<{ email: string; password: string
 }
 
 /** The login body for a registration. */
-export const credentials = ({ email, password }: { email: string; password: string }) => ({ email, password });
+export const credentials = ({ email, password }: { email: string; password: string }) => ({
+  email,
+  password,
+});
 
 export const problemType = /^application\/problem\+json/;

@@ -32,7 +32,10 @@ export function createRefreshTokenRepository(prisma: PrismaClient): RefreshToken
     },
 
     async findFamily(tokenHash) {
-      const token = await prisma.refreshToken.findUnique({ where: { tokenHash }, select: { familyId: true } });
+      const token = await prisma.refreshToken.findUnique({
+        where: { tokenHash },
+        select: { familyId: true },
+      });
       return token?.familyId ?? null;
     },
   };

@@ -2,7 +2,11 @@ import { defineError } from '@shop/platform';
 
 export const AuthErrors = {
   invalidCredentials: defineError('AUTH_ERR_INVALID_CREDENTIALS', 401, 'The email or password is incorrect.'),
-  emailTaken: defineError('AUTH_ERR_EMAIL_TAKEN', 409, 'An account with this email already exists; log in instead.'),
+  emailTaken: defineError(
+    'AUTH_ERR_EMAIL_TAKEN',
+    409,
+    'An account with this email already exists; log in instead.',
+  ),
   weakPassword: defineError('AUTH_ERR_WEAK_PASSWORD', 400, 'The password does not meet the password policy.'),
   invalidRefreshToken: defineError(
     'AUTH_ERR_INVALID_REFRESH_TOKEN',
@@ -14,6 +18,10 @@ export const AuthErrors = {
     401,
     'This refresh token was already used; every session of its family is revoked. Log in again.',
   ),
-  tooManyAttempts: defineError('AUTH_ERR_TOO_MANY_ATTEMPTS', 429, 'Too many failed logins; wait and try again.'),
+  tooManyAttempts: defineError(
+    'AUTH_ERR_TOO_MANY_ATTEMPTS',
+    429,
+    'Too many failed logins; wait and try again.',
+  ),
   userNotFound: defineError('AUTH_ERR_USER_NOT_FOUND', 404, 'The account no longer exists.'),
 };

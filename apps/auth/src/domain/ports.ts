@@ -5,7 +5,13 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserWithPassword | null>;
   findById(id: string): Promise<User | null>;
   /** Throws AuthErrors.emailTaken when the email is already registered. */
-  create(user: { id: string; email: string; name: string; passwordHash: string; roles: Role[] }): Promise<User>;
+  create(user: {
+    id: string;
+    email: string;
+    name: string;
+    passwordHash: string;
+    roles: Role[];
+  }): Promise<User>;
 }
 
 export type RefreshOutcome =
@@ -14,7 +20,13 @@ export type RefreshOutcome =
   | { kind: 'invalid' };
 
 export interface RefreshTokenRepository {
-  create(token: { id: string; familyId: string; userId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
+  create(token: {
+    id: string;
+    familyId: string;
+    userId: string;
+    tokenHash: string;
+    expiresAt: Date;
+  }): Promise<void>;
   /** Marks the token used if it is live, atomically; tells whether it was live, already used, or invalid. */
   consume(tokenHash: string, now: Date): Promise<RefreshOutcome>;
   revokeFamily(familyId: string, now: Date): Promise<number>;

@@ -9,10 +9,20 @@ export interface Registration {
   name: string;
 }
 
-export async function registerUser(deps: AuthDeps, input: Registration, roles: Role[] = ['customer']): Promise<Session> {
+export async function registerUser(
+  deps: AuthDeps,
+  input: Registration,
+  roles: Role[] = ['customer'],
+): Promise<Session> {
   const email = normalizeEmail(input.email);
   assertPasswordAcceptable(input.password, email);
   const passwordHash = await deps.passwords.hash(input.password);
-  const user = await deps.users.create({ id: deps.newId(), email, name: input.name.trim(), passwordHash, roles });
+  const user = await deps.users.create({
+    id: deps.newId(),
+    email,
+    name: input.name.trim(),
+    passwordHash,
+    roles,
+  });
   return startSession(deps, user);
 }

@@ -9,7 +9,11 @@ export interface Session {
 }
 
 /** Issues an access token and a refresh token; a new login starts a new refresh-token family. */
-export async function startSession(deps: AuthDeps, user: User, familyId: string = deps.newId()): Promise<Session> {
+export async function startSession(
+  deps: AuthDeps,
+  user: User,
+  familyId: string = deps.newId(),
+): Promise<Session> {
   const { token: refreshToken, hash } = deps.opaqueTokens.create();
   await deps.refreshTokens.create({
     id: deps.newId(),

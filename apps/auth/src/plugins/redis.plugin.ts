@@ -15,7 +15,11 @@ export const redisPlugin = fp(
       app.decorate('redis', undefined);
       return;
     }
-    const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const redis = new Redis(opts.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
     redis.on('error', (err) => app.log.warn({ err }, 'redis connection error'));
     await redis.connect();
     app.decorate('redis', redis);

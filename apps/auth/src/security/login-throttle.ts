@@ -16,9 +16,18 @@ export interface ThrottleLimits {
  */
 export function createLoginThrottle(limits: ThrottleLimits, redis?: Redis): LoginThrottle {
   const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
-    const options = { keyPrefix, points, duration: limits.windowSeconds, blockDuration: limits.windowSeconds };
+    const options = {
+      keyPrefix,
+      points,
+      duration: limits.windowSeconds,
+      blockDuration: limits.windowSeconds,
+    };
     if (!redis) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: redis,
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
   };
   const perAccount = limiter('auth:login-fail:account', limits.maxFailuresPerAccount);
   const perIp = limiter('auth:login-fail:ip', limits.maxFailuresPerIp);
@@ -34,7 +43,10 @@ export function createLoginThrottle(limits: ThrottleLimits, redis?: Redis): Logi
   return {
     async assertAllowed(email, ip) {
       const [account, address] = await Promise.all([perAccount.get(email), perIp.get(ip)]);
-      for (const [state, max] of [[account, limits.maxFailuresPerAccount], [address, limits.maxFailuresPerIp]] as const) {
+      for (const [state, max] of [
+        [account, limits.maxFailuresPerAccount],
+        [address, limits.maxFailuresPerIp],
+      ] as const) {
         if (state && state.consumedPoints >= max) throw refuse(state.msBeforeNext);
       }
     },

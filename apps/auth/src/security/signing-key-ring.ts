@@ -36,7 +36,9 @@ function publicJwkOf(jwk: JWK, kid: string): PublicJwk {
 
 async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
   if (!jwk.kid || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d) {
-    throw new Error('AUTH_SIGNING_KEYS must hold private Ed25519 JWKs (kty OKP, crv Ed25519, d) each with a kid.');
+    throw new Error(
+      'AUTH_SIGNING_KEYS must hold private Ed25519 JWKs (kty OKP, crv Ed25519, d) each with a kid.',
+    );
   }
   const privateKey = (await importJWK(jwk, ALG)) as CryptoKey;
   return { kid: jwk.kid, privateKey, publicJwk: publicJwkOf(jwk, jwk.kid) };

@@ -12,7 +12,11 @@ import type { User } from '../../domain/user.ts';
 import { LoginBody, RefreshBody, RegisterBody, SessionView, UserView } from './auth.schemas.ts';
 
 const userView = (user: User) => ({ ...user, createdAt: user.createdAt.toISOString() });
-const sessionView = (session: Session) => ({ ...session, user: userView(session.user), tokenType: 'Bearer' as const });
+const sessionView = (session: Session) => ({
+  ...session,
+  user: userView(session.user),
+  tokenType: 'Bearer' as const,
+});
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AuthDeps }> = async (app, { deps }) => {
   app.post(

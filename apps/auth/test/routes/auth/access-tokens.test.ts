@@ -25,7 +25,9 @@ describe('access tokens, GET /api/v1/auth/me and the JWKS', () => {
     const header = decodeProtectedHeader(session.accessToken);
     assert.equal(header.alg, 'EdDSA');
     assert.equal(header.kid, ctx.signingKey.kid);
-    const claims = JSON.parse(Buffer.from(session.accessToken.split('.')[1] as string, 'base64url').toString());
+    const claims = JSON.parse(
+      Buffer.from(session.accessToken.split('.')[1] as string, 'base64url').toString(),
+    );
     assert.equal(claims.iss, ctx.config.AUTH_ISSUER);
     assert.equal(claims.aud, ctx.config.AUTH_AUDIENCE);
     assert.equal(claims.sub, session.user.id);
@@ -77,14 +79,20 @@ describe('access tokens, GET /api/v1/auth/me and the JWKS', () => {
   });
 
   test('when the token has expired, then it is refused with a hint to refresh', async () => {
-    const token = await ctx.signingKey.sign({ sub: session.user.id, roles: ['customer'] }, { expiresIn: Math.floor(Date.now() / 1000) - 60 });
+    const token = await ctx.signingKey.sign(
+      { sub: session.user.id, roles: ['customer'] },
+      { expiresIn: Math.floor(Date.now() / 1000) - 60 },
+    );
     const res = await me(token).expect(401);
     assert.match(res.body.detail, /expired/);
   });
 
   test('when the token is for another audience or issuer, then it is refused', async () => {
     const wrongAudience = await ctx.signingKey.sign({ sub: session.user.id }, { audience: 'another-api' });
-    const wrongIssuer = await ctx.signingKey.sign({ sub: session.user.id }, { issuer: 'https://evil.example' });
+    const wrongIssuer = await ctx.signingKey.sign(
+      { sub: session.user.id },
+      { issuer: 'https://evil.example' },
+    );
     await me(wrongAudience).expect(401);
     await me(wrongIssuer).expect(401);
     const control = await ctx.signingKey.sign({ sub: session.user.id });
@@ -93,8 +101,14 @@ describe('access tokens, GET /api/v1/auth/me and the JWKS', () => {
 
   test('when the signing key rotates, then tokens signed by the previous key still verify and the JWKS serves both', async () => {
     const before = (await ctx.http.get('/.well-known/jwks.json').expect(200)).body.keys;
-    assert.deepEqual(before.map((k: { kid: string }) => k.kid), [ctx.signingKey.kid]);
-    assert.ok(before.every((k: Record<string, unknown>) => !('d' in k)), 'no private material in the JWKS');
+    assert.deepEqual(
+      before.map((k: { kid: string }) => k.kid),
+      [ctx.signingKey.kid],
+    );
+    assert.ok(
+      before.every((k: Record<string, unknown>) => !('d' in k)),
+      'no private material in the JWKS',
+    );
 
     await ctx.app.keyRing.rotate();
     const after = (await ctx.http.get('/.well-known/jwks.json').expect(200)).body.keys;
@@ -113,6 +127,8 @@ describe('access tokens, GET /api/v1/auth/me and the JWKS', () => {
     const other = await startAuth({ AUTH_SIGNING_KEYS: JSON.stringify([jwk]) });
     const keys = (await other.http.get('/.well-known/jwks.json').expect(200)).body.keys;
     await other.close();
-    assert.deepEqual(keys, [{ kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: 'configured-key', alg: 'EdDSA', use: 'sig' }]);
+    assert.deepEqual(keys, [
+      { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: 'configured-key', alg: 'EdDSA', use: 'sig' },
+    ]);
   });
 });

@@ -19,14 +19,20 @@ describe('POST /api/v1/auth/login', () => {
       .expect(200);
     assert.equal(res.body.user.id, registered.body.user.id);
     assert.notEqual(res.body.refreshToken, registered.body.refreshToken);
-    const me = await ctx.http.get('/api/v1/auth/me').set('authorization', `Bearer ${res.body.accessToken}`).expect(200);
+    const me = await ctx.http
+      .get('/api/v1/auth/me')
+      .set('authorization', `Bearer ${res.body.accessToken}`)
+      .expect(200);
     assert.equal(me.body.email, customer.email);
   });
 
   test('when the password is wrong or the email unknown, then both answer the same 401', async () => {
     const customer = newCustomer();
     await ctx.http.post('/api/v1/auth/register').send(customer).expect(201);
-    const wrong = await ctx.http.post('/api/v1/auth/login').send({ email: customer.email, password: 'not the password' }).expect(401);
+    const wrong = await ctx.http
+      .post('/api/v1/auth/login')
+      .send({ email: customer.email, password: 'not the password' })
+      .expect(401);
     const unknown = await ctx.http
       .post('/api/v1/auth/login')
       .send({ email: `nobody-${crypto.randomUUID()}@example.com`, password: 'not the password' })

@@ -9,7 +9,8 @@ describe('POST /api/v1/auth/refresh and /logout', () => {
   });
   after(() => ctx.close());
 
-  const register = async () => (await ctx.http.post('/api/v1/auth/register').send(newCustomer()).expect(201)).body;
+  const register = async () =>
+    (await ctx.http.post('/api/v1/auth/register').send(newCustomer()).expect(201)).body;
   const refresh = (refreshToken: string) => ctx.http.post('/api/v1/auth/refresh').send({ refreshToken });
 
   test('when a live refresh token is used, then it is rotated into a new session', async () => {

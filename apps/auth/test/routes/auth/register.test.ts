@@ -24,15 +24,27 @@ describe('POST /api/v1/auth/register', () => {
     const db = new pg.Client({ connectionString: ctx.databaseUrl });
     await db.connect();
     try {
-      const { rows } = await db.query('SELECT email, password_hash FROM users WHERE id = $1', [res.body.user.id]);
+      const { rows } = await db.query('SELECT email, password_hash FROM users WHERE id = $1', [
+        res.body.user.id,
+      ]);
       assert.equal(rows[0].email, customer.email.toLowerCase());
       const [, algorithm, , params] = rows[0].password_hash.split('$');
       assert.equal(algorithm, 'argon2id');
-      assert.deepEqual(Object.fromEntries(params.split(',').map((p: string) => p.split('='))), { m: '19456', t: '2', p: '1' });
+      assert.deepEqual(Object.fromEntries(params.split(',').map((p: string) => p.split('='))), {
+        m: '19456',
+        t: '2',
+        p: '1',
+      });
       assert.ok(!rows[0].password_hash.includes(customer.password));
-      const tokens = await db.query('SELECT token_hash FROM refresh_tokens WHERE user_id = $1', [res.body.user.id]);
+      const tokens = await db.query('SELECT token_hash FROM refresh_tokens WHERE user_id = $1', [
+        res.body.user.id,
+      ]);
       assert.equal(tokens.rowCount, 1);
-      assert.notEqual(tokens.rows[0].token_hash, res.body.refreshToken, 'refresh tokens are stored hashed only');
+      assert.notEqual(
+        tokens.rows[0].token_hash,
+        res.body.refreshToken,
+        'refresh tokens are stored hashed only',
+      );
     } finally {
       await db.end();
     }
@@ -56,8 +68,16 @@ describe('POST /api/v1/auth/register', () => {
   ] as const) {
     test(`when the password is ${label}, then it answers 400 AUTH_ERR_WEAK_PASSWORD`, async () => {
       const customer = newCustomer();
-      const chosen = password === 'EMAIL' ? customer.email : password === 'LOCAL' ? customer.email.split('@')[0] : password;
-      const res = await ctx.http.post('/api/v1/auth/register').send({ ...customer, password: chosen }).expect(400);
+      const chosen =
+        password === 'EMAIL'
+          ? customer.email
+          : password === 'LOCAL'
+            ? customer.email.split('@')[0]
+            : password;
+      const res = await ctx.http
+        .post('/api/v1/auth/register')
+        .send({ ...customer, password: chosen })
+        .expect(400);
       assert.equal(res.body.code, 'AUTH_ERR_WEAK_PASSWORD');
       assert.match(res.body.detail, reason);
       await ctx.http.post('/api/v1/auth/login').send({ email: customer.email, password: chosen }).expect(401);
@@ -65,7 +85,10 @@ describe('POST /api/v1/auth/register', () => {
   }
 
   test('when fields are missing or malformed, then it answers 400 naming each failing field', async () => {
-    const res = await ctx.http.post('/api/v1/auth/register').send({ email: 'not-an-email', name: '' }).expect(400);
+    const res = await ctx.http
+      .post('/api/v1/auth/register')
+      .send({ email: 'not-an-email', name: '' })
+      .expect(400);
     assert.match(res.headers['content-type'] ?? '', problemType);
     assert.equal(res.body.code, 'PLATFORM_ERR_VALIDATION');
     const fields = [...new Set(res.body.errors.map((e: { field: string }) => e.field))].sort();
@@ -92,7 +115,10 @@ describe('POST /api/v1/auth/register', () => {
 
   test('when the body has unknown properties, then it answers 400 and does not register', async () => {
     const customer = newCustomer();
-    const res = await ctx.http.post('/api/v1/auth/register').send({ ...customer, roles: ['admin'] }).expect(400);
+    const res = await ctx.http
+      .post('/api/v1/auth/register')
+      .send({ ...customer, roles: ['admin'] })
+      .expect(400);
     assert.equal(res.body.code, 'PLATFORM_ERR_VALIDATION');
     await ctx.http.post('/api/v1/auth/login').send(credentials(customer)).expect(401);
   });

@@ -16,9 +16,15 @@ describe('login throttling with Redis', () => {
   test('when failures land on one replica, then another replica refuses the account too', async () => {
     const { email } = newCustomer();
     for (let i = 0; i < 3; i += 1) {
-      await replicaA.http.post('/api/v1/auth/login').send({ email, password: `wrong password ${i}` }).expect(401);
+      await replicaA.http
+        .post('/api/v1/auth/login')
+        .send({ email, password: `wrong password ${i}` })
+        .expect(401);
     }
-    const res = await replicaB.http.post('/api/v1/auth/login').send({ email, password: 'any password at all' }).expect(429);
+    const res = await replicaB.http
+      .post('/api/v1/auth/login')
+      .send({ email, password: 'any password at all' })
+      .expect(429);
     assert.equal(res.body.code, 'AUTH_ERR_TOO_MANY_ATTEMPTS');
     assert.ok(Number(res.headers['retry-after']) > 0);
   });
