@@ -74,6 +74,13 @@ async function servedOneRequest(
   const response = await request(`${base}/orders/o-7`, { headers });
   assert.equal(response.statusCode, 200);
   await response.body.dump();
+  const posted = await request(`${base}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sku: 'SKU-1', quantity: 2 }),
+  });
+  assert.equal(posted.statusCode, 200);
+  await posted.body.dump();
   service.signal('SIGTERM');
   const { code } = await service.exitedWithin(15);
   assert.equal(code, 0, service.stderr);
@@ -143,6 +150,16 @@ describe('startTelemetry', () => {
       fastifySpans.map((s) => [s.name, s.attributes['http.route']]),
       [['request', '/orders/:id']],
     );
+  });
+
+  test('when a handler works after reading a body, then its spans nest under the Fastify span of that request', async (t) => {
+    const { spans } = await servedOneRequest(t, {});
+    const stored = spans.find((s) => s.name === 'store order');
+    assert.ok(stored, `no handler span in ${JSON.stringify(spans.map((s) => s.name))}`);
+    const parent = spans.find((s) => s.spanId === stored.parentSpanId);
+    assert.equal(parent?.scope, '@fastify/otel', `parent: ${JSON.stringify(parent)}`);
+    assert.equal(parent?.attributes['http.route'], '/orders');
+    assert.equal(parent?.traceId, stored.traceId);
   });
 
   test('when a caller sends a traceparent, then the server joins that trace', async (t) => {
