@@ -6,6 +6,7 @@ import { eventMetrics, type EventMetrics } from '../metrics.ts';
 import { PgListener } from '../pg-listener.ts';
 import { Wakeup } from '../wakeup.ts';
 import type { MessageBroker, OutgoingMessage } from '../transport/message-broker.ts';
+import { inPooledTransaction, withPooledClient } from '../pooled-client.ts';
 import { outboxChannel } from './event-tables.ts';
 import { OutboxRepository, type OutboxRow } from './outbox.repository.ts';
 
@@ -139,10 +140,7 @@ export class OutboxRelay {
   }
 
   async #relayBatch(): Promise<{ claimed: number; published: number }> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const outcome = await inPooledTransaction(this.#pool, async (client) => {
       const rows = await this.#repository.claim(client, this.#batchSize);
       let ready = rows;
       if (rows.length > 0) {
@@ -156,15 +154,10 @@ export class OutboxRelay {
           ready.map((row) => row.seq),
         );
       }
-      await client.query('COMMIT');
-      this.#recordPublished(ready);
-      return { claimed: rows.length, published: ready.length };
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return { rows, ready };
+    });
+    this.#recordPublished(outcome.ready);
+    return { claimed: outcome.rows.length, published: outcome.ready.length };
   }
 
   #recordPublished(rows: readonly OutboxRow[]): void {
@@ -182,14 +175,9 @@ export class OutboxRelay {
   }
 
   async #refreshStats(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      const stats = await this.#repository.stats(client);
-      this.#metrics.outboxPending.set({ outbox: this.#label }, stats.pending);
-      this.#metrics.outboxOldestPendingAge.set({ outbox: this.#label }, stats.oldestPendingAgeSeconds);
-    } finally {
-      client.release();
-    }
+    const stats = await withPooledClient(this.#pool, (client) => this.#repository.stats(client));
+    this.#metrics.outboxPending.set({ outbox: this.#label }, stats.pending);
+    this.#metrics.outboxOldestPendingAge.set({ outbox: this.#label }, stats.oldestPendingAgeSeconds);
   }
 
   #every(intervalMs: number, task: () => Promise<void>, { now = false } = {}): void {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { backoffDelay, sleep } from '../backoff.ts';
 import { stderrLogger, type Logger } from '../logger.ts';
+import { inPooledTransaction } from '../pooled-client.ts';
 import { Wakeup } from '../wakeup.ts';
 import type {
   IncomingMessage,
@@ -176,19 +177,8 @@ export class PostgresBroker implements MessageBroker {
     return this.#ready;
   }
 
-  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inPooledTransaction(this.#pool, work);
   }
 }
 
