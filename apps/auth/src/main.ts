@@ -2,16 +2,10 @@ import { startTelemetry } from '@shop/platform/telemetry';
 
 // Telemetry starts before the service's modules load so their libraries get instrumented.
 const telemetry = await startTelemetry({ serviceName: 'auth' });
-const { runService } = await import('@shop/platform');
+const { runService, runSettingsFrom } = await import('@shop/platform');
 const { loadAuthConfig } = await import('./config.ts');
 const { createAuthService } = await import('./app.ts');
 
 const config = loadAuthConfig();
 const app = await createAuthService(config);
-await runService(app, {
-  host: config.HOST,
-  port: config.PORT,
-  drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  afterClose: () => telemetry.shutdown(),
-});
+await runService(app, { ...runSettingsFrom(config), afterClose: () => telemetry.shutdown() });

@@ -30,4 +30,4 @@ export {
 } from './http-client/service-client.ts';
 export { currentRequestId, runWithRequestId } from './http-client/request-context.ts';
 export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';
-export { runService, type RunSettings } from './service/run-service.ts';
+export { runService, runSettingsFrom, type RunSettings } from './service/run-service.ts';

@@ -12,6 +12,21 @@ export interface RunSettings {
   afterClose?: () => Promise<void>;
 }
 
+/** The run settings every service reads from the platform part of its config (see `platformEnv`). */
+export function runSettingsFrom(config: {
+  HOST: string;
+  PORT: number;
+  SHUTDOWN_DRAIN_DELAY_MS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+}): RunSettings {
+  return {
+    host: config.HOST,
+    port: config.PORT,
+    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
 /**
  * Listens, and on SIGTERM/SIGINT shuts down gracefully: readiness turns 503, the server stops accepting
  * after the drain delay, in-flight requests finish, plugins close their clients (onClose hooks), then the
