@@ -10,7 +10,7 @@ import {
   prepareKafkaRuntime,
 } from './kafka-distribution.ts';
 import type { KafkaRuntime } from './kafka-distribution.ts';
-import { createScratchDir, track } from './lifecycle.ts';
+import { createScratchDir, sharedStart, track } from './lifecycle.ts';
 import { progress } from './progress.ts';
 import { ServerProcess } from './server-process.ts';
 import { labelSlug, randomSuffix } from './unique-name.ts';
@@ -41,7 +41,7 @@ export interface TestTopicOptions {
 
 const START_TIMEOUT_MS = 180_000;
 
-let shared: Promise<KafkaEndpoint> | undefined;
+const shared = sharedStart(resolveKafka);
 
 /**
  * The Kafka cluster for tests: `KAFKA_BROKERS` (comma-separated) when set, otherwise a single-node KRaft
@@ -49,11 +49,7 @@ let shared: Promise<KafkaEndpoint> | undefined;
  * fetched once with Maven, and stopped when the process exits.
  */
 export function getKafka(): Promise<KafkaEndpoint> {
-  shared ??= resolveKafka().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
-  return shared;
+  return shared.get();
 }
 
 /** A topic name unique to this call: `test-<label>-<random>`. */
@@ -95,9 +91,7 @@ async function resolveKafka(): Promise<KafkaEndpoint> {
   if (configured.length > 0) return { brokers: configured };
   const runtime = await prepareKafkaRuntime();
   await recordClassDataArchive(runtime);
-  const broker = await launchKafka(runtime, () => {
-    shared = undefined;
-  });
+  const broker = await launchKafka(runtime, () => shared.forget());
   return { brokers: broker.brokers };
 }
 

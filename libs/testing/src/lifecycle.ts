@@ -164,3 +164,28 @@ export function signalQuietly(pid: number | undefined, signal: NodeJS.Signals): 
     // Already gone.
   }
 }
+
+/** One server start shared by every caller in the process. */
+export interface SharedStart<T> {
+  get(): Promise<T>;
+  /** Forget the shared start, so the next `get` starts anew (after a failure or once it was stopped). */
+  forget(): void;
+}
+
+/** Shares `start` across callers; a failed start is forgotten, so the next caller tries again. */
+export function sharedStart<T>(start: () => Promise<T>): SharedStart<T> {
+  let shared: Promise<T> | undefined;
+  const forget = () => {
+    shared = undefined;
+  };
+  return {
+    get() {
+      shared ??= start().catch((error: unknown) => {
+        forget();
+        throw error;
+      });
+      return shared;
+    },
+    forget,
+  };
+}

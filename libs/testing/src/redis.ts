@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import { findFreePort } from './free-port.ts';
-import { createScratchDir, track } from './lifecycle.ts';
+import { createScratchDir, sharedStart, track } from './lifecycle.ts';
 import { requireProgram } from './programs.ts';
 import { progress } from './progress.ts';
 import { ServerProcess } from './server-process.ts';
@@ -29,18 +29,14 @@ const START_TIMEOUT_MS = 20_000;
 const INSTALL_HINT =
   'Install it with `apt-get install -y redis-server` (macOS: `brew install redis`), or set REDIS_URL to a running Redis server.';
 
-let shared: Promise<RedisEndpoint> | undefined;
+const shared = sharedStart(resolveRedis);
 
 /**
  * The Redis server for tests: `REDIS_URL` when set, otherwise a `redis-server` from the PATH started once
  * per process on a free port (no persistence), stopped when the process exits.
  */
 export function getRedis(): Promise<RedisEndpoint> {
-  shared ??= resolveRedis().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
-  return shared;
+  return shared.get();
 }
 
 /** A key prefix unique to this call (`test:<label>:<random>:`), so test files can share one Redis. */
@@ -59,9 +55,7 @@ export function startRedisServer(): Promise<LocalRedisServer> {
 async function resolveRedis(): Promise<RedisEndpoint> {
   const url = process.env.REDIS_URL;
   if (url !== undefined && url !== '') return { url };
-  const server = await launchRedis(() => {
-    shared = undefined;
-  });
+  const server = await launchRedis(() => shared.forget());
   return { url: server.url };
 }
 
