@@ -119,6 +119,7 @@ export class RedisCacheStore implements CacheStore {
   #replayTimer: NodeJS.Timeout | undefined;
   #healTimer: NodeJS.Timeout | undefined;
   #listening = false;
+  readonly #liveWaiters: (() => void)[] = [];
   #subscribed = false;
   #subscriberWasReady = false;
   #live = false;
@@ -246,14 +247,15 @@ export class RedisCacheStore implements CacheStore {
     this.#listeners.add(listener);
     if (!this.#subscribed) {
       this.#subscribed = true;
-      // If Redis is down the SUBSCRIBE waits in the subscriber's queue and runs once it connects.
-      const subscribed = this.#listen();
+      // SUBSCRIBE goes out on a ready connection only (now, or from the 'ready' handler): sent while
+      // ioredis still runs its ready check, it turns that check's INFO into an error and the
+      // connection is dropped and rebuilt, leaving the L1 unused for a while.
+      if (this.#subscriber.status === 'ready') void this.#listen();
       // Connection events can arrive out of order under load; never stay deaf while connected.
       this.#healTimer = setInterval(() => this.#healSubscription(), 1_000);
       this.#healTimer.unref();
       // Wait for it only while Redis is reachable, so a start during an outage is not delayed.
-      if (this.#client.status === 'ready')
-        await Promise.race([subscribed, delay(5_000, false, { ref: false })]);
+      if (this.#client.status === 'ready') await this.#untilLive(5_000);
     }
     return () => this.#listeners.delete(listener);
   }
@@ -319,6 +321,7 @@ export class RedisCacheStore implements CacheStore {
       () => {
         this.#listening = false;
         this.#live = true;
+        for (const resolve of this.#liveWaiters.splice(0)) resolve();
         return true;
       },
       (error: unknown) => {
@@ -330,6 +333,16 @@ export class RedisCacheStore implements CacheStore {
         return false;
       },
     );
+  }
+
+  /** Resolves once the invalidation feed is live, or after `ms`, whichever comes first. */
+  async #untilLive(ms: number): Promise<void> {
+    if (this.#live) return;
+    const live = Promise.withResolvers<void>();
+    this.#liveWaiters.push(live.resolve);
+    await Promise.race([live.promise, delay(ms, undefined, { ref: false })]);
+    const index = this.#liveWaiters.indexOf(live.resolve);
+    if (index >= 0) this.#liveWaiters.splice(index, 1);
   }
 
   #healSubscription(): void {
@@ -344,11 +357,13 @@ export class RedisCacheStore implements CacheStore {
 
   #onSubscriberReady(): void {
     // A later "ready" means the subscriber reconnected: whatever was published meanwhile is lost.
-    // Subscribing again (idempotent) tells us when messages flow again, which ioredis does not.
-    if (this.#subscriberWasReady && this.#subscribed) {
-      this.#live = false;
-      this.#resetListeners();
-      void this.#listen();
+    // Subscribing (again: it is idempotent) tells us when messages flow, which ioredis does not.
+    if (this.#subscribed) {
+      if (this.#subscriberWasReady) {
+        this.#live = false;
+        this.#resetListeners();
+      }
+      if (!this.#live && !this.#listening) void this.#listen();
     }
     this.#subscriberWasReady = true;
   }
