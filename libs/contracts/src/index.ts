@@ -6,11 +6,11 @@ export { MoneySchema } from './money.schemas.ts';
 export type { Money } from './money.schemas.ts';
 export { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from './order.contracts.ts';
 export { PaymentFailedV1, PaymentRefundedV1, PaymentSucceededV1 } from './payment.contracts.ts';
-export { StockReleasedV1, StockReservationFailedV1, StockReservedV1 } from './inventory.contracts.ts';
 export {
-  ProductCreatedV1,
-  ProductDeletedV1,
-  ProductUpdatedV1,
-  StockAdjustedV1,
-  StockCommittedV1,
-} from './product/index.ts';
+  InventoryAdjustedV1,
+  InventoryCommittedV1,
+  InventoryReleasedV1,
+  InventoryReservationFailedV1,
+  InventoryReservedV1,
+} from './inventory.contracts.ts';
+export { ProductCreatedV1, ProductDeletedV1, ProductUpdatedV1 } from './product.contracts.ts';

@@ -11,8 +11,19 @@ const StockLineSchema = Type.Object({
 });
 
 /** Stock for every line of an order is held for it. Subject: the order id. */
-export const StockReservedV1 = defineEventContract({
-  type: 'stock.reserved.v1',
+export const InventoryReservedV1 = defineEventContract({
+  type: 'inventory.reserved.v1',
+  source,
+  topic,
+  schema: Type.Object({
+    orderId: Type.String({ minLength: 1 }),
+    items: Type.Array(StockLineSchema, { minItems: 1 }),
+  }),
+});
+
+/** Stock held for an order was sold (the order was paid). Subject: the order id. */
+export const InventoryCommittedV1 = defineEventContract({
+  type: 'inventory.committed.v1',
   source,
   topic,
   schema: Type.Object({
@@ -22,8 +33,8 @@ export const StockReservedV1 = defineEventContract({
 });
 
 /** Stock for an order could not be held; nothing was reserved. Subject: the order id. */
-export const StockReservationFailedV1 = defineEventContract({
-  type: 'stock.reservation-failed.v1',
+export const InventoryReservationFailedV1 = defineEventContract({
+  type: 'inventory.reservation-failed.v1',
   source,
   topic,
   schema: Type.Object({
@@ -39,12 +50,24 @@ export const StockReservationFailedV1 = defineEventContract({
 });
 
 /** Stock held for an order went back on sale (the order was cancelled). Subject: the order id. */
-export const StockReleasedV1 = defineEventContract({
-  type: 'stock.released.v1',
+export const InventoryReleasedV1 = defineEventContract({
+  type: 'inventory.released.v1',
   source,
   topic,
   schema: Type.Object({
     orderId: Type.String({ minLength: 1 }),
     items: Type.Array(StockLineSchema, { minItems: 1 }),
+  }),
+});
+
+/** An admin corrected a product's stock (a delivery, a stock count). Subject: the product id. */
+export const InventoryAdjustedV1 = defineEventContract({
+  type: 'inventory.adjusted.v1',
+  source,
+  topic,
+  schema: Type.Object({
+    productId: Type.String({ minLength: 1 }),
+    delta: Type.Integer(),
+    available: Type.Integer({ minimum: 0 }),
   }),
 });

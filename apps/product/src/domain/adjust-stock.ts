@@ -1,4 +1,4 @@
-import { StockAdjustedV1 } from '@shop/contracts';
+import { InventoryAdjustedV1 } from '@shop/contracts';
 import { invalidateAfterCommit } from './catalog-invalidation.ts';
 import { InventoryErrors } from './inventory.errors.ts';
 import type { StockLevel } from './inventory.ts';
@@ -13,7 +13,7 @@ export async function adjustStock(deps: ProductDeps, productId: string, delta: n
       if (!(await uow.stock.level(productId))) throw ProductErrors.notFound();
       throw InventoryErrors.stockBelowZero();
     }
-    await uow.publish(StockAdjustedV1, productId, { productId, delta, available: level.available });
+    await uow.publish(InventoryAdjustedV1, productId, { productId, delta, available: level.available });
     const before = level.available - delta;
     if (before > 0 !== level.available > 0) invalidateAfterCommit(uow, deps.cache, [productId]);
     return level;

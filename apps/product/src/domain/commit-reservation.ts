@@ -1,4 +1,4 @@
-import { StockCommittedV1 } from '@shop/contracts';
+import { InventoryCommittedV1 } from '@shop/contracts';
 import { invalidateAfterCommit } from './catalog-invalidation.ts';
 import { InventoryErrors } from './inventory.errors.ts';
 import type { Reservation } from './inventory.ts';
@@ -53,7 +53,7 @@ async function sellLapsedHold(
 
 async function markCommitted(uow: UnitOfWork, reservation: Reservation, now: Date): Promise<Reservation> {
   await uow.reservations.setStatus(reservation.orderId, 'committed', now);
-  await uow.publish(StockCommittedV1, reservation.orderId, {
+  await uow.publish(InventoryCommittedV1, reservation.orderId, {
     orderId: reservation.orderId,
     items: reservation.items,
   });

@@ -1,4 +1,4 @@
-import { StockReleasedV1 } from '@shop/contracts';
+import { InventoryReleasedV1 } from '@shop/contracts';
 import { invalidateAfterCommit } from './catalog-invalidation.ts';
 import { InventoryErrors } from './inventory.errors.ts';
 import type { Reservation } from './inventory.ts';
@@ -64,7 +64,7 @@ async function putBackOnSale(
   }
   await uow.reservations.setStatus(orderId, 'released', now);
   if (reservation.items.length > 0)
-    await uow.publish(StockReleasedV1, orderId, { orderId, items: reservation.items });
+    await uow.publish(InventoryReleasedV1, orderId, { orderId, items: reservation.items });
   invalidateAfterCommit(uow, deps.cache, backInStock);
   return { ...reservation, status: 'released' };
 }

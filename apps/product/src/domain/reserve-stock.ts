@@ -1,4 +1,4 @@
-import { StockReservedV1 } from '@shop/contracts';
+import { InventoryReservedV1 } from '@shop/contracts';
 import { invalidateAfterCommit } from './catalog-invalidation.ts';
 import { InventoryErrors } from './inventory.errors.ts';
 import {
@@ -64,7 +64,7 @@ export async function reserveStock(deps: ProductDeps, request: ReserveRequest): 
       throw InventoryErrors.insufficientStock(undefined, { extensions: { unavailable } });
 
     await uow.reservations.addItems(request.orderId, items);
-    await uow.publish(StockReservedV1, request.orderId, { orderId: request.orderId, items });
+    await uow.publish(InventoryReservedV1, request.orderId, { orderId: request.orderId, items });
     invalidateAfterCommit(uow, deps.cache, soldOut);
     return { reservation: { orderId: request.orderId, status: 'reserved', items, expiresAt }, created: true };
   });

@@ -97,10 +97,10 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     let committed = 0;
     await eventually(async () => {
       committed = (await eventsOn('inventory-events')).filter(
-        (event) => event.type === 'stock.committed.v1' && event.subject === order,
+        (event) => event.type === 'inventory.committed.v1' && event.subject === order,
       ).length;
       return committed > 0;
-    }, 'the relayed stock.committed.v1');
+    }, 'the relayed inventory.committed.v1');
     assert.equal(committed, 1);
   });
 

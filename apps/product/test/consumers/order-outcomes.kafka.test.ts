@@ -27,7 +27,7 @@ describe('the product service on a real Kafka', () => {
     await ctx.close();
   });
 
-  test('when order.confirmed.v1 arrives through Kafka, then the stock is sold and stock.committed.v1 is relayed back to Kafka', async () => {
+  test('when order.confirmed.v1 arrives through Kafka, then the stock is sold and inventory.committed.v1 is relayed back to Kafka', async () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const order = `order-${crypto.randomUUID()}`;
     await ctx.http
@@ -47,14 +47,14 @@ describe('the product service on a real Kafka', () => {
     for (let attempt = 0; attempt < 300 && relayedKey === undefined; attempt++) {
       for await (const message of kafka.readTopic('inventory-events')) {
         const event = message.value ? JSON.parse(message.value) : {};
-        if (event.type === 'stock.committed.v1' && event.subject === order) relayedKey = message.key;
+        if (event.type === 'inventory.committed.v1' && event.subject === order) relayedKey = message.key;
       }
       if (relayedKey === undefined) await delay(100);
     }
     assert.equal(
       relayedKey,
       order,
-      'stock.committed.v1 reached inventory-events within 30 s, keyed by the order id',
+      'inventory.committed.v1 reached inventory-events within 30 s, keyed by the order id',
     );
     const [stock] = await ctx.sql<{ available: number; reserved: number }>(
       'SELECT available, reserved FROM stock_levels WHERE product_id = $1',

@@ -60,7 +60,7 @@ describe('stock reservations: /internal/v1/inventory', () => {
     );
     assert.equal(held!.units, 50);
     assert.equal(
-      (await outboxEvents(ctx, 'stock.reserved.v1')).filter(
+      (await outboxEvents(ctx, 'inventory.reserved.v1')).filter(
         (e) => (e.envelope.data['items'] as { productId: string }[])[0]!.productId === id,
       ).length,
       50,
@@ -128,7 +128,7 @@ describe('stock reservations: /internal/v1/inventory', () => {
     assert.equal(mismatch.body.code, 'INVENTORY_ERR_RESERVATION_MISMATCH');
   });
 
-  test('when a reservation is committed, then held units are sold, stock.committed.v1 is emitted, and committing again changes nothing', async () => {
+  test('when a reservation is committed, then held units are sold, inventory.committed.v1 is emitted, and committing again changes nothing', async () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const order = orderId();
     await reserve(order, [{ productId: id, quantity: 2 }]).expect(201);
@@ -140,7 +140,10 @@ describe('stock reservations: /internal/v1/inventory', () => {
     assert.deepEqual(await stockOf(id), { productId: id, available: 3, reserved: 0 });
     await ctx.http.post(`/internal/v1/inventory/reservations/${order}/commit`).set(ctx.asService).expect(200);
     assert.deepEqual(await stockOf(id), { productId: id, available: 3, reserved: 0 });
-    assert.equal((await outboxEvents(ctx, 'stock.committed.v1')).filter((e) => e.key === order).length, 1);
+    assert.equal(
+      (await outboxEvents(ctx, 'inventory.committed.v1')).filter((e) => e.key === order).length,
+      1,
+    );
     const release = await ctx.http
       .post(`/internal/v1/inventory/reservations/${order}/release`)
       .set(ctx.asService)
@@ -166,7 +169,7 @@ describe('stock reservations: /internal/v1/inventory', () => {
       .set(ctx.asService)
       .expect(200);
     assert.deepEqual(await stockOf(id), { productId: id, available: 5, reserved: 0 });
-    assert.equal((await outboxEvents(ctx, 'stock.released.v1')).filter((e) => e.key === order).length, 1);
+    assert.equal((await outboxEvents(ctx, 'inventory.released.v1')).filter((e) => e.key === order).length, 1);
     const late = await reserve(order, [{ productId: id, quantity: 4 }]).expect(409);
     assert.equal(late.body.code, 'INVENTORY_ERR_RESERVATION_RELEASED');
 
@@ -246,7 +249,7 @@ describe('reservation expiry', () => {
     throw new Error(`reservation ${order} did not become ${status} within 10 s`);
   };
 
-  test('when a hold expires, then the sweep releases it, the stock is back on sale and stock.released.v1 is emitted', async () => {
+  test('when a hold expires, then the sweep releases it, the stock is back on sale and inventory.released.v1 is emitted', async () => {
     const { id } = await createProduct(ctx, { stock: 3 });
     const order = `order-${crypto.randomUUID()}`;
     const kept = `order-${crypto.randomUUID()}`;
@@ -261,7 +264,7 @@ describe('reservation expiry', () => {
       .body;
     assert.deepEqual(stock, { productId: id, available: 3, reserved: 0 });
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, true);
-    assert.equal((await outboxEvents(ctx, 'stock.released.v1')).filter((e) => e.key === order).length, 1);
+    assert.equal((await outboxEvents(ctx, 'inventory.released.v1')).filter((e) => e.key === order).length, 1);
 
     await ctx.http
       .put(`/internal/v1/inventory/reservations/${kept}`)

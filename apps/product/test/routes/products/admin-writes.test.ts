@@ -196,7 +196,7 @@ describe('admin writes: POST, PATCH, DELETE /api/v1/products', () => {
     await ctx.http.delete(`/api/v1/products/${crypto.randomUUID()}`).set(ctx.asAdmin).expect(404);
   });
 
-  test('when an admin adjusts stock, then available moves, never below zero, and stock.adjusted.v1 is emitted', async () => {
+  test('when an admin adjusts stock, then available moves, never below zero, and inventory.adjusted.v1 is emitted', async () => {
     const created = await createProduct(ctx, { stock: 3 });
     const up = await ctx.http
       .post(`/api/v1/products/${created.id}/stock-adjustments`)
@@ -215,7 +215,7 @@ describe('admin writes: POST, PATCH, DELETE /api/v1/products', () => {
       .set(ctx.asAdmin)
       .send({ delta: 0 })
       .expect(400);
-    const events = (await outboxEvents(ctx, 'stock.adjusted.v1')).filter((e) => e.key === created.id);
+    const events = (await outboxEvents(ctx, 'inventory.adjusted.v1')).filter((e) => e.key === created.id);
     assert.deepEqual(
       events.map((e) => e.envelope.data),
       [{ productId: created.id, delta: 7, available: 10 }],

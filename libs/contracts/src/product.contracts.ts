@@ -1,6 +1,6 @@
 import Type from 'typebox';
-import { defineEventContract } from '../event-contract.ts';
-import { MoneySchema } from '../money.schemas.ts';
+import { defineEventContract } from './event-contract.ts';
+import { MoneySchema } from './money.schemas.ts';
 
 const source = 'product';
 const topic = 'product-events';
