@@ -1,6 +1,4 @@
-import { createPrismaClient } from '@shop/database';
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
+import { prismaPlugin as databasePlugin } from '@shop/database/fastify';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 declare module 'fastify' {
@@ -9,19 +7,5 @@ declare module 'fastify' {
   }
 }
 
-/** The Auth DB client (Prisma's Rust-free client over node-postgres); closed on shutdown. */
-export const prismaPlugin = fp(
-  async (app: FastifyInstance, opts: { databaseUrl: string; poolSize: number }) => {
-    const prisma = createPrismaClient(PrismaClient, {
-      databaseUrl: opts.databaseUrl,
-      poolSize: opts.poolSize,
-      applicationName: 'auth',
-      onPoolError: (err) => app.log.error({ err }, 'postgres pool error'),
-    });
-    await prisma.$connect();
-    app.decorate('prisma', prisma);
-    app.readiness.addCheck('postgres', () => prisma.$queryRaw`SELECT 1`);
-    app.addHook('onClose', () => prisma.$disconnect());
-  },
-  { name: 'prisma', dependencies: ['platform-health'] },
-);
+/** The Auth DB as `app.prisma`: Prisma's Rust-free client over node-postgres, in /ready, closed on shutdown. */
+export const prismaPlugin = databasePlugin(PrismaClient, 'auth');

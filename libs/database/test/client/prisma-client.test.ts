@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
+import { healthPlugin } from '@shop/platform';
+import Fastify from 'fastify';
+import { prismaPlugin } from '../../src/client/prisma.plugin.ts';
 import { createPrismaClient, migrate, prismaGenerate } from '../../src/index.ts';
 import { freshDatabase, query } from '../helpers/database.ts';
 
@@ -81,5 +85,61 @@ describe('createPrismaClient', () => {
       "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public'",
     );
     assert.equal(publicTables.length, 0);
+  });
+});
+
+describe('prismaPlugin', () => {
+  async function connectionsOf(databaseUrl: string, applicationName: string): Promise<number> {
+    const [row] = await query<{ n: number }>(
+      databaseUrl,
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+      [applicationName],
+    );
+    return row?.n ?? 0;
+  }
+
+  test('when registered, then app.prisma queries the database, /ready depends on it, and closing the app disconnects', async (t) => {
+    const databaseUrl = await freshDatabase(t, 'prisma-plugin');
+    await migrate({ databaseUrl, migrationsDir: join(catalogApp, 'prisma', 'migrations') });
+    const app = Fastify();
+    t.after(() => app.close());
+    await app.register(healthPlugin);
+    await app.register(prismaPlugin(PrismaClient, 'plugin-test'), { databaseUrl, poolSize: 2 });
+    await app.ready();
+
+    const prisma = (app as unknown as { prisma: CatalogClient }).prisma;
+    assert.equal(await prisma.customer.count(), 0);
+    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    assert.equal(ready.statusCode, 200);
+    assert.equal(ready.json().checks.postgres, 'up');
+    assert.ok((await connectionsOf(databaseUrl, 'plugin-test')) >= 1, 'the pool is open under its name');
+
+    await app.close();
+
+    // A backend leaves pg_stat_activity a moment after its client hung up.
+    let open = await connectionsOf(databaseUrl, 'plugin-test');
+    for (let i = 0; i < 50 && open > 0; i++) {
+      await delay(100);
+      open = await connectionsOf(databaseUrl, 'plugin-test');
+    }
+    assert.equal(open, 0, 'closing the app closed the pool');
+  });
+
+  test('when the database cannot be reached, then the service still starts but /ready answers 503 naming postgres', async (t) => {
+    const app = Fastify();
+    t.after(() => app.close());
+    await app.register(healthPlugin);
+    // Connections are opened lazily by the pool, so a database that is down at start-up (or later) shows
+    // in readiness instead of crashing the process; it recovers on its own when the database returns.
+    await app.register(prismaPlugin(PrismaClient, 'plugin-test'), {
+      databaseUrl: 'postgresql://nobody:wrong@127.0.0.1:1/none',
+      poolSize: 1,
+      connectTimeoutMs: 500,
+    });
+    await app.ready();
+
+    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    assert.equal(ready.statusCode, 503);
+    assert.equal(ready.json().checks.postgres, 'down');
   });
 });
