@@ -10,9 +10,9 @@ import {
   prepareKafkaRuntime,
 } from './kafka-distribution.ts';
 import type { KafkaRuntime } from './kafka-distribution.ts';
-import { createScratchDir, sharedStart, track } from './lifecycle.ts';
+import { createScratchDir, sharedStart } from './lifecycle.ts';
 import { progress } from './progress.ts';
-import { ServerProcess } from './server-process.ts';
+import { launchLocalServer, ServerProcess, type LocalServer } from './server-process.ts';
 import { labelSlug, randomSuffix } from './unique-name.ts';
 
 export { KAFKA_VERSION } from './kafka-distribution.ts';
@@ -22,17 +22,11 @@ export interface KafkaEndpoint {
   readonly brokers: string[];
 }
 
-/** A Kafka broker this process started itself, so a test may take it down and bring it back. */
-export interface LocalKafkaBroker extends KafkaEndpoint {
-  readonly port: number;
-  readonly logFile: string;
-  /** Shuts the broker down gracefully (an outage); its topics and messages stay on disk. */
-  stop(): Promise<void>;
-  /** Starts the broker again on the same ports with the same data and waits until it serves metadata. */
-  start(): Promise<void>;
-  /** Stops the broker for good and deletes its data. */
-  dispose(): Promise<void>;
-}
+/**
+ * A Kafka broker this process started itself, so a test may take it down and bring it back; its topics
+ * and messages stay on disk across stop() and start().
+ */
+export interface LocalKafkaBroker extends KafkaEndpoint, LocalServer {}
 
 export interface TestTopicOptions {
   /** Defaults to 1. */
@@ -155,38 +149,14 @@ async function launchKafka(
     remedy:
       'Fix the cause shown in the log and run again (or, for the shared broker, set KAFKA_BROKERS to a running Kafka).',
   });
-  const untrack = track({ dispose: () => handle.dispose(), killNow: () => server.killNow() });
-  const handle: LocalKafkaBroker = {
-    brokers,
+  const controls = await launchLocalServer(server, {
     port,
-    logFile: dir.logFile,
-    stop: async () => {
-      progress(`stopping Kafka on 127.0.0.1:${port}`);
-      await server.stop();
-    },
-    start: async () => {
-      const started = Date.now();
-      progress(`starting Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port} with ${java} ...`);
-      await server.start();
-      progress(
-        `Kafka ready at 127.0.0.1:${port} in ${((Date.now() - started) / 1000).toFixed(1)}s (log: ${dir.logFile})`,
-      );
-    },
-    dispose: async () => {
-      untrack();
-      onDispose();
-      await server.stop();
-      await dir.remove();
-    },
-  };
-  try {
-    await handle.start();
-  } catch (error) {
-    untrack();
-    onDispose();
-    throw error;
-  }
-  return handle;
+    dir,
+    product: 'Kafka',
+    starting: `Kafka ${KAFKA_VERSION} (KRaft) on 127.0.0.1:${port} with ${java}`,
+    onDispose,
+  });
+  return { ...controls, brokers };
 }
 
 // Test tuning: one replica of everything, tiny internal topics, and no delay before the first group rebalance.

@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import { findFreePort } from './free-port.ts';
-import { createScratchDir, sharedStart, track } from './lifecycle.ts';
+import { createScratchDir, sharedStart } from './lifecycle.ts';
 import { requireProgram } from './programs.ts';
-import { progress } from './progress.ts';
-import { ServerProcess } from './server-process.ts';
+import { launchLocalServer, ServerProcess, type LocalServer } from './server-process.ts';
 import { labelSlug, randomSuffix } from './unique-name.ts';
 
 export interface RedisEndpoint {
@@ -14,16 +13,7 @@ export interface RedisEndpoint {
 }
 
 /** A Redis server this process started itself, so a test may take it down and bring it back. */
-export interface LocalRedisServer extends RedisEndpoint {
-  readonly port: number;
-  readonly logFile: string;
-  /** Shuts the server down (an outage); its port stays reserved for start(). */
-  stop(): Promise<void>;
-  /** Starts the server again on the same port and waits until PING answers. */
-  start(): Promise<void>;
-  /** Stops the server for good and deletes its files. */
-  dispose(): Promise<void>;
-}
+export interface LocalRedisServer extends RedisEndpoint, LocalServer {}
 
 const START_TIMEOUT_MS = 20_000;
 const INSTALL_HINT =
@@ -76,45 +66,19 @@ async function launchRedis(onDispose: () => void): Promise<LocalRedisServer> {
     remedy:
       'Fix the cause shown in the log and run again (or, for the shared server, set REDIS_URL to a running Redis).',
   });
-  const untrack = track({ dispose: () => handle.dispose(), killNow: () => server.killNow() });
-  const handle: LocalRedisServer = {
-    url: `redis://127.0.0.1:${port}`,
+  const controls = await launchLocalServer(server, {
     port,
-    logFile: dir.logFile,
-    stop: async () => {
-      progress(`stopping Redis on 127.0.0.1:${port}`);
-      await server.stop();
-    },
-    start: async () => {
-      const started = Date.now();
-      progress(`starting Redis ${version} on 127.0.0.1:${port} ...`);
-      await server.start();
-      progress(`Redis ready at 127.0.0.1:${port} in ${seconds(started)} (log: ${dir.logFile})`);
-    },
-    dispose: async () => {
-      untrack();
-      onDispose();
-      await server.stop();
-      await dir.remove();
-    },
-  };
-  try {
-    await handle.start();
-  } catch (error) {
-    untrack();
-    onDispose();
-    throw error;
-  }
-  return handle;
+    dir,
+    product: 'Redis',
+    starting: `Redis ${version} on 127.0.0.1:${port}`,
+    onDispose,
+  });
+  return { ...controls, url: `redis://127.0.0.1:${port}` };
 }
 
 // No persistence: a test server that loses everything on restart is what outage tests expect.
 function redisConfig(port: number, dir: string): Record<string, string> {
   return { port: String(port), bind: '127.0.0.1', save: '', appendonly: 'no', dir, daemonize: 'no' };
-}
-
-function seconds(since: number): string {
-  return `${((Date.now() - since) / 1000).toFixed(1)}s`;
 }
 
 async function redisVersion(command: string): Promise<string> {

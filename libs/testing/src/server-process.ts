@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import type { ScratchDir } from './lifecycle.ts';
-import { logTail, signalQuietly } from './lifecycle.ts';
+import { logTail, signalQuietly, track } from './lifecycle.ts';
 import { progress } from './progress.ts';
 import { sleep } from './timeout.ts';
 
@@ -101,4 +101,65 @@ export class ServerProcess {
       `[testing] ${name} failed to start: ${reason}.\nServer log: ${dir.logFile}\n${await logTail(dir.logFile)}\n${remedy}`,
     );
   }
+}
+
+/** A server this process started itself, so a test may take it down and bring it back. */
+export interface LocalServer {
+  readonly port: number;
+  readonly logFile: string;
+  /** Shuts the server down (an outage); its port stays reserved for start(). */
+  stop(): Promise<void>;
+  /** Starts the server again on the same port (and data) and waits until it answers. */
+  start(): Promise<void>;
+  /** Stops the server for good and deletes its files. */
+  dispose(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  readonly port: number;
+  readonly dir: ScratchDir;
+  /** Product name in progress lines, e.g. `Redis`. */
+  readonly product: string;
+  /** What start-up reports, e.g. `Redis 7.0.15 on 127.0.0.1:6390`. */
+  readonly starting: string;
+  /** Runs when the server is disposed or fails to start (a shared server is then forgotten). */
+  readonly onDispose: () => void;
+}
+
+/**
+ * Starts `server` and returns its controls, tracked so stopAllServers() and the exit hook stop it.
+ * Progress lines say when it starts, how long it took and where its log is.
+ */
+export async function launchLocalServer(server: ServerProcess, options: LaunchOptions): Promise<LocalServer> {
+  const { port, dir, product, starting, onDispose } = options;
+  const untrack = track({ dispose: () => controls.dispose(), killNow: () => server.killNow() });
+  const controls: LocalServer = {
+    port,
+    logFile: dir.logFile,
+    stop: async () => {
+      progress(`stopping ${product} on 127.0.0.1:${port}`);
+      await server.stop();
+    },
+    start: async () => {
+      const started = Date.now();
+      progress(`starting ${starting} ...`);
+      await server.start();
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      progress(`${product} ready at 127.0.0.1:${port} in ${took}s (log: ${dir.logFile})`);
+    },
+    dispose: async () => {
+      untrack();
+      onDispose();
+      await server.stop();
+      await dir.remove();
+    },
+  };
+  try {
+    await controls.start();
+  } catch (error) {
+    untrack();
+    onDispose();
+    throw error;
+  }
+  return controls;
 }
