@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@shop/platform';
 import {
   createMessageBroker,
+  kafkaConnectionFrom,
+  KafkaEnvSchema,
   listDeadLetters,
   replayDeadLetters,
   type DeadLetter,
@@ -15,8 +18,8 @@ const USAGE = `Usage:
   node tools/dlq.ts list <topic>                      list the dead letters of a topic, e.g. order.payment-results.dlq
   node tools/dlq.ts replay <topic> [--id <eventId>]   publish them (or one event) back to their original topics
 
-Connects to Kafka when KAFKA_BROKERS is set (host:port,...), otherwise to the stand-in bus in
-EVENT_BUS_DATABASE_URL.`;
+Connects to Kafka when KAFKA_BROKERS is set (host:port,...; with KAFKA_TLS, KAFKA_TLS_CA_FILE and
+KAFKA_SASL_* as the services use them), otherwise to the stand-in bus in EVENT_BUS_DATABASE_URL.`;
 
 const PROGRESS_EVERY = 100;
 
@@ -36,10 +39,7 @@ function errorsAsText(_key: string, value: unknown): unknown {
 }
 
 function connect() {
-  const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter(Boolean);
+  const { kafkaBrokers, topics, security } = kafkaConnectionFrom(loadConfig(KafkaEnvSchema));
   const busDatabaseUrl = process.env.EVENT_BUS_DATABASE_URL;
   if (kafkaBrokers.length === 0 && !busDatabaseUrl) {
     throw new Error(
@@ -48,16 +48,14 @@ function connect() {
   }
   progress(
     kafkaBrokers.length > 0
-      ? `connecting to Kafka at ${kafkaBrokers.join(',')}`
+      ? `connecting to Kafka at ${kafkaBrokers.join(',')}${security ? ' (secured)' : ''}`
       : 'connecting to the stand-in event bus',
   );
   return createMessageBroker({
     clientId: 'dlq-tool',
     kafkaBrokers,
-    topics: {
-      numPartitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 3),
-      replicationFactor: Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1),
-    },
+    topics,
+    ...(security ? { security } : {}),
     ...(busDatabaseUrl ? { busDatabaseUrl } : {}),
     logger: quietLogger,
   });

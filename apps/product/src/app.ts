@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
-import { kafkaBrokersOf, type ProductConfig } from './config.ts';
+import { kafkaConnectionFrom } from '@shop/events';
+import type { ProductConfig } from './config.ts';
 import { orderOutcomesConsumer } from './consumers/order-outcomes.consumer.ts';
 import { createProductReader } from './data-access/product.repository.ts';
 import { createInventoryReader } from './data-access/reservation.repository.ts';
@@ -47,12 +48,8 @@ export const productApp = fp(
     });
     await app.register(eventsPlugin, {
       databaseUrl: config.PRODUCT_DATABASE_URL,
-      kafkaBrokers: kafkaBrokersOf(config),
+      kafka: kafkaConnectionFrom(config),
       busDatabaseUrl: config.EVENT_BUS_DATABASE_URL ?? config.PRODUCT_DATABASE_URL,
-      topics: {
-        numPartitions: config.KAFKA_TOPIC_PARTITIONS,
-        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-      },
       relay: config.OUTBOX_RELAY_ENABLED,
     });
 

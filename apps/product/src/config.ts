@@ -1,3 +1,4 @@
+import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import { ConfigError, jwtVerifyEnv, loadConfig, platformEnv } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
@@ -39,10 +40,7 @@ export const ProductEnvSchema = Type.Object({
   /** How long "no such product" is remembered; a create invalidates it at once anyway. */
   NEGATIVE_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 30_000 }),
 
-  /** Kafka brokers `host:port,...`; unset: the PostgreSQL stand-in bus (embedded start, tests). */
-  KAFKA_BROKERS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
-  KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 12 }),
-  KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
+  ...kafkaEnv,
   /** Off: this process writes events to the outbox and another one relays them (tests inspect the outbox so). */
   OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
   /** Database of the stand-in bus, shared by every service of one run; defaults to the Product DB. */
@@ -63,29 +61,25 @@ export type ProductConfig = Static<typeof ProductEnvSchema> & { INTERNAL_API_TOK
 
 export const DEV_INTERNAL_API_TOKEN = 'dev-internal-token-not-for-production-use';
 
-/** Validates the environment; outside production the internal token falls back to a development value. */
 /**
- * Validates the environment. Production must name its Redis, Kafka and internal token: the in-process
- * stand-ins cannot keep several replicas coherent. Elsewhere the token defaults to a development value.
+ * Validates the environment, Kafka's TLS and SASL settings included. Production must name its Redis, Kafka
+ * and internal token: the in-process stand-ins cannot keep several replicas coherent. Elsewhere the token
+ * defaults to a development value.
  */
 export function loadProductConfig(env?: Record<string, string | undefined>): ProductConfig {
   const config = loadConfig(ProductEnvSchema, env);
+  const problems = kafkaEnvProblems(config);
   if (config.NODE_ENV === 'production') {
-    const problems = [
-      config.INTERNAL_API_TOKEN
-        ? ''
-        : 'INTERNAL_API_TOKEN: required in production (at least 32 characters, the value the order service sends)',
-      config.REDIS_URL || config.REDIS_CLUSTER_NODES || !config.CACHE_ENABLED
-        ? ''
-        : 'REDIS_URL or REDIS_CLUSTER_NODES: required in production',
-      config.KAFKA_BROKERS ? '' : 'KAFKA_BROKERS: required in production (host:port,...)',
-    ].filter(Boolean);
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (!config.INTERNAL_API_TOKEN) {
+      problems.push(
+        'INTERNAL_API_TOKEN: required in production (at least 32 characters, the value the order service sends)',
+      );
+    }
+    if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES && config.CACHE_ENABLED) {
+      problems.push('REDIS_URL or REDIS_CLUSTER_NODES: required in production');
+    }
+    if (!config.KAFKA_BROKERS) problems.push('KAFKA_BROKERS: required in production (host:port,...)');
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return { ...config, INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN };
-}
-
-/** Kafka brokers as a list; empty means the stand-in bus. */
-export function kafkaBrokersOf(config: ProductConfig): string[] {
-  return config.KAFKA_BROKERS ? config.KAFKA_BROKERS.split(',') : [];
 }

@@ -39,6 +39,8 @@ export type {
 export { createMessageBroker } from './transport/create-broker.ts';
 export type { MessageBrokerConfig } from './transport/create-broker.ts';
 export { KafkaBroker } from './transport/kafka-broker.ts';
-export type { KafkaBrokerOptions } from './transport/kafka-broker.ts';
+export type { KafkaBrokerOptions, KafkaSecurity } from './transport/kafka-broker.ts';
+export { kafkaConnectionFrom, kafkaEnv, KafkaEnvSchema, kafkaEnvProblems } from './transport/kafka-env.ts';
+export type { KafkaConnection, KafkaEnv } from './transport/kafka-env.ts';
 export { PostgresBroker } from './transport/postgres-broker.ts';
 export type { PostgresBrokerOptions } from './transport/postgres-broker.ts';

@@ -4,4 +4,11 @@ export { stopAllServers } from './lifecycle.ts';
 export { getRedis, startRedisServer, uniqueKeyPrefix } from './redis.ts';
 export type { LocalRedisServer, RedisEndpoint } from './redis.ts';
 export { KAFKA_VERSION, createTestTopic, getKafka, startKafkaBroker, uniqueTopicName } from './kafka.ts';
-export type { KafkaEndpoint, LocalKafkaBroker, TestTopicOptions } from './kafka.ts';
+export type {
+  KafkaBrokerOptions,
+  KafkaBrokerSecurity,
+  KafkaEndpoint,
+  LocalKafkaBroker,
+  TestTopicOptions,
+} from './kafka.ts';
+export { createTestCertificates, type TestCertificates } from './certificates.ts';

@@ -68,13 +68,28 @@ export async function createTestTopic(label?: string, options: TestTopicOptions 
 }
 
 /**
- * Starts a dedicated single-node broker for this test, whatever `KAFKA_BROKERS` says, because stopping a
- * shared broker would break other test files running in parallel. Use it for outage tests.
+ * How a dedicated broker asks its clients to authenticate, as a managed Kafka (MSK, Confluent) does: SASL
+ * PLAIN with these users, over TLS with this certificate when given (see createTestCertificates).
  */
-export async function startKafkaBroker(): Promise<LocalKafkaBroker> {
+export interface KafkaBrokerSecurity {
+  /** user name -> password */
+  users: Record<string, string>;
+  tls?: { certificatePem: string; privateKeyPem: string };
+}
+
+export interface KafkaBrokerOptions {
+  /** Clients must authenticate on the advertised listener; the broker's own traffic stays on a plain one. */
+  security?: KafkaBrokerSecurity;
+}
+
+/**
+ * Starts a dedicated single-node broker for this test, whatever `KAFKA_BROKERS` says, because stopping a
+ * shared broker would break other test files running in parallel. Use it for outage and security tests.
+ */
+export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<LocalKafkaBroker> {
   const runtime = await prepareKafkaRuntime();
   await recordClassDataArchive(runtime);
-  return launchKafka(runtime, () => undefined);
+  return launchKafka(runtime, () => undefined, undefined, options.security);
 }
 
 async function resolveKafka(): Promise<KafkaEndpoint> {
@@ -116,18 +131,26 @@ async function launchKafka(
   runtime: KafkaRuntime,
   onDispose: () => void,
   classDataOptions?: string[],
+  security?: KafkaBrokerSecurity,
 ): Promise<LocalKafkaBroker> {
   const { java, libs, storageTemplate, classDataArchive } = runtime;
   const classData =
     classDataOptions ??
     ((await exists(classDataArchive)) ? [`-XX:SharedArchiveFile=${classDataArchive}`] : []);
-  const [dir, ports] = await Promise.all([createScratchDir('kafka'), findFreePorts(2)]);
-  const [port, controllerPort] = ports as [number, number];
+  const [dir, ports] = await Promise.all([createScratchDir('kafka'), findFreePorts(3)]);
+  const [port, controllerPort, internalPort] = ports as [number, number, number];
   const config = join(dir.path, 'server.properties');
   const logConfig = join(dir.path, 'log4j2.properties');
   await Promise.all([
     cp(storageTemplate, join(dir.path, 'data'), { recursive: true }),
-    writeFile(config, brokerProperties(port, controllerPort, join(dir.path, 'data'))),
+    writeFile(
+      config,
+      brokerProperties(port, controllerPort, join(dir.path, 'data'), {
+        ...(security === undefined
+          ? {}
+          : await securedListener(dir.path, { port, internalPort, controllerPort }, security)),
+      }),
+    ),
     writeFile(logConfig, LOG4J_CONFIG),
   ]);
   const brokers = [`127.0.0.1:${port}`];
@@ -144,7 +167,8 @@ async function launchKafka(
       config,
     ],
     dir,
-    isReady: () => servesMetadata(brokers),
+    // The readiness probe needs no credentials: on a secured broker it uses the internal listener.
+    isReady: () => servesMetadata(security === undefined ? brokers : [`127.0.0.1:${internalPort}`]),
     startTimeoutMs: START_TIMEOUT_MS,
     remedy:
       'Fix the cause shown in the log and run again (or, for the shared broker, set KAFKA_BROKERS to a running Kafka).',
@@ -160,7 +184,12 @@ async function launchKafka(
 }
 
 // Test tuning: one replica of everything, tiny internal topics, and no delay before the first group rebalance.
-function brokerProperties(port: number, controllerPort: number, logDir: string): string {
+function brokerProperties(
+  port: number,
+  controllerPort: number,
+  logDir: string,
+  overrides: Record<string, string>,
+): string {
   const properties: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': KAFKA_NODE_ID,
@@ -186,10 +215,46 @@ function brokerProperties(port: number, controllerPort: number, logDir: string):
     'num.network.threads': 2,
     'num.io.threads': 2,
     'background.threads': 2,
+    ...overrides,
   };
   return `${Object.entries(properties)
     .map(([key, value]) => `${key}=${value}`)
     .join('\n')}\n`;
+}
+
+/**
+ * Listener settings so that clients reach a SASL listener (over TLS when a certificate is given) at
+ * `port`, while the controller and the broker itself talk on plain ones.
+ */
+async function securedListener(
+  dir: string,
+  { port, internalPort, controllerPort }: { port: number; internalPort: number; controllerPort: number },
+  security: KafkaBrokerSecurity,
+): Promise<Record<string, string>> {
+  const protocol = security.tls === undefined ? 'SASL_PLAINTEXT' : 'SASL_SSL';
+  const users = Object.entries(security.users)
+    .map(([user, password]) => `user_${user}=${JSON.stringify(password)}`)
+    .join(' ');
+  const properties: Record<string, string> = {
+    listeners: `CLIENT://127.0.0.1:${port},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `CLIENT://127.0.0.1:${port},INTERNAL://127.0.0.1:${internalPort}`,
+    'inter.broker.listener.name': 'INTERNAL',
+    'listener.security.protocol.map': `CLIENT:${protocol},INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT`,
+    'listener.name.client.sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.client.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`,
+  };
+  if (security.tls !== undefined) {
+    const keystore = join(dir, 'broker.pem');
+    await writeFile(
+      keystore,
+      `${security.tls.privateKeyPem.trim()}\n${security.tls.certificatePem.trim()}\n`,
+    );
+    Object.assign(properties, {
+      'listener.name.client.ssl.keystore.type': 'PEM',
+      'listener.name.client.ssl.keystore.location': keystore,
+    });
+  }
+  return properties;
 }
 
 // Log4j 2 writes to stdout, which the server process redirects into the scratch dir's server.log.

@@ -1,4 +1,4 @@
-import { createMessageBroker, OutboxRelay, type MessageBroker } from '@shop/events';
+import { createMessageBroker, OutboxRelay, type KafkaConnection, type MessageBroker } from '@shop/events';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -11,10 +11,9 @@ declare module 'fastify' {
 export interface EventsPluginOptions {
   /** The Product DB, which holds the outbox. */
   databaseUrl: string;
-  /** Empty: the PostgreSQL stand-in bus in `busDatabaseUrl`. */
-  kafkaBrokers: readonly string[];
+  /** Brokers, topic settings, TLS and SASL; no brokers: the PostgreSQL stand-in bus in `busDatabaseUrl`. */
+  kafka: KafkaConnection;
   busDatabaseUrl: string;
-  topics: { numPartitions: number; replicationFactor: number };
   relay: boolean;
 }
 
@@ -26,8 +25,7 @@ export const eventsPlugin = fp(
   async (app: FastifyInstance, opts: EventsPluginOptions) => {
     const broker = createMessageBroker({
       clientId: 'product',
-      kafkaBrokers: opts.kafkaBrokers,
-      topics: opts.topics,
+      ...opts.kafka,
       busDatabaseUrl: opts.busDatabaseUrl,
       logger: app.log,
     });

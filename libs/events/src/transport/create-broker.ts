@@ -11,6 +11,8 @@ export interface MessageBrokerConfig {
   /** Partitions and replication factor of topics created on Kafka (default 3 and 1). */
   topics?: KafkaBrokerOptions['topics'];
   consumer?: KafkaBrokerOptions['consumer'];
+  /** TLS and SASL towards Kafka (see kafkaConnectionFrom for the environment that sets them). */
+  security?: KafkaBrokerOptions['security'];
   /** Database of the stand-in bus, shared by every service of the embedded run. */
   busDatabaseUrl?: string;
   logger?: Logger;
@@ -28,6 +30,7 @@ export function createMessageBroker(config: MessageBrokerConfig): MessageBroker 
       clientId: config.clientId,
       topics: config.topics ?? { numPartitions: 3, replicationFactor: 1 },
       ...(config.consumer === undefined ? {} : { consumer: config.consumer }),
+      ...(config.security === undefined ? {} : { security: config.security }),
       ...(logger === undefined ? {} : { logger }),
     });
   }

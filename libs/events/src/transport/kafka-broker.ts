@@ -7,8 +7,10 @@ import {
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
+  type KafkaConfig,
   type KafkaMessage,
   type LogEntry,
+  type SASLOptions,
   type Producer,
 } from 'kafkajs';
 import { backoffDelay } from '../backoff.ts';
@@ -21,8 +23,17 @@ import type {
   Subscription,
 } from './message-broker.ts';
 
+/** TLS and SASL towards the brokers, as managed Kafka (Amazon MSK, Confluent Cloud) requires. */
+export interface KafkaSecurity {
+  /** TLS to the brokers. `true`: trust the system's CAs; `{ caPem }`: trust this PEM bundle instead. */
+  tls?: true | { caPem: string };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
 export interface KafkaBrokerOptions {
   brokers: readonly string[];
+  /** Unset: plaintext without authentication (a private cluster, the test kit). */
+  security?: KafkaSecurity;
   /** Identifies this service in broker logs and quotas. */
   clientId: string;
   /** Topics this client creates when it first publishes to or subscribes to them. */
@@ -84,6 +95,7 @@ export class KafkaBroker implements MessageBroker {
       retry: CLIENT_RETRY,
       logLevel: logLevel.INFO,
       logCreator: () => (entry) => this.#log(entry),
+      ...kafkajsSecurity(options.security),
     });
   }
 
@@ -113,14 +125,14 @@ export class KafkaBroker implements MessageBroker {
       abandoned = true;
       // A fresh producer id and sequence numbers after a failed send; the retry may duplicate, never reorder.
       this.#resetProducer();
-      throw new Error(`Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new Error(
+        `Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}. ${remedyFor(error)}`,
+        { cause: error },
+      );
     }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    await this.#ensureTopics(options.topics);
     const settings = { ...DEFAULT_CONSUMER, ...this.#options.consumer };
     const createConsumer = (): Consumer =>
       this.#kafka.consumer({
@@ -137,14 +149,13 @@ export class KafkaBroker implements MessageBroker {
     );
     this.#subscriptions.add(subscription);
     try {
+      await this.#ensureTopics(options.topics);
       await subscription.start();
     } catch (error) {
       await subscription.close().catch(() => undefined);
       throw new Error(
-        `Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. Check KAFKA_BROKERS and that the brokers are up.`,
-        {
-          cause: error,
-        },
+        `Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. ${remedyFor(error)}`,
+        { cause: error },
       );
     }
     return subscription;
@@ -283,6 +294,30 @@ export class KafkaBroker implements MessageBroker {
     if (level === logLevel.ERROR || level === logLevel.WARN) this.#logger.warn(entry, `kafkajs: ${message}`);
     else this.#logger.debug(entry, `kafkajs: ${message}`);
   }
+}
+
+function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (security === undefined) return {};
+  const { tls, sasl } = security;
+  return {
+    ...(tls === undefined ? {} : { ssl: tls === true ? true : { ca: [tls.caPem] } }),
+    ...(sasl === undefined ? {} : { sasl: { ...sasl } as SASLOptions }),
+  };
+}
+
+/** What to do about a failure to reach Kafka, for the end of an error message. */
+function remedyFor(error: unknown): string {
+  const messages: string[] = [];
+  for (let e = error; e instanceof Error && messages.length < 5; e = e.cause)
+    messages.push(e.name, e.message);
+  const text = messages.join(' ');
+  if (/SASL|authenticat/i.test(text)) {
+    return 'Kafka refused the credentials: check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.';
+  }
+  if (/certificate|self[- ]signed|CERT_|TLS|SSL/i.test(text)) {
+    return "The brokers' TLS certificate is not trusted: set KAFKA_TLS_CA_FILE to the CA bundle that signed it, and check that KAFKA_BROKERS names the hosts the certificate is for.";
+  }
+  return 'Check KAFKA_BROKERS, that the brokers are up, and whether they require KAFKA_TLS or KAFKA_SASL_* settings.';
 }
 
 type ConsumerSettings = typeof DEFAULT_CONSUMER;
