@@ -72,3 +72,41 @@ test('when a handler runs longer than the session timeout, then the member keeps
     await subscription.close();
   }
 });
+
+test('when a member crashes with an error kafkajs does not restart after, then the subscription rebuilds it and the message is handled again', async (t) => {
+  const { brokers } = await getKafka();
+  const logger = testLogger();
+  const broker = new KafkaBroker({
+    brokers,
+    clientId: 'events-test-crash',
+    topics: { numPartitions: 1, replicationFactor: 1 },
+    logger,
+  });
+  t.after(() => broker.close());
+  const topic = uniqueTopicName('crash');
+  const sent = ['first', 'second'];
+  await broker.publish(sent.map((value) => ({ topic, key: 'same-key', value, headers: {} })));
+
+  const handled: (string | null)[] = [];
+  const subscription = await broker.subscribe({
+    groupId: `crash-${randomUUID()}`,
+    topics: [topic],
+    handle: async (message) => {
+      handled.push(message.value);
+      // kafkajs restarts a member itself only after retriable errors; this one stops it for good.
+      if (handled.length === 1) throw Object.assign(new Error('fatal handler error'), { retriable: false });
+    },
+  });
+  t.after(() => subscription.close());
+
+  await waitFor('both messages handled after the rebuild', () => handled.length >= 3, 30_000);
+  assert.deepEqual(
+    handled,
+    ['first', 'first', 'second'],
+    'the failed message again, then the next, in order',
+  );
+  const crash = logger.entries.find(
+    (entry) => entry.message === 'events: Kafka consumer crashed; restarting it',
+  );
+  assert.equal((crash?.details as { restartedBy?: string } | undefined)?.restartedBy, 'events');
+});
