@@ -1,6 +1,7 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
 import { redactSecrets } from './redact-secrets.ts';
+import { serializeError } from './serialize-error.ts';
 
 /**
  * Pino options shared by every service: JSON in production, readable in development, secrets redacted,
@@ -13,6 +14,7 @@ export function loggerOptions(opts: { service: string; level: string; pretty: bo
     // Redacted per written line, not with pino's `redact` paths: a leading-wildcard path would run the
     // redactor over the bindings of every child logger, and Fastify makes one per request (~15 us each).
     formatters: { log: redactSecrets },
+    serializers: { err: serializeError },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     mixin() {
       const context = trace.getActiveSpan()?.spanContext();

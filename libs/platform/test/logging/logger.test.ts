@@ -34,6 +34,31 @@ describe('logger', () => {
     assert.equal(outside?.['span_id'], undefined);
   });
 
+  test('when an error carries a live object (as pg pool errors carry their client), then the line names it instead of dumping it', () => {
+    const { logs, logger } = captured();
+    class Client {
+      readonly socket = { readable: true, buffered: 'x'.repeat(10_000) };
+    }
+    const error = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      client: new Client(),
+      detail: { table: 'orders' },
+      at: new Date('2026-11-27T00:00:00Z'),
+      cause: new Error('socket closed'),
+    });
+
+    logger.error({ err: error }, 'postgres pool error');
+
+    const err = logs.lines[0]?.['err'] as Record<string, unknown>;
+    // pino appends the causes' messages to the message.
+    assert.equal(err['message'], 'terminating connection due to administrator command: socket closed');
+    assert.equal(err['code'], '57P01');
+    assert.equal(err['client'], '[Client]');
+    assert.deepEqual(err['detail'], { table: 'orders' }, 'plain data is kept');
+    assert.equal(err['at'], '2026-11-27T00:00:00.000Z');
+    assert.match(String(err['stack']), /terminating connection/);
+  });
+
   test('when a line is logged, then it is JSON with the service name, level and an ISO time', () => {
     const { logs, logger } = captured();
     logger.warn({ orderId: 'o-1' }, 'slow');
