@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { uniqueKeyPrefix } from '@shop/testing';
+import { startRedisCluster, uniqueKeyPrefix } from '@shop/testing';
 import { Redis } from 'ioredis';
 import { Cache, RedisCacheStore, createRedisClients } from '../src/index.ts';
 import { cacheContract } from './support/cache-contract.ts';
-import { startRedisCluster } from './support/redis-cluster.ts';
 
 // The Kubernetes setup runs a 3-node Redis Cluster: same contract, real slots, real cross-node pub/sub.
 const cluster = await startRedisCluster(3);

@@ -3,6 +3,7 @@ export type { PostgresServer, TestDatabase } from './postgres.ts';
 export { stopAllServers } from './lifecycle.ts';
 export { getRedis, startRedisServer, uniqueKeyPrefix } from './redis.ts';
 export type { LocalRedisServer, RedisEndpoint } from './redis.ts';
+export { startRedisCluster, type LocalRedisCluster } from './redis-cluster.ts';
 export { KAFKA_VERSION, createTestTopic, getKafka, startKafkaBroker, uniqueTopicName } from './kafka.ts';
 export type {
   KafkaBrokerOptions,

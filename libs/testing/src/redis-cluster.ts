@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { track } from './lifecycle.ts';
+import { progress } from './progress.ts';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 30_000;
 const REMEDY =
   'Install Redis with `apt-get install -y redis-server` (it brings redis-cli), or `brew install redis` on macOS.';
 
-/** A real Redis Cluster of local `redis-server` processes, masters only. */
+/** A real Redis Cluster of local `redis-server` processes, masters only, as the Kubernetes setup runs. */
 export interface LocalRedisCluster {
   /** `host:port` of every node, as `createRedisClients({ clusterNodes })` takes them. */
   readonly nodes: readonly string[];
@@ -26,17 +28,20 @@ export interface LocalRedisCluster {
 export async function startRedisCluster(size = 3): Promise<LocalRedisCluster> {
   await requirePrograms();
   const started = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), 'shop-cache-redis-cluster-'));
+  const dir = await mkdtemp(join(tmpdir(), 'shop-testing-redis-cluster-'));
   const children: ChildProcess[] = [];
   const killAll = (): void => {
     for (const child of children) child.kill('SIGKILL');
   };
   process.once('exit', killAll);
   const dispose = async (): Promise<void> => {
+    untrack();
     process.off('exit', killAll);
     await Promise.all(children.map(stopProcess));
     await rm(dir, { recursive: true, force: true });
   };
+  // stopAllServers() (run by npm test at the end) stops it too, should a test forget.
+  const untrack = track({ dispose, killNow: killAll });
   try {
     const ports = await clusterPorts(size);
     progress(`starting a ${size}-node Redis Cluster on ports ${ports.join(', ')} ...`);
@@ -158,12 +163,8 @@ async function requirePrograms(): Promise<void> {
       await run(program, ['--version']);
     } catch {
       throw new Error(
-        `\`${program}\` is needed for the Redis Cluster test but was not found on the PATH. ${REMEDY}`,
+        `[testing] \`${program}\` is needed for a Redis Cluster but was not found on the PATH. ${REMEDY}`,
       );
     }
   }
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[redis-cluster] ${message}\n`);
 }
