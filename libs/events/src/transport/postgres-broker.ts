@@ -21,7 +21,17 @@ export interface PostgresBrokerOptions {
   pollIntervalMs?: number;
   /** Messages read per query (default 100). */
   fetchSize?: number;
+  /**
+   * How long messages are kept, like Kafka's `retention.ms` (default 7 days): older ones are deleted
+   * whether or not every group has read them, and a group behind them resumes at the oldest one kept.
+   */
+  retentionMs?: number;
+  /** How often this client deletes expired messages (default 10 min); 0 turns it off. */
+  pruneIntervalMs?: number;
 }
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_BATCH = 5_000;
 
 interface StoredMessage {
   offset: string;
@@ -45,6 +55,7 @@ export class PostgresBroker implements MessageBroker {
   readonly #subscriptions = new Set<PostgresSubscription>();
   #ready: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PostgresBrokerOptions) {
     this.#options = options;
@@ -133,8 +144,38 @@ export class PostgresBroker implements MessageBroker {
     }
   }
 
+  /**
+   * Deletes the messages older than the retention, in batches, and returns how many went. Runs every
+   * `pruneIntervalMs` on its own; several clients may run it at once (one does the work, the others skip).
+   */
+  async prune(): Promise<number> {
+    await this.#ensureTables();
+    const t = this.#tables();
+    const retentionMs = this.#options.retentionMs ?? DEFAULT_RETENTION_MS;
+    let deleted = 0;
+    for (;;) {
+      let batch = 0;
+      await this.#transaction(async (client) => {
+        const lock = await client.query<{ locked: boolean }>(
+          'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+          [`${this.#schema}:prune`],
+        );
+        if (!lock.rows[0]?.locked) return;
+        const result = await client.query(
+          `DELETE FROM ${t.messages} WHERE (topic, log_offset) IN (SELECT topic, log_offset FROM ${t.messages} ` +
+            `WHERE published_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2)`,
+          [retentionMs, PRUNE_BATCH],
+        );
+        batch = result.rowCount ?? 0;
+      });
+      deleted += batch;
+      if (batch < PRUNE_BATCH) return deleted;
+    }
+  }
+
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      clearInterval(this.#pruneTimer);
       await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
       await this.#pool.end();
     })();
@@ -163,10 +204,13 @@ export class PostgresBroker implements MessageBroker {
         `CREATE TABLE IF NOT EXISTS ${t.messages} (topic text NOT NULL, log_offset bigint NOT NULL, key text, value text, ` +
           `headers jsonb NOT NULL DEFAULT '{}', published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (topic, log_offset))`,
       );
+      // Retention deletes by age.
+      await client.query(`CREATE INDEX IF NOT EXISTS messages_published_at ON ${t.messages} (published_at)`);
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${t.offsets} (group_id text NOT NULL, topic text NOT NULL, next_offset bigint NOT NULL, ` +
           'PRIMARY KEY (group_id, topic))',
       );
+      this.#startPruning();
     }).catch((error: unknown) => {
       this.#ready = undefined;
       throw new Error(
@@ -175,6 +219,22 @@ export class PostgresBroker implements MessageBroker {
       );
     });
     return this.#ready;
+  }
+
+  #startPruning(): void {
+    const intervalMs = this.#options.pruneIntervalMs ?? 10 * 60 * 1000;
+    if (intervalMs <= 0 || this.#pruneTimer !== undefined) return;
+    this.#pruneTimer = setInterval(() => {
+      this.prune().then(
+        (deleted) => {
+          if (deleted > 0)
+            this.#logger.info({ deleted }, 'events: event bus deleted messages past retention');
+        },
+        (error: unknown) =>
+          this.#logger.warn({ err: error }, 'events: event bus pruning failed; retried later'),
+      );
+    }, intervalMs);
+    this.#pruneTimer.unref();
   }
 
   #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
