@@ -13,6 +13,7 @@ import {
 } from '@shop/testing';
 import {
   createMessageBroker,
+  KafkaBroker,
   kafkaConnectionFrom,
   type IncomingMessage,
   type KafkaEnv,
@@ -108,6 +109,24 @@ test('when the brokers certificate is not signed by a trusted CA, then publishin
   t.after(() => broker.close());
 
   await assert.rejects(broker.publish([message(uniqueTopicName('untrusted'))]), /KAFKA_TLS_CA_FILE/);
+});
+
+test('when a publish times out while TLS keeps failing underneath, then its error still points to KAFKA_TLS_CA_FILE', async (t) => {
+  const broker = new KafkaBroker({
+    brokers: kafka.brokers,
+    clientId: 'security-test',
+    topics: { numPartitions: 1, replicationFactor: 1 },
+    security: { tls: true, sasl: { mechanism: 'plain', username: 'orders', password: 'orders-secret' } },
+    publishTimeoutMs: 1_500,
+    logger: testLogger(),
+  });
+  t.after(() => broker.close());
+
+  await assert.rejects(broker.publish([message(uniqueTopicName('timeout'))]), (error: Error) => {
+    assert.match(error.message, /no acknowledgement in time/);
+    assert.match(error.message, /KAFKA_TLS_CA_FILE/);
+    return true;
+  });
 });
 
 test('when a client speaks plaintext to the TLS listener, then the broker refuses it and the publish fails', async (t) => {

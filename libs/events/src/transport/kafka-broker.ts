@@ -83,6 +83,8 @@ export class KafkaBroker implements MessageBroker {
   #producer: Promise<Producer> | undefined;
   #admin: Promise<Admin> | undefined;
   #closed: Promise<void> | undefined;
+  /** What kafkajs logged as going wrong since the last successful publish, for errors that must say what to check. */
+  #lastTrouble = '';
 
   constructor(options: KafkaBrokerOptions) {
     this.#options = options;
@@ -118,6 +120,7 @@ export class KafkaBroker implements MessageBroker {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch })),
       });
+      this.#lastTrouble = '';
     };
     try {
       await withTimeout(send(), this.#options.publishTimeoutMs ?? 30_000, 'no acknowledgement in time');
@@ -126,7 +129,7 @@ export class KafkaBroker implements MessageBroker {
       // A fresh producer id and sequence numbers after a failed send; the retry may duplicate, never reorder.
       this.#resetProducer();
       throw new Error(
-        `Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}. ${remedyFor(error)}`,
+        `Kafka publish of ${messages.length} message(s) failed: ${(error as Error).message}. ${remedyFor(error, this.#lastTrouble)}`,
         { cause: error },
       );
     }
@@ -154,7 +157,7 @@ export class KafkaBroker implements MessageBroker {
     } catch (error) {
       await subscription.close().catch(() => undefined);
       throw new Error(
-        `Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. ${remedyFor(error)}`,
+        `Could not join consumer group ${options.groupId} on ${options.topics.join(', ')}: ${(error as Error).message}. ${remedyFor(error, this.#lastTrouble)}`,
         { cause: error },
       );
     }
@@ -291,8 +294,13 @@ export class KafkaBroker implements MessageBroker {
     const entry = { kafkajs: namespace, ...details };
     // kafkajs reports every failed attempt as an error; what the outcome means is logged by the relay and
     // the consumers, so these are warnings.
-    if (level === logLevel.ERROR || level === logLevel.WARN) this.#logger.warn(entry, `kafkajs: ${message}`);
-    else this.#logger.debug(entry, `kafkajs: ${message}`);
+    if (level === logLevel.ERROR || level === logLevel.WARN) {
+      this.#logger.warn(entry, `kafkajs: ${message}`);
+      // A publish that times out while connections keep failing should still say why they fail.
+      this.#lastTrouble = `${message} ${typeof details['error'] === 'string' ? details['error'] : ''}`;
+    } else {
+      this.#logger.debug(entry, `kafkajs: ${message}`);
+    }
   }
 }
 
@@ -305,10 +313,13 @@ function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<KafkaConfig,
   };
 }
 
-/** What to do about a failure to reach Kafka, for the end of an error message. */
-function remedyFor(error: unknown): string {
-  const messages: string[] = [];
-  for (let e = error; e instanceof Error && messages.length < 5; e = e.cause)
+/**
+ * What to do about a failure to reach Kafka, for the end of an error message: from the error, or from what
+ * kafkajs last logged when the error itself is only a timeout.
+ */
+function remedyFor(error: unknown, lastTrouble: string): string {
+  const messages: string[] = [lastTrouble];
+  for (let e = error; e instanceof Error && messages.length < 11; e = e.cause)
     messages.push(e.name, e.message);
   const text = messages.join(' ');
   if (/SASL|authenticat/i.test(text)) {
