@@ -13,6 +13,7 @@ import { cachePlugin } from './plugins/cache.plugin.ts';
 import { eventsPlugin } from './plugins/events.plugin.ts';
 import { prismaPlugin } from './plugins/prisma.plugin.ts';
 import { reservationSweeperPlugin } from './plugins/reservation-sweeper.plugin.ts';
+import { adminProductRoutes } from './routes/admin-products/index.ts';
 import { categoryRoutes } from './routes/categories/index.ts';
 import { inventoryRoutes } from './routes/inventory/index.ts';
 import { productRoutes } from './routes/products/index.ts';
@@ -80,6 +81,7 @@ export const productApp = fp(
     });
     await app.register(productRoutes, { prefix: '/api/v1/products', deps });
     await app.register(categoryRoutes, { prefix: '/api/v1/categories', deps });
+    await app.register(adminProductRoutes, { prefix: '/api/v1/admin/products', deps });
     await app.register(inventoryRoutes, {
       prefix: '/internal/v1/inventory',
       deps,

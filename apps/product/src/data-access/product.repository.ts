@@ -1,4 +1,4 @@
-import { categoryName, type Category } from '../domain/product.ts';
+import { categoryName, type Category, type ManagedProduct, type ProductStatus } from '../domain/product.ts';
 import type { ProductReader, ProductWriter, UpdateOutcome } from '../domain/ports.ts';
 import { ProductErrors } from '../domain/product.errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
@@ -7,6 +7,18 @@ import { productColumns, toProduct } from './product-rows.ts';
 import { searchProducts } from './product-search.ts';
 
 const live = { active: true, deletedAt: null } as const;
+
+const inStatus: Record<ProductStatus, Prisma.ProductWhereInput> = {
+  active: live,
+  inactive: { active: false, deletedAt: null },
+  deleted: { deletedAt: { not: null } },
+};
+
+const managedColumns = { ...productColumns, deletedAt: true } as const;
+
+function toManaged(row: Parameters<typeof toProduct>[0] & { deletedAt: Date | null }): ManagedProduct {
+  return { ...toProduct(row), deletedAt: row.deletedAt?.toISOString() ?? null };
+}
 
 export function createProductReader(prisma: PrismaClient): ProductReader {
   return {
@@ -33,6 +45,34 @@ export function createProductReader(prisma: PrismaClient): ProductReader {
         name: categoryName(group.category),
         productCount: group._count._all,
       }));
+    },
+
+    async findManaged(id) {
+      const row = await busyAsUnavailable(() =>
+        prisma.product.findUnique({ where: { id }, select: managedColumns }),
+      );
+      return row ? toManaged(row) : null;
+    },
+
+    async listManaged({ status, limit, after }) {
+      const keyset: Prisma.ProductWhereInput =
+        after === undefined
+          ? {}
+          : {
+              OR: [
+                { updatedAt: { lt: new Date(after.updatedAt) } },
+                { updatedAt: new Date(after.updatedAt), id: { lt: after.id } },
+              ],
+            };
+      const rows = await busyAsUnavailable(() =>
+        prisma.product.findMany({
+          where: { AND: [status === undefined ? {} : inStatus[status], keyset] },
+          orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+          take: limit + 1,
+          select: managedColumns,
+        }),
+      );
+      return rows.map(toManaged);
     },
   };
 }

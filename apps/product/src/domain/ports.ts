@@ -1,7 +1,14 @@
 import type { EventContract, EventData } from '@shop/contracts';
 import type { ProductSearch, RankedProduct } from './catalog-query.ts';
 import type { Reservation, ReservationStatus, StockLevel, StockLine } from './inventory.ts';
-import type { Category, NewProduct, Product, ProductChanges } from './product.ts';
+import type {
+  Category,
+  ManagedProduct,
+  NewProduct,
+  Product,
+  ProductChanges,
+  ProductStatus,
+} from './product.ts';
 
 /** What the use cases need from the outside world; data-access/ and cache/ implement these. */
 export interface ProductReader {
@@ -10,6 +17,19 @@ export interface ProductReader {
   /** Up to `search.limit + 1` products after `search.after`, so the caller can tell whether more follow. */
   search(search: ProductSearch): Promise<RankedProduct[]>;
   categories(): Promise<Category[]>;
+  /** Any product, hidden or deleted too, straight from the database (admins). */
+  findManaged(id: string): Promise<ManagedProduct | null>;
+  /**
+   * Up to `limit + 1` products in `status` (all when undefined), most recently changed first, after the
+   * keyset `after`, so the caller can tell whether more follow.
+   */
+  listManaged(query: ManagedListQuery): Promise<ManagedProduct[]>;
+}
+
+export interface ManagedListQuery {
+  status?: ProductStatus;
+  limit: number;
+  after?: { updatedAt: string; id: string };
 }
 
 export type UpdateOutcome =

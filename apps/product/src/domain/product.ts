@@ -27,6 +27,15 @@ export interface Product {
   updatedAt: string;
 }
 
+/** What an admin sees: every product, the hidden and the deleted ones too. */
+export interface ManagedProduct extends Product {
+  /** When it was soft-deleted; null while it exists. */
+  deletedAt: string | null;
+}
+
+/** `active`: on sale; `inactive`: hidden but not deleted (a draft, or taken off sale); `deleted`: soft-deleted. */
+export type ProductStatus = 'active' | 'inactive' | 'deleted';
+
 export interface NewProduct {
   sku: string;
   name: string;

@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import { ProductView } from '../products/products.schemas.ts';
+
+export const ManagedProductView = Type.Object({
+  ...ProductView.properties,
+  deletedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When the product was deleted; null while it exists',
+  }),
+});
+
+export const ManagedProductPageView = Type.Object({
+  items: Type.Array(ManagedProductView),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  }),
+});
+
+export const ManagedListQuery = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('inactive'), Type.Literal('deleted')], {
+        description: 'active: on sale; inactive: hidden, not deleted; deleted: soft-deleted. Default: all',
+      }),
+    ),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
