@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -193,3 +194,17 @@ export async function outboxEvents(ctx: ProductTestContext, type: string) {
 }
 
 export const problemType = /^application\/problem\+json/;
+
+/** Retries `read` until `done` holds; replicas learn of a write through Redis pub/sub, a moment later. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+): Promise<T> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const value = await read();
+    if (done(value)) return value;
+    await delay(20);
+  }
+  throw new Error(`${what} did not happen within 2 s`);
+}

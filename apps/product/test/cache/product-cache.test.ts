@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '@shop/platform';
 import supertest from 'supertest';
-import { cacheCounters, createProduct, startProduct, type ProductTestContext } from '../helper.ts';
-
-/** Retries `read` until `done` holds; replicas learn of a write through Redis pub/sub, a moment later. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const value = await read();
-    if (done(value)) return value;
-    await delay(20);
-  }
-  throw new Error(`${what} did not happen within 2 s`);
-}
+import {
+  cacheCounters,
+  createProduct,
+  eventually,
+  startProduct,
+  type ProductTestContext,
+} from '../helper.ts';
 
 describe('the product cache (Redis with an in-process L1)', () => {
   let ctx: ProductTestContext;

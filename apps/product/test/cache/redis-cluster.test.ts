@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '@shop/platform';
 import { startRedisCluster, type LocalRedisCluster } from '@shop/testing';
 import { Redis } from 'ioredis';
-import { cacheCounters, createProduct, startProduct, type ProductTestContext } from '../helper.ts';
+import {
+  cacheCounters,
+  createProduct,
+  eventually,
+  startProduct,
+  type ProductTestContext,
+} from '../helper.ts';
 
 // Kubernetes runs the product service against a 3-node Redis Cluster (REDIS_CLUSTER_NODES): the same
 // service, two replicas, on a real local cluster: keys spread over slots, pub/sub across nodes.
@@ -63,11 +68,10 @@ describe('the product service on a Redis Cluster', () => {
       .expect(200);
 
     assert.equal(await getName(ctx.app, created.id), 'After', 'the writing replica reads its own write');
-    let seen = await getName(replica, created.id);
-    for (let attempt = 0; attempt < 100 && seen !== 'After'; attempt++) {
-      await delay(20);
-      seen = await getName(replica, created.id);
-    }
-    assert.equal(seen, 'After', 'the other replica dropped its copy within 2 s');
+    await eventually(
+      () => getName(replica, created.id),
+      (name) => name === 'After',
+      'the other replica dropping its copy',
+    );
   });
 });
