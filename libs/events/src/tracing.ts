@@ -37,6 +37,46 @@ export function injectTraceContext(
   span.end();
 }
 
+/**
+ * Runs `publish` inside a "send" producer span for one relay batch, linked to the "create" span of every
+ * message in it (OpenTelemetry's messaging conventions for batches): a trace then shows when its event
+ * left the outbox, and the send span shows which events went together. Messages keep their own trace
+ * context, so consumers stay children of the write that created the event.
+ */
+export async function tracedSend<T>(
+  messages: readonly { topic: string; headers: Readonly<Record<string, string>> }[],
+  attributes: { system: string; outbox: string },
+  publish: () => Promise<T>,
+): Promise<T> {
+  const topics = [...new Set(messages.map((message) => message.topic))];
+  const links = messages.flatMap((message) => {
+    const created = trace.getSpanContext(
+      propagation.extract(ROOT_CONTEXT, message.headers, defaultTextMapGetter),
+    );
+    return created === undefined ? [] : [{ context: created }];
+  });
+  const span = tracer.startSpan(`send ${topics.length === 1 ? topics[0] : 'batch'}`, {
+    kind: SpanKind.PRODUCER,
+    links,
+    attributes: {
+      'messaging.system': attributes.system,
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.batch.message_count': messages.length,
+      ...(topics.length === 1 ? { 'messaging.destination.name': topics[0] } : {}),
+      'shop.outbox': attributes.outbox,
+    },
+  });
+  try {
+    return await publish();
+  } catch (error) {
+    recordSpanError(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 export interface ConsumerSpanAttributes {
   system: string;
   topic: string;

@@ -360,7 +360,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       );
     });
 
-    test('when the producer wrote trace context, then the consumer span is its child in the same trace', async () => {
+    test('when the producer wrote trace context, then the consumer span is its child in the same trace, and the relay send span links to it', async () => {
       const fixture = await service('tracing');
       const contract = itemRecordedContract(harness.topic('tracing'));
       const tracer = trace.getTracer('test');
@@ -396,6 +396,13 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       assert.equal(consumerSpan.parentSpanContext?.spanId, producer.spanContext().spanId);
       assert.equal(consumerSpan.spanContext().traceId, request.spanContext().traceId);
       assert.equal(seenRequestId, 'req-42');
+      const send = finished.find((span) =>
+        span.links.some((link) => link.context.spanId === producer.spanContext().spanId),
+      );
+      assert.ok(send, 'a relay send span links to the create span');
+      assert.equal(send.name, `send ${contract.topic}`);
+      assert.equal(send.kind, SpanKind.PRODUCER);
+      assert.equal(send.attributes['messaging.batch.message_count'], 1);
     });
   });
 }

@@ -4,6 +4,7 @@ import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 import { stderrLogger, type Logger } from '../logger.ts';
 import { eventMetrics, type EventMetrics } from '../metrics.ts';
 import { PgListener } from '../pg-listener.ts';
+import { tracedSend } from '../tracing.ts';
 import { Wakeup } from '../wakeup.ts';
 import type { MessageBroker, OutgoingMessage } from '../transport/message-broker.ts';
 import { inPooledTransaction, withPooledClient } from '../pooled-client.ts';
@@ -148,7 +149,10 @@ export class OutboxRelay {
         if (blocked.size > 0) ready = rows.filter((row) => !blocked.has(row.key));
       }
       if (ready.length > 0) {
-        await this.#options.broker.publish(ready.map(toMessage));
+        const messages = ready.map(toMessage);
+        await tracedSend(messages, { system: this.#options.broker.kind, outbox: this.#label }, () =>
+          this.#options.broker.publish(messages),
+        );
         await this.#repository.removePublished(
           client,
           ready.map((row) => row.seq),
