@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -207,4 +208,36 @@ export async function eventually<T>(
     await delay(20);
   }
   throw new Error(`${what} did not happen within 2 s`);
+}
+
+/** The name a replica serves for a product (from its cache when it has it). */
+export async function servedName(app: Service, id: string): Promise<string> {
+  return (await app.inject({ method: 'GET', url: `/api/v1/products/${id}` })).json().name as string;
+}
+
+/**
+ * Caches a product on both replicas (twice on the second, so it sits in that replica's L1), renames it
+ * through the first, and checks that the first serves the new name at once and the second within 2 s.
+ */
+export async function expectRenameSeenByBothReplicas(
+  ctx: ProductTestContext,
+  replica: Service,
+): Promise<void> {
+  const created = await createProduct(ctx, { name: 'Before' });
+  assert.equal(await servedName(ctx.app, created.id), 'Before');
+  assert.equal(await servedName(replica, created.id), 'Before');
+  assert.equal(await servedName(replica, created.id), 'Before', 'now in the replica L1');
+
+  await ctx.http
+    .patch(`/api/v1/products/${created.id}`)
+    .set(ctx.asAdmin)
+    .send({ version: 1, name: 'After' })
+    .expect(200);
+
+  assert.equal(await servedName(ctx.app, created.id), 'After', 'the writing replica reads its own write');
+  await eventually(
+    () => servedName(replica, created.id),
+    (name) => name === 'After',
+    'the other replica dropping its copy',
+  );
 }
