@@ -67,7 +67,11 @@ export function kafkaEnvProblems(env: KafkaEnv): string[] {
 /** The connection described by a Kafka environment that kafkaEnvProblems found nothing wrong with. */
 export function kafkaConnectionFrom(env: KafkaEnv): KafkaConnection {
   const problems = kafkaEnvProblems(env);
-  if (problems.length > 0) throw new Error(`Invalid Kafka configuration:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `Invalid Kafka configuration:\n- ${problems.join('\n- ')}\nFix these environment variables and start again.`,
+    );
+  }
   const security: KafkaSecurity = {};
   if (env.KAFKA_TLS) {
     security.tls =
