@@ -36,18 +36,11 @@ export interface ManagedProduct extends Product {
 /** `active`: on sale; `inactive`: hidden but not deleted (a draft, or taken off sale); `deleted`: soft-deleted. */
 export type ProductStatus = 'active' | 'inactive' | 'deleted';
 
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  price: Money;
-  imageUrl: string | null;
-  attributes: Record<string, AttributeValue>;
-  active: boolean;
-  /** Units on sale from the start. */
-  initialStock: number;
-}
+/** What an admin gives to create a product: the catalog fields, and the units on sale from the start. */
+export type NewProduct = Pick<
+  Product,
+  'sku' | 'name' | 'description' | 'category' | 'price' | 'imageUrl' | 'attributes' | 'active'
+> & { initialStock: number };
 
 export type ProductChanges = Partial<Omit<NewProduct, 'initialStock' | 'sku'>> & { sku?: string };
 

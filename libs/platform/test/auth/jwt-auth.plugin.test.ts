@@ -67,6 +67,11 @@ async function serviceVerifying(keys: JWTVerifyGetKey): Promise<Service> {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** The status of GET /me with a token signed by `key`. */
+async function meStatus(app: Service, key: SigningKey): Promise<number> {
+  return (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode;
+}
+
 describe('jwt auth with a local key set', async () => {
   const key = await newSigningKey();
   const app = await serviceVerifying(createLocalJWKSet({ keys: [key.publicJwk] }));
@@ -203,10 +208,7 @@ describe('jwt auth with a remote JWKS', () => {
     t.after(async () => Promise.all([app.close(), jwks.close()]));
 
     for (let i = 0; i < 3; i += 1) {
-      assert.equal(
-        (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode,
-        200,
-      );
+      assert.equal(await meStatus(app, key), 200);
     }
     assert.equal(jwks.fetches, 1);
   });
@@ -216,10 +218,7 @@ describe('jwt auth with a remote JWKS', () => {
     const jwks = await startJwksServer([oldKey.publicJwk]);
     const app = await serviceVerifying(remoteJwks(jwks.url, { cooldownMs: 0 }));
     t.after(async () => Promise.all([app.close(), jwks.close()]));
-    assert.equal(
-      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode,
-      200,
-    );
+    assert.equal(await meStatus(app, oldKey), 200);
 
     const newKey = await newSigningKey();
     jwks.serve([newKey.publicJwk, oldKey.publicJwk]);
@@ -231,11 +230,7 @@ describe('jwt auth with a remote JWKS', () => {
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(response.json().id, 'user-2');
     assert.equal(jwks.fetches, 2);
-    assert.equal(
-      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(oldKey)) })).statusCode,
-      200,
-      'the previous key still verifies',
-    );
+    assert.equal(await meStatus(app, oldKey), 200, 'the previous key still verifies');
     assert.equal(jwks.fetches, 2);
   });
 
@@ -244,10 +239,7 @@ describe('jwt auth with a remote JWKS', () => {
     const jwks = await startJwksServer([key.publicJwk]);
     const app = await serviceVerifying(remoteJwks(jwks.url, { cooldownMs: 60_000 }));
     t.after(async () => Promise.all([app.close(), jwks.close()]));
-    assert.equal(
-      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode,
-      200,
-    );
+    assert.equal(await meStatus(app, key), 200);
     for (let i = 0; i < 5; i += 1) {
       const forged = await sign(await newSigningKey());
       assert.equal(
@@ -263,10 +255,7 @@ describe('jwt auth with a remote JWKS', () => {
     const jwks = await startJwksServer([key.publicJwk]);
     const app = await serviceVerifying(remoteJwks(jwks.url, { cacheMaxAgeMs: 20, timeoutMs: 500 }));
     t.after(() => app.close());
-    assert.equal(
-      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) })).statusCode,
-      200,
-    );
+    assert.equal(await meStatus(app, key), 200);
     await jwks.close();
     await sleep(50);
     const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) });
