@@ -63,6 +63,7 @@ export const authApp = fp(
       ),
       opaqueTokens,
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+      refreshFamilyMaxAgeSeconds: config.REFRESH_FAMILY_MAX_AGE_SECONDS,
       newId: randomUUID,
       now: () => new Date(),
     };

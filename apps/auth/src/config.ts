@@ -16,6 +16,8 @@ export const AuthEnvSchema = Type.Object({
   /** At most 15 minutes: access tokens cannot be revoked, so they must die young. */
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 900, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, default: 30 * 24 * 3600 }),
+  /** A login's refresh tokens stop rotating this long after the login, however often they are used. */
+  REFRESH_FAMILY_MAX_AGE_SECONDS: Type.Integer({ minimum: 300, default: 90 * 24 * 3600 }),
   /**
    * JSON array of private Ed25519 JWKs (each with a `kid`): the first signs, all are published in the JWKS
    * (the previous key, and the next one before it starts signing). Unset: a key is generated at start-up,

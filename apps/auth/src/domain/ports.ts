@@ -14,23 +14,33 @@ export interface UserRepository {
   }): Promise<User>;
 }
 
-export type RefreshOutcome =
-  | { kind: 'rotated'; userId: string; familyId: string }
-  | { kind: 'reused'; familyId: string }
-  | { kind: 'invalid' };
+export interface NewRefreshToken {
+  id: string;
+  tokenHash: string;
+  expiresAt: Date;
+}
+
+/** A refresh-token family (one login and its rotations) as seen while its row is locked. */
+export interface LockedRefreshFamily {
+  userId: string;
+  /** The family's absolute end, however often its tokens are rotated. */
+  expiresAt: Date;
+  revokedAt: Date | null;
+  /** The token that was presented. */
+  token: { usedAt: Date | null; expiresAt: Date };
+  /** Marks the presented token used and adds its successor to the family. */
+  rotate(next: NewRefreshToken, now: Date): Promise<void>;
+  /** Revokes the family and every token in it. */
+  revoke(now: Date): Promise<void>;
+}
 
 export interface RefreshTokenRepository {
-  create(token: {
-    id: string;
-    familyId: string;
-    userId: string;
-    tokenHash: string;
-    expiresAt: Date;
-  }): Promise<void>;
-  /** Marks the token used if it is live, atomically; tells whether it was live, already used, or invalid. */
-  consume(tokenHash: string, now: Date): Promise<RefreshOutcome>;
-  revokeFamily(familyId: string, now: Date): Promise<number>;
-  findFamily(tokenHash: string): Promise<string | null>;
+  startFamily(family: { id: string; userId: string; expiresAt: Date }, token: NewRefreshToken): Promise<void>;
+  /**
+   * Runs `work` in one transaction holding the lock of the presented token's family, so rotations, reuse
+   * detection and logout of one family happen one after another. Null when the token is unknown.
+   */
+  withFamilyOf<T>(tokenHash: string, work: (family: LockedRefreshFamily) => Promise<T>): Promise<T | null>;
 }
 
 export interface PasswordHasher {
@@ -65,6 +75,7 @@ export interface AuthDeps {
   throttle: LoginThrottle;
   opaqueTokens: OpaqueTokens;
   refreshTokenTtlSeconds: number;
+  refreshFamilyMaxAgeSeconds: number;
   newId(): string;
   now(): Date;
 }

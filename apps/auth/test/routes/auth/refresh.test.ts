@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type supertest from 'supertest';
 import { credentials, newCustomer, startAuth, type AuthTestContext } from '../../helper.ts';
+
+/** Polls `condition` every few milliseconds, for at most about ten seconds. */
+async function eventually(condition: () => Promise<boolean>): Promise<void> {
+  for (let polls = 0; !(await condition()); polls += 1) {
+    assert.ok(polls < 2000, 'the condition never came true');
+    await sleep(5);
+  }
+}
 
 describe('POST /api/v1/auth/refresh and /logout', () => {
   let ctx: AuthTestContext;
@@ -9,6 +20,15 @@ describe('POST /api/v1/auth/refresh and /logout', () => {
   });
   after(() => ctx.close());
 
+  const sql = async <Row>(text: string, values: unknown[]): Promise<Row[]> => {
+    const db = new pg.Client({ connectionString: ctx.databaseUrl });
+    await db.connect();
+    try {
+      return (await db.query(text, values)).rows;
+    } finally {
+      await db.end();
+    }
+  };
   const register = async () =>
     (await ctx.http.post('/api/v1/auth/register').send(newCustomer()).expect(201)).body;
   const refresh = (refreshToken: string) => ctx.http.post('/api/v1/auth/refresh').send({ refreshToken });
@@ -38,6 +58,87 @@ describe('POST /api/v1/auth/refresh and /logout', () => {
     const session = await register();
     const results = await Promise.all([refresh(session.refreshToken), refresh(session.refreshToken)]);
     assert.deepEqual(results.map((r) => r.status).sort(), [200, 401]);
+  });
+
+  /**
+   * Sends `first`, lets it run until it waits for the user's row lock that the test holds (inserting a
+   * refresh token of that user waits for it, through the foreign key), so it has decided to issue a token
+   * but not stored it yet; then sends `second` into that window, and lets go once `second` has answered
+   * or is itself waiting for a lock.
+   */
+  async function raceIntoRotation(userId: string, first: () => supertest.Test, second: () => supertest.Test) {
+    const locker = new pg.Client({ connectionString: ctx.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      const waitingForLocks = async () =>
+        (
+          await locker.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0]?.n ?? 0;
+      const firstDone = first().then((res) => res);
+      await eventually(async () => (await waitingForLocks()) >= 1);
+      let secondAnswered = false;
+      const secondDone = second().then((res) => ((secondAnswered = true), res));
+      await eventually(async () => secondAnswered || (await waitingForLocks()) >= 2);
+      await locker.query('COMMIT');
+      return await Promise.all([firstDone, secondDone]);
+    } finally {
+      await locker.end();
+    }
+  }
+
+  test('when a refresh token is reused while its first use is being rotated, then the token the winner received is dead afterwards', async () => {
+    const session = await register();
+    const [winner, loser] = await raceIntoRotation(
+      session.user.id,
+      () => refresh(session.refreshToken),
+      () => refresh(session.refreshToken),
+    );
+    assert.equal(winner.status, 200);
+    assert.equal(loser.body.code, 'AUTH_ERR_REFRESH_TOKEN_REUSED');
+    const res = await refresh(winner.body.refreshToken).expect(401);
+    assert.equal(res.body.code, 'AUTH_ERR_INVALID_REFRESH_TOKEN');
+  });
+
+  test('when a logout comes while a refresh is being rotated, then the token the refresh received is dead afterwards', async () => {
+    const session = await register();
+    const [rotated, loggedOut] = await raceIntoRotation(
+      session.user.id,
+      () => refresh(session.refreshToken),
+      () => ctx.http.post('/api/v1/auth/logout').send({ refreshToken: session.refreshToken }),
+    );
+    assert.equal(rotated.status, 200);
+    assert.equal(loggedOut.status, 204);
+    await refresh(rotated.body.refreshToken).expect(401);
+  });
+
+  test('when a login starts, then its family lives REFRESH_FAMILY_MAX_AGE_SECONDS, and rotations do not extend it', async () => {
+    const session = await register();
+    const rotated = (await refresh(session.refreshToken).expect(200)).body;
+    const families = await sql<{ age: number }>(
+      `SELECT extract(epoch FROM f.expires_at - f.created_at) AS age FROM refresh_token_families f
+       WHERE f.user_id = $1`,
+      [rotated.user.id],
+    );
+    assert.deepEqual(
+      families.map((f) => Math.round(Number(f.age))),
+      [ctx.config.REFRESH_FAMILY_MAX_AGE_SECONDS],
+    );
+  });
+
+  test('when a family is past its absolute lifetime, then its live token is refused with 401', async () => {
+    const session = await register();
+    const rotated = (await refresh(session.refreshToken).expect(200)).body;
+    await sql(
+      `UPDATE refresh_token_families SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      [rotated.user.id],
+    );
+    const res = await refresh(rotated.refreshToken).expect(401);
+    assert.equal(res.body.code, 'AUTH_ERR_INVALID_REFRESH_TOKEN');
   });
 
   test('when another login of the same user reuses nothing, then its family is unaffected by a reuse elsewhere', async () => {
