@@ -12,8 +12,10 @@ import { redisPlugin } from './plugins/redis.plugin.ts';
 import { authRoutes } from './routes/auth/index.ts';
 import { jwksRoutes } from './routes/jwks/index.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
+import { loadBreachedPasswords } from './security/breached-passwords.ts';
 import { createLoginThrottle } from './security/login-throttle.ts';
 import { opaqueTokens } from './security/opaque-tokens.ts';
+import { createRegistrationThrottle } from './security/registration-throttle.ts';
 import { SigningKeyRing } from './security/signing-key-ring.ts';
 
 declare module 'fastify' {
@@ -47,19 +49,35 @@ export const authApp = fp(
       );
     }
     app.decorate('keyRing', keyRing);
+    const limitStore = { redis: app.redis, keyPrefix: config.REDIS_KEY_PREFIX };
 
     const deps: AuthDeps = {
       users: createUserRepository(app.prisma),
       refreshTokens: createRefreshTokenRepository(app.prisma),
-      passwords: await createArgon2PasswordHasher(config.ARGON2_MEMORY_KIB),
+      passwords: await createArgon2PasswordHasher({
+        memoryCostKiB: config.ARGON2_MEMORY_KIB,
+        maxConcurrency: config.ARGON2_MAX_CONCURRENCY,
+        maxQueue: config.ARGON2_MAX_QUEUE,
+      }),
+      breachedPasswords: await loadBreachedPasswords(config.BREACHED_PASSWORDS_FILE),
       accessTokens: keyRing,
       throttle: createLoginThrottle(
         {
           maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
           maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
           windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+          lockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
+          maxLockoutSeconds: config.LOGIN_LOCKOUT_MAX_SECONDS,
         },
-        app.redis,
+        limitStore,
+      ),
+      registrationThrottle: createRegistrationThrottle(
+        {
+          maxPerIp: config.REGISTRATION_MAX_PER_IP,
+          ipWindowSeconds: config.REGISTRATION_IP_WINDOW_SECONDS,
+          maxPerMinute: config.REGISTRATION_MAX_PER_MINUTE,
+        },
+        limitStore,
       ),
       opaqueTokens,
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,

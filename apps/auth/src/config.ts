@@ -9,8 +9,10 @@ export const AuthEnvSchema = Type.Object({
     description: 'PostgreSQL URL of the Auth DB',
   }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
-  /** Unset: login throttling counts in process (embedded start only); set it for several replicas. */
+  /** Unset: login and sign-up limits count in process (embedded start only); set it for several replicas. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Prefix of every key auth writes to Redis, so environments (or test files) can share one Redis. */
+  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'auth:' }),
   AUTH_ISSUER: Type.String({ default: 'https://auth.shop.local' }),
   AUTH_AUDIENCE: Type.String({ default: 'shop-api' }),
   /** At most 15 minutes: access tokens cannot be revoked, so they must die young. */
@@ -24,11 +26,29 @@ export const AuthEnvSchema = Type.Object({
    * which suits one replica only.
    */
   AUTH_SIGNING_KEYS: Type.Optional(Type.String()),
+  /** Failed logins for one account from one client (IP, IPv6 /64) before it is locked out. */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
+  /** Failed logins from one client, whatever the accounts, before it is refused for the window. */
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 50 }),
   LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  /** The first lockout of an account for one client; each further one doubles, up to the maximum. */
+  LOGIN_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  LOGIN_LOCKOUT_MAX_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  /** Sign-ups from one client (IP, IPv6 /64) per window. */
+  REGISTRATION_MAX_PER_IP: Type.Integer({ minimum: 1, default: 20 }),
+  REGISTRATION_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  /** Sign-ups per minute across all clients and replicas: bounds the argon2 work a flood can cause. */
+  REGISTRATION_MAX_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
   /** argon2id memory cost in KiB; OWASP's minimum is 19 MiB. */
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19_456, default: 19_456 }),
+  /**
+   * argon2 runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which DNS
+   * look-ups and file I/O share: hashes beyond this wait in a queue, and beyond the queue answer 503.
+   */
+  ARGON2_MAX_CONCURRENCY: Type.Integer({ minimum: 1, default: 2 }),
+  ARGON2_MAX_QUEUE: Type.Integer({ minimum: 0, default: 32 }),
+  /** A file of further breached passwords, one per line, refused on top of the list shipped with auth. */
+  BREACHED_PASSWORDS_FILE: Type.Optional(Type.String()),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
 });

@@ -23,5 +23,8 @@ export function createUserRepository(prisma: PrismaClient): UserRepository {
         throw error;
       }
     },
+    async updatePasswordHash(id, passwordHash) {
+      await prisma.user.update({ where: { id }, data: { passwordHash } });
+    },
   };
 }

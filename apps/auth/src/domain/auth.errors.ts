@@ -8,6 +8,12 @@ export const AuthErrors = {
     'An account with this email already exists; log in instead.',
   ),
   weakPassword: defineError('AUTH_ERR_WEAK_PASSWORD', 400, 'The password does not meet the password policy.'),
+  breachedPassword: defineError(
+    'AUTH_ERR_BREACHED_PASSWORD',
+    400,
+    'This password appears in lists of passwords leaked in data breaches, so attackers try it first; ' +
+      'choose another one.',
+  ),
   invalidRefreshToken: defineError(
     'AUTH_ERR_INVALID_REFRESH_TOKEN',
     401,
@@ -23,5 +29,11 @@ export const AuthErrors = {
     429,
     'Too many failed logins; wait and try again.',
   ),
+  tooManyRegistrations: defineError(
+    'AUTH_ERR_TOO_MANY_REGISTRATIONS',
+    429,
+    'Too many sign-ups from this address or overall; wait and try again.',
+  ),
+  busy: defineError('AUTH_ERR_BUSY', 503, 'The service is busy; try again shortly.'),
   userNotFound: defineError('AUTH_ERR_USER_NOT_FOUND', 404, 'The account no longer exists.'),
 };

@@ -9,7 +9,7 @@ export async function ensureAdmin(
 ): Promise<'created' | 'exists'> {
   const email = normalizeEmail(input.email);
   if (await deps.users.findByEmail(email)) return 'exists';
-  assertPasswordAcceptable(input.password, email);
+  assertPasswordAcceptable(input.password, email, deps.breachedPasswords);
   const passwordHash = await deps.passwords.hash(input.password);
   await deps.users.create({
     id: deps.newId(),

@@ -12,6 +12,7 @@ export interface UserRepository {
     passwordHash: string;
     roles: Role[];
   }): Promise<User>;
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 
 export interface NewRefreshToken {
@@ -44,10 +45,17 @@ export interface RefreshTokenRepository {
 }
 
 export interface PasswordHasher {
+  /** These three throw AuthErrors.busy (503, Retry-After) when too many wait for the hasher already. */
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
   /** Spends the same time as a real verification, so unknown emails cannot be told apart by timing. */
   verifyDummy(password: string): Promise<void>;
+  /** True when the hash was made with other parameters than the current ones. */
+  needsRehash(hash: string): boolean;
+}
+
+export interface BreachedPasswords {
+  includes(password: string): boolean;
 }
 
 export interface AccessTokenIssuer {
@@ -55,10 +63,18 @@ export interface AccessTokenIssuer {
 }
 
 export interface LoginThrottle {
-  /** Throws AuthErrors.tooManyAttempts (with Retry-After) when the account or the address is blocked. */
-  assertAllowed(email: string, ip: string): Promise<void>;
-  recordFailure(email: string, ip: string): Promise<void>;
+  /**
+   * Counts the attempt before its password is checked; throws AuthErrors.tooManyAttempts (with
+   * Retry-After) when the account, for this client, or the client itself is over its limit.
+   */
+  consumeAttempt(email: string, ip: string): Promise<void>;
+  /** The password was right: the attempt is given back and the account's failures from here forgotten. */
   recordSuccess(email: string, ip: string): Promise<void>;
+}
+
+export interface RegistrationThrottle {
+  /** Throws AuthErrors.tooManyRegistrations (with Retry-After) when this client or all are over the limit. */
+  consumeAttempt(ip: string): Promise<void>;
 }
 
 export interface OpaqueTokens {
@@ -71,8 +87,10 @@ export interface AuthDeps {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
   passwords: PasswordHasher;
+  breachedPasswords: BreachedPasswords;
   accessTokens: AccessTokenIssuer;
   throttle: LoginThrottle;
+  registrationThrottle: RegistrationThrottle;
   opaqueTokens: OpaqueTokens;
   refreshTokenTtlSeconds: number;
   refreshFamilyMaxAgeSeconds: number;

@@ -9,13 +9,15 @@ export interface Registration {
   name: string;
 }
 
+/** Counted against the sign-up limits before anything costly; the hash waits for a free hasher slot. */
 export async function registerUser(
   deps: AuthDeps,
-  input: Registration,
+  input: Registration & { ip: string },
   roles: Role[] = ['customer'],
 ): Promise<Session> {
+  await deps.registrationThrottle.consumeAttempt(input.ip);
   const email = normalizeEmail(input.email);
-  assertPasswordAcceptable(input.password, email);
+  assertPasswordAcceptable(input.password, email, deps.breachedPasswords);
   const passwordHash = await deps.passwords.hash(input.password);
   const user = await deps.users.create({
     id: deps.newId(),

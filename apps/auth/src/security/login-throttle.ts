@@ -1,61 +1,63 @@
-import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AuthErrors } from '../domain/auth.errors.ts';
 import type { LoginThrottle } from '../domain/ports.ts';
+import { clientKey } from './client-key.ts';
+import { consumePoint, createLimiter, retryLater, type LimitStore } from './rate-limits.ts';
 
 export interface ThrottleLimits {
   maxFailuresPerAccount: number;
   maxFailuresPerIp: number;
   windowSeconds: number;
+  lockoutSeconds: number;
+  maxLockoutSeconds: number;
 }
 
 /**
- * Counts failed logins per account and per IP address (OWASP's two axes: guessing one account, and
- * spraying many). With Redis the counts hold across replicas; if Redis fails, an in-process limiter
- * takes over rather than letting logins through unthrottled.
+ * Every login attempt takes a point before its password is checked (one atomic increment, so a burst of
+ * concurrent guesses cannot all be checked) and a correct password gives it back. Two axes, as OWASP
+ * advises: one account from one client (so a stranger's failures never lock the owner out from
+ * elsewhere), locked out for a time that doubles with each lockout; and one client over all accounts.
  */
-export function createLoginThrottle(limits: ThrottleLimits, redis?: Redis): LoginThrottle {
-  const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
-    const options = {
-      keyPrefix,
-      points,
-      duration: limits.windowSeconds,
-      blockDuration: limits.windowSeconds,
-    };
-    if (!redis) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({
-      ...options,
-      storeClient: redis,
-      insuranceLimiter: new RateLimiterMemory(options),
-    });
-  };
-  const perAccount = limiter('auth:login-fail:account', limits.maxFailuresPerAccount);
-  const perIp = limiter('auth:login-fail:ip', limits.maxFailuresPerIp);
+export function createLoginThrottle(limits: ThrottleLimits, store: LimitStore): LoginThrottle {
+  const perAccount = createLimiter(store, 'login-fail:account-client', {
+    points: limits.maxFailuresPerAccount,
+    duration: limits.windowSeconds,
+  });
+  // Remembered long enough that lockouts keep growing until they reach the maximum.
+  const lockouts = createLimiter(store, 'login-lockouts:account-client', {
+    points: 1,
+    duration: 2 * limits.maxLockoutSeconds,
+  });
+  const perIp = createLimiter(store, 'login-fail:ip', {
+    points: limits.maxFailuresPerIp,
+    duration: limits.windowSeconds,
+    blockDuration: limits.windowSeconds,
+  });
+  const refuse = (msBeforeNext: number) =>
+    retryLater(AuthErrors.tooManyAttempts, 'failed logins', msBeforeNext);
 
-  const refuse = (msBeforeNext: number) => {
-    const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    return AuthErrors.tooManyAttempts(`Too many failed logins; try again in ${seconds} s.`, {
-      headers: { 'retry-after': String(seconds) },
-      extensions: { retryAfterSeconds: seconds },
-    });
-  };
+  // Only the attempt that crossed the limit locks the key out (and counts a lockout); those after it
+  // meet the block it set.
+  async function lockOut(key: string, consumedPoints: number, msBeforeNext: number): Promise<number> {
+    if (consumedPoints !== limits.maxFailuresPerAccount + 1) return msBeforeNext;
+    const { consumedPoints: lockoutCount } = await lockouts.penalty(key);
+    const seconds = Math.min(limits.lockoutSeconds * 2 ** (lockoutCount - 1), limits.maxLockoutSeconds);
+    await perAccount.block(key, seconds);
+    return seconds * 1000;
+  }
 
   return {
-    async assertAllowed(email, ip) {
-      const [account, address] = await Promise.all([perAccount.get(email), perIp.get(ip)]);
-      for (const [state, max] of [
-        [account, limits.maxFailuresPerAccount],
-        [address, limits.maxFailuresPerIp],
-      ] as const) {
-        if (state && state.consumedPoints >= max) throw refuse(state.msBeforeNext);
-      }
+    async consumeAttempt(email, ip) {
+      const client = clientKey(ip);
+      const key = `${email}|${client}`;
+      const account = await consumePoint(perAccount, key);
+      if (account) throw refuse(await lockOut(key, account.consumedPoints, account.msBeforeNext));
+      const address = await consumePoint(perIp, client);
+      if (address) throw refuse(address.msBeforeNext);
     },
-    async recordFailure(email, ip) {
-      // consume() rejects once the limit is passed; that is the blocking we want, not an error.
-      await Promise.allSettled([perAccount.consume(email), perIp.consume(ip)]);
-    },
-    async recordSuccess(email) {
-      await perAccount.delete(email);
+    async recordSuccess(email, ip) {
+      const client = clientKey(ip);
+      const key = `${email}|${client}`;
+      await Promise.all([perAccount.delete(key), lockouts.delete(key), perIp.reward(client)]);
     },
   };
 }

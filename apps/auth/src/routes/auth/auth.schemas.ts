@@ -1,5 +1,11 @@
 import { Type, type Static } from 'typebox';
 
+// Well above what the routes can accept (credentials with a password at the policy's maximum of 256
+// characters stay under 6 KiB even with every character JSON-escaped; refresh tokens are 43 characters),
+// and bigger bodies are refused before they are parsed.
+export const CREDENTIALS_BODY_LIMIT_BYTES = 8 * 1024;
+export const REFRESH_BODY_LIMIT_BYTES = 2 * 1024;
+
 const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ada@example.com'] });
 
 export const RegisterBody = Type.Object(

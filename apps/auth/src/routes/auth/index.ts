@@ -1,6 +1,7 @@
 import { problemResponses } from '@shop/platform';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { logIn } from '../../domain/log-in.ts';
 import { logOut } from '../../domain/log-out.ts';
 import type { AuthDeps } from '../../domain/ports.ts';
@@ -9,63 +10,78 @@ import { registerUser } from '../../domain/register-user.ts';
 import { AuthErrors } from '../../domain/auth.errors.ts';
 import type { Session } from '../../domain/sessions.ts';
 import type { User } from '../../domain/user.ts';
-import { LoginBody, RefreshBody, RegisterBody, SessionView, UserView } from './auth.schemas.ts';
+import {
+  CREDENTIALS_BODY_LIMIT_BYTES,
+  LoginBody,
+  REFRESH_BODY_LIMIT_BYTES,
+  RefreshBody,
+  RegisterBody,
+  SessionView,
+  UserView,
+} from './auth.schemas.ts';
 
 const userView = (user: User) => ({ ...user, createdAt: user.createdAt.toISOString() });
-const sessionView = (session: Session) => ({
-  ...session,
-  user: userView(session.user),
-  tokenType: 'Bearer' as const,
-});
+// Tokens must not be kept by any cache on the way (RFC 6749 §5.1; Pragma for HTTP/1.0 caches).
+const sessionResponse = (reply: FastifyReply, session: Session) => {
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  return { ...session, user: userView(session.user), tokenType: 'Bearer' as const };
+};
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AuthDeps }> = async (app, { deps }) => {
   app.post(
     '/register',
     {
+      bodyLimit: CREDENTIALS_BODY_LIMIT_BYTES,
       schema: {
         tags: ['auth'],
         summary: 'Create a customer account and start a session',
         body: RegisterBody,
-        response: { 201: SessionView, ...problemResponses(400, 409, 413, 415) },
+        response: { 201: SessionView, ...problemResponses(400, 409, 413, 415, 429, 503) },
       },
     },
-    async (request, reply) => reply.code(201).send(sessionView(await registerUser(deps, request.body))),
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(sessionResponse(reply, await registerUser(deps, { ...request.body, ip: request.ip }))),
   );
 
   app.post(
     '/login',
     {
+      bodyLimit: CREDENTIALS_BODY_LIMIT_BYTES,
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for an access token and a refresh token',
         body: LoginBody,
-        response: { 200: SessionView, ...problemResponses(400, 401, 429) },
+        response: { 200: SessionView, ...problemResponses(400, 401, 413, 415, 429, 503) },
       },
     },
-    async (request) => sessionView(await logIn(deps, { ...request.body, ip: request.ip })),
+    async (request, reply) => sessionResponse(reply, await logIn(deps, { ...request.body, ip: request.ip })),
   );
 
   app.post(
     '/refresh',
     {
+      bodyLimit: REFRESH_BODY_LIMIT_BYTES,
       schema: {
         tags: ['auth'],
         summary: 'Rotate a refresh token into a new session; reusing a rotated token revokes its family',
         body: RefreshBody,
-        response: { 200: SessionView, ...problemResponses(400, 401) },
+        response: { 200: SessionView, ...problemResponses(400, 401, 413, 415) },
       },
     },
-    async (request) => sessionView(await refreshSession(deps, request.body.refreshToken)),
+    async (request, reply) => sessionResponse(reply, await refreshSession(deps, request.body.refreshToken)),
   );
 
   app.post(
     '/logout',
     {
+      bodyLimit: REFRESH_BODY_LIMIT_BYTES,
       schema: {
         tags: ['auth'],
         summary: 'Revoke the refresh token and every token rotated from the same login',
         body: RefreshBody,
-        response: { 204: Type.Null(), ...problemResponses(400) },
+        response: { 204: Type.Null(), ...problemResponses(400, 413, 415) },
       },
     },
     async (request, reply) => {

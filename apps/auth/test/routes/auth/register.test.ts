@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { credentials, newCustomer, problemType, startAuth, type AuthTestContext } from '../../helper.ts';
@@ -121,5 +124,32 @@ describe('POST /api/v1/auth/register', () => {
       .expect(400);
     assert.equal(res.body.code, 'PLATFORM_ERR_VALIDATION');
     await ctx.http.post('/api/v1/auth/login').send(credentials(customer)).expect(401);
+  });
+
+  test('when the password is in the shipped list of breached passwords, in any case, then it answers 400 AUTH_ERR_BREACHED_PASSWORD', async () => {
+    for (const password of ['basketball', 'BasketBall', 'qwertyuiop123']) {
+      const customer = newCustomer({ password });
+      const res = await ctx.http.post('/api/v1/auth/register').send(customer).expect(400);
+      assert.match(res.headers['content-type'] ?? '', problemType);
+      assert.equal(res.body.code, 'AUTH_ERR_BREACHED_PASSWORD');
+      assert.match(res.body.detail, /choose another one/);
+      await ctx.http.post('/api/v1/auth/login').send(credentials(customer)).expect(401);
+    }
+  });
+
+  test('when BREACHED_PASSWORDS_FILE names a list, then its passwords are refused too', async () => {
+    const file = path.join(tmpdir(), `breached-${crypto.randomUUID()}.txt`);
+    await writeFile(file, 'first leaked passphrase\r\nour own leaked passphrase\n');
+    const withList = await startAuth({ BREACHED_PASSWORDS_FILE: file });
+    try {
+      const res = await withList.http
+        .post('/api/v1/auth/register')
+        .send(newCustomer({ password: 'Our Own Leaked Passphrase' }))
+        .expect(400);
+      assert.equal(res.body.code, 'AUTH_ERR_BREACHED_PASSWORD');
+      await withList.http.post('/api/v1/auth/register').send(newCustomer()).expect(201);
+    } finally {
+      await withList.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getRedis } from '@shop/testing';
+import { getRedis, uniqueKeyPrefix } from '@shop/testing';
 import { newCustomer, startAuth, type AuthTestContext } from '../../helper.ts';
 
 describe('login throttling with Redis', () => {
@@ -8,7 +8,12 @@ describe('login throttling with Redis', () => {
   let replicaB: AuthTestContext;
   before(async () => {
     const { url } = await getRedis();
-    const env = { REDIS_URL: url, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_THROTTLE_WINDOW_SECONDS: '60' };
+    const env = {
+      REDIS_URL: url,
+      REDIS_KEY_PREFIX: uniqueKeyPrefix('auth'),
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+      LOGIN_THROTTLE_WINDOW_SECONDS: '60',
+    };
     [replicaA, replicaB] = await Promise.all([startAuth(env), startAuth(env)]);
   });
   after(() => Promise.all([replicaA.close(), replicaB.close()]));
