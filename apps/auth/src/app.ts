@@ -5,7 +5,7 @@ import { buildService, jwtAuthPlugin, type Service } from '@shop/platform';
 import { DEV_ADMIN, type AuthConfig } from './config.ts';
 import { createRefreshTokenRepository } from './data-access/refresh-token.repository.ts';
 import { createUserRepository } from './data-access/user.repository.ts';
-import { ensureAdmin } from './domain/ensure-admin.ts';
+import { ensureAdmin, refusePublishedCredentials } from './domain/ensure-admin.ts';
 import type { AuthDeps } from './domain/ports.ts';
 import { prismaPlugin } from './plugins/prisma.plugin.ts';
 import { redisPlugin } from './plugins/redis.plugin.ts';
@@ -94,6 +94,7 @@ export const authApp = fp(
     await app.register(authRoutes, { prefix: '/api/v1/auth', deps });
     await app.register(jwksRoutes, { keyRing });
 
+    if (config.NODE_ENV === 'production') await refusePublishedCredentials(deps, DEV_ADMIN);
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
       const outcome = await ensureAdmin(deps, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
       // Only the well-known development default is ever printed; a configured password never is.

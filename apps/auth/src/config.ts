@@ -1,4 +1,4 @@
-import { loadConfig, platformEnv } from '@shop/platform';
+import { ConfigError, loadConfig, platformEnv } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 export const AuthEnvSchema = Type.Object({
@@ -9,7 +9,7 @@ export const AuthEnvSchema = Type.Object({
     description: 'PostgreSQL URL of the Auth DB',
   }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
-  /** Unset: login and sign-up limits count in process (embedded start only); set it for several replicas. */
+  /** Required in production; unset: login and sign-up limits count in process (one replica only). */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Prefix of every key auth writes to Redis, so environments (or test files) can share one Redis. */
   REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'auth:' }),
@@ -22,8 +22,8 @@ export const AuthEnvSchema = Type.Object({
   REFRESH_FAMILY_MAX_AGE_SECONDS: Type.Integer({ minimum: 300, default: 90 * 24 * 3600 }),
   /**
    * JSON array of private Ed25519 JWKs (each with a `kid`): the first signs, all are published in the JWKS
-   * (the previous key, and the next one before it starts signing). Unset: a key is generated at start-up,
-   * which suits one replica only.
+   * (the previous key, and the next one before it starts signing). Required in production; unset: a key is
+   * generated at start-up, which suits one replica only.
    */
   AUTH_SIGNING_KEYS: Type.Optional(Type.String()),
   /** Failed logins for one account from one client (IP, IPv6 /64) before it is locked out. */
@@ -55,11 +55,40 @@ export const AuthEnvSchema = Type.Object({
 
 export type AuthConfig = Static<typeof AuthEnvSchema>;
 
+/** Published in the README: seeded only outside production, and refused in production. */
 export const DEV_ADMIN = { email: 'admin@shop.local', password: 'admin-dev-password' } as const;
 
-/** Outside production a local admin account is seeded with a well-known password, which the log prints. */
+// Settings without which several replicas would disagree (limits, signing keys) or a published
+// credential would be used; product's loader makes the same kind of list.
+function productionProblems(config: AuthConfig): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (!config.REDIS_URL) {
+    problems.push(
+      'REDIS_URL: required in production, so login and sign-up limits hold across replicas (redis://host:6379)',
+    );
+  }
+  if (!config.AUTH_SIGNING_KEYS) {
+    problems.push(
+      'AUTH_SIGNING_KEYS: required in production, so every replica signs with the same keys ' +
+        '(a JSON array of private Ed25519 JWKs, kept in a Secret; see the README)',
+    );
+  }
+  if (config.ADMIN_PASSWORD === DEV_ADMIN.password) {
+    problems.push('ADMIN_PASSWORD: is the published development password; choose another one');
+  }
+  return problems;
+}
+
+/**
+ * Validates the environment; production must name its Redis and signing keys and must not use the
+ * published admin password. Outside production a local admin account is seeded with a well-known
+ * password, which the log prints.
+ */
 export function loadAuthConfig(env?: Record<string, string | undefined>): AuthConfig {
   const config = loadConfig(AuthEnvSchema, env);
+  const problems = productionProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
   if (config.NODE_ENV === 'production' || config.ADMIN_EMAIL) return config;
   return {
     ...config,
