@@ -24,7 +24,7 @@ export async function createArgon2PasswordHasher(settings: HasherSettings): Prom
   } as const;
   const limit = pLimit(settings.maxConcurrency);
   const bounded = async <T>(work: () => Promise<T>): Promise<T> => {
-    if (limit.pendingCount >= settings.maxQueue) {
+    if (limit.activeCount >= settings.maxConcurrency && limit.pendingCount >= settings.maxQueue) {
       throw AuthErrors.busy('Too many password checks at once; try again in a second.', {
         headers: { 'retry-after': '1' },
         extensions: { retryAfterSeconds: 1 },

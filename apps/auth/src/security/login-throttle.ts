@@ -49,10 +49,11 @@ export function createLoginThrottle(limits: ThrottleLimits, store: LimitStore): 
     async consumeAttempt(email, ip) {
       const client = clientKey(ip);
       const key = `${email}|${client}`;
-      const account = await consumePoint(perAccount, key);
-      if (account) throw refuse(await lockOut(key, account.consumedPoints, account.msBeforeNext));
+      // The client first: one that is refused leaves no per-account keys behind, however many emails it tries.
       const address = await consumePoint(perIp, client);
       if (address) throw refuse(address.msBeforeNext);
+      const account = await consumePoint(perAccount, key);
+      if (account) throw refuse(await lockOut(key, account.consumedPoints, account.msBeforeNext));
     },
     async recordSuccess(email, ip) {
       const client = clientKey(ip);
