@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, platformEnv } from '@shop/platform';
+import { ConfigError, loadConfig, platformEnv, Secret } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 export const AuthEnvSchema = Type.Object({
@@ -25,7 +25,7 @@ export const AuthEnvSchema = Type.Object({
    * (the previous key, and the next one before it starts signing). Required in production; unset: a key is
    * generated at start-up, which suits one replica only.
    */
-  AUTH_SIGNING_KEYS: Type.Optional(Type.String()),
+  AUTH_SIGNING_KEYS: Type.Optional(Secret(Type.String())),
   /** Failed logins for one account from one client (IP, IPv6 /64) before it is locked out. */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
   /** Failed logins from one client, whatever the accounts, before it is refused for the window. */
@@ -50,7 +50,7 @@ export const AuthEnvSchema = Type.Object({
   /** A file of further breached passwords, one per line, refused on top of the list shipped with auth. */
   BREACHED_PASSWORDS_FILE: Type.Optional(Type.String()),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
-  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
+  ADMIN_PASSWORD: Type.Optional(Secret(Type.String({ minLength: 10 }))),
 });
 
 export type AuthConfig = Static<typeof AuthEnvSchema>;

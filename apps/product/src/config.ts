@@ -1,5 +1,13 @@
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
-import { ConfigError, jwtVerifyEnv, loadConfig, platformEnv } from '@shop/platform';
+import {
+  ConfigError,
+  jwtVerifyEnv,
+  jwtVerifyEnvProblems,
+  loadConfig,
+  platformEnv,
+  requiredInProduction,
+  Secret,
+} from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 export const ProductEnvSchema = Type.Object({
@@ -48,9 +56,9 @@ export const ProductEnvSchema = Type.Object({
 
   /**
    * Shared secret the order service sends in `x-internal-token` to reach /internal routes. Required in
-   * production; elsewhere it defaults to a well-known development value.
+   * production (and never the development value); elsewhere it defaults to a well-known development value.
    */
-  INTERNAL_API_TOKEN: Type.Optional(Type.String({ minLength: 32 })),
+  INTERNAL_API_TOKEN: Type.Optional(Secret(Type.String({ minLength: 32 }))),
   /** How long stock stays held for an order that is not paid (default 15 min). */
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   /** How often expired reservations are looked for and released. */
@@ -62,24 +70,27 @@ export type ProductConfig = Static<typeof ProductEnvSchema> & { INTERNAL_API_TOK
 export const DEV_INTERNAL_API_TOKEN = 'dev-internal-token-not-for-production-use';
 
 /**
- * Validates the environment, Kafka's TLS and SASL settings included. Production must name its Redis, Kafka
- * and internal token: the in-process stand-ins cannot keep several replicas coherent. Elsewhere the token
- * defaults to a development value.
+ * Validates the environment, Kafka's TLS and SASL settings and the JWKS URL included. Production must name
+ * its Redis, Kafka and internal token: the in-process stand-ins cannot keep several replicas coherent, and
+ * the development token is published. Elsewhere the token defaults to the development value.
  */
 export function loadProductConfig(env?: Record<string, string | undefined>): ProductConfig {
   const config = loadConfig(ProductEnvSchema, env);
-  const problems = kafkaEnvProblems(config);
-  if (config.NODE_ENV === 'production') {
-    if (!config.INTERNAL_API_TOKEN) {
-      problems.push(
-        'INTERNAL_API_TOKEN: required in production (at least 32 characters, the value the order service sends)',
-      );
-    }
-    if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES && config.CACHE_ENABLED) {
-      problems.push('REDIS_URL or REDIS_CLUSTER_NODES: required in production');
-    }
-    if (!config.KAFKA_BROKERS) problems.push('KAFKA_BROKERS: required in production (host:port,...)');
-  }
+  const problems = [
+    ...kafkaEnvProblems(config),
+    ...jwtVerifyEnvProblems(config),
+    ...requiredInProduction(config, {
+      INTERNAL_API_TOKEN: {
+        hint: 'at least 32 characters, the value the order service sends',
+        refused: [DEV_INTERNAL_API_TOKEN],
+      },
+      'REDIS_URL or REDIS_CLUSTER_NODES': {
+        hint: 'the shared cache of every replica',
+        satisfied: Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES) || !config.CACHE_ENABLED,
+      },
+      KAFKA_BROKERS: 'host:port,...',
+    }),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...config, INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN };
 }

@@ -1,5 +1,6 @@
-export { ConfigError, loadConfig } from './config/load-config.ts';
-export { jwtVerifyEnv, platformEnv } from './config/platform-env.ts';
+export { ConfigError, loadConfig, Secret } from './config/load-config.ts';
+export { jwtVerifyEnv, jwtVerifyEnvProblems, platformEnv } from './config/platform-env.ts';
+export { requiredInProduction, type ProductionRequirement } from './config/required-in-production.ts';
 export { AppError, defineError, PlatformErrors } from './errors/app-error.ts';
 export { problemResponses, ProblemSchema, type Problem } from './errors/problem.schemas.ts';
 export { errorHandlerPlugin } from './errors/error-handler.ts';

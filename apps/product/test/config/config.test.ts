@@ -1,20 +1,34 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '@shop/platform';
-import { loadProductConfig } from '../../src/config.ts';
+import { DEV_INTERNAL_API_TOKEN, loadProductConfig } from '../../src/config.ts';
 
-const env = { PRODUCT_DATABASE_URL: 'postgresql://shop@127.0.0.1:5432/product' };
+const env = { NODE_ENV: 'test', PRODUCT_DATABASE_URL: 'postgresql://shop@127.0.0.1:5432/product' };
+const production = {
+  PRODUCT_DATABASE_URL: 'postgresql://shop@127.0.0.1:5432/product',
+  NODE_ENV: 'production',
+  REDIS_URL: 'redis://redis:6379',
+  KAFKA_BROKERS: 'kafka:9092',
+  AUTH_JWKS_URL: 'https://auth.shop.example/.well-known/jwks.json',
+  INTERNAL_API_TOKEN: 'an-internal-token-of-our-own-0123456789',
+};
+
+function problemsOf(environment: Record<string, string>): readonly string[] {
+  try {
+    loadProductConfig(environment);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail('expected loadProductConfig to throw');
+}
+
+const variablesIn = (problems: readonly string[]) => problems.map((problem) => problem.split(':')[0]);
 
 test('when Kafka SASL is half configured, then start-up fails naming the missing variables', () => {
-  assert.throws(
-    () => loadProductConfig({ ...env, KAFKA_BROKERS: 'kafka:9096', KAFKA_SASL_MECHANISM: 'scram-sha-512' }),
-    (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.deepEqual(error.problems, [
-        'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: both required with KAFKA_SASL_MECHANISM=scram-sha-512',
-      ]);
-      return true;
-    },
+  assert.deepEqual(
+    problemsOf({ ...env, KAFKA_BROKERS: 'kafka:9096', KAFKA_SASL_MECHANISM: 'scram-sha-512' }),
+    ['KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: both required with KAFKA_SASL_MECHANISM=scram-sha-512'],
   );
 });
 
@@ -22,16 +36,42 @@ test('when an unknown SASL mechanism is given, then the schema refuses it', () =
   assert.throws(() => loadProductConfig({ ...env, KAFKA_SASL_MECHANISM: 'gssapi' }), /KAFKA_SASL_MECHANISM/);
 });
 
-test('when production lacks Redis, Kafka and the internal token, then every one is named at once', () => {
-  assert.throws(
-    () => loadProductConfig({ ...env, NODE_ENV: 'production' }),
-    (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.deepEqual(
-        error.problems.map((problem) => problem.split(':')[0]),
-        ['INTERNAL_API_TOKEN', 'REDIS_URL or REDIS_CLUSTER_NODES', 'KAFKA_BROKERS'],
-      );
-      return true;
-    },
+test('when production lacks Redis, Kafka, the internal token and an https JWKS, then every one is named at once', () => {
+  assert.deepEqual(variablesIn(problemsOf({ ...env, NODE_ENV: 'production' })), [
+    'AUTH_JWKS_URL',
+    'INTERNAL_API_TOKEN',
+    'REDIS_URL or REDIS_CLUSTER_NODES',
+    'KAFKA_BROKERS',
+  ]);
+});
+
+test('when NODE_ENV is not set at all, then the production requirements apply (no development defaults)', () => {
+  const { NODE_ENV: _unset, ...withoutNodeEnv } = env;
+  assert.deepEqual(
+    variablesIn(problemsOf(withoutNodeEnv)),
+    variablesIn(problemsOf({ ...env, NODE_ENV: 'production' })),
   );
+});
+
+test('when production sets the published development internal token explicitly, then start-up is refused', () => {
+  const problems = problemsOf({ ...production, INTERNAL_API_TOKEN: DEV_INTERNAL_API_TOKEN });
+  assert.deepEqual(variablesIn(problems), ['INTERNAL_API_TOKEN']);
+  assert.match(problems[0] ?? '', /published development value is refused in production/);
+  assert.ok(!problems.join('\n').includes(DEV_INTERNAL_API_TOKEN), 'the token is not echoed');
+});
+
+test('when production names everything it needs, then it starts with its own token and listens on every interface', () => {
+  const config = loadProductConfig(production);
+  assert.equal(config.INTERNAL_API_TOKEN, production.INTERNAL_API_TOKEN);
+  assert.equal(config.HOST, '0.0.0.0');
+});
+
+test('when a malformed internal token is given, then the error names it without printing it', () => {
+  const problems = problemsOf({ ...env, INTERNAL_API_TOKEN: 'too-short-token' });
+  assert.deepEqual(problems.length, 1);
+  assert.match(problems[0] ?? '', /^INTERNAL_API_TOKEN=<redacted>: /);
+});
+
+test('when outside production no token is given, then the development token is used', () => {
+  assert.equal(loadProductConfig(env).INTERNAL_API_TOKEN, DEV_INTERNAL_API_TOKEN);
 });

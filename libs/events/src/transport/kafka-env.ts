@@ -19,7 +19,7 @@ export const kafkaEnv = {
     Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
   ),
   KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
-  KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1, secret: true })),
 };
 
 /** The schema of kafkaEnv alone, e.g. for a tool that reads nothing else. */

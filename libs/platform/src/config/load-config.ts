@@ -15,6 +15,24 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Marks an env variable as a secret (signing keys, passwords, tokens): a ConfigError shows its value as
+ * `<redacted>` instead of echoing it. Wrap the inner schema: `Type.Optional(Secret(Type.String()))`. It is
+ * the annotation `secret: true`, which a library that does not depend on the platform writes directly.
+ */
+export function Secret<S extends TSchema>(schema: S): S {
+  return Type.With(schema, { secret: true }) as unknown as S;
+}
+
+const REDACTED = '<redacted>';
+// `scheme://user:password@host`: greedy up to the last `@`, so a password with an unencoded `@` is hidden whole.
+const URL_PASSWORD = /^([a-z][a-z\d+.-]*:\/\/[^:@/\s]*):.*@/i;
+
+function shown(schema: TSchema, raw: string): string {
+  if ((schema as { secret?: unknown }).secret === true) return REDACTED;
+  return JSON.stringify(raw.replace(URL_PASSWORD, `$1:${REDACTED}@`));
+}
+
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
@@ -36,10 +54,18 @@ function describeProblem(schema: TSchema, value: unknown): string {
   return first?.message ?? 'is invalid';
 }
 
+function defaultOf(schema: TSchema, production: boolean): unknown {
+  const productionDefault = (schema as { productionDefault?: unknown }).productionDefault;
+  if (production && productionDefault !== undefined) return productionDefault;
+  return Value.Default(schema, undefined);
+}
+
 /**
  * Validates the environment against a TypeBox schema once, at start-up: applies defaults, converts
  * strings to numbers/booleans, and throws a ConfigError naming each missing or malformed variable.
- * An empty variable counts as unset.
+ * An empty variable counts as unset. A `productionDefault` annotation replaces `default` when
+ * NODE_ENV is production; a variable marked with `Secret` never has its value printed, and a URL's
+ * password is never printed either.
  */
 export function loadConfig<S extends TObject>(
   schema: S,
@@ -49,19 +75,22 @@ export function loadConfig<S extends TObject>(
   const required = new Set<string>(schema.required ?? []);
   const value: Record<string, unknown> = {};
   const problems: string[] = [];
+  const nodeEnvSchema = properties['NODE_ENV'];
+  const nodeEnv = env['NODE_ENV'] || (nodeEnvSchema && Value.Default(nodeEnvSchema, undefined));
+  const production = nodeEnv === 'production';
 
   // Checked one variable at a time so every bad one is reported, not only the first few.
   for (const [name, property] of Object.entries(properties)) {
     const raw = env[name];
     if (raw === undefined || raw === '') {
-      const fallback = Value.Default(property, undefined);
+      const fallback = defaultOf(property, production);
       if (fallback !== undefined) value[name] = fallback;
       else if (required.has(name)) problems.push(`${name}: required but not set`);
       continue;
     }
     const converted = convert(property, raw);
     if (Value.Check(property, converted)) value[name] = converted;
-    else problems.push(`${name}=${JSON.stringify(raw)}: ${describeProblem(property, converted)}`);
+    else problems.push(`${name}=${shown(property, raw)}: ${describeProblem(property, converted)}`);
   }
   if (problems.length === 0 && !Value.Check(schema, value)) {
     problems.push(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Type } from 'typebox';
-import { ConfigError, loadConfig, platformEnv } from '../../src/index.ts';
+import { ConfigError, loadConfig, platformEnv, Secret } from '../../src/index.ts';
 import { startFixture } from '../support/child-service.ts';
 
 const ServiceEnv = Type.Object({
@@ -11,6 +11,8 @@ const ServiceEnv = Type.Object({
   CACHE_ENABLED: Type.Boolean({ default: true }),
   SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  SIGNING_KEY: Type.Optional(Secret(Type.String({ minLength: 32 }))),
+  BROKER_PASSWORD: Type.Optional(Type.String({ minLength: 8, secret: true })),
 });
 
 const valid = { PORT: '3000', DATABASE_URL: 'postgres://shop@127.0.0.1/shop' };
@@ -26,7 +28,7 @@ function configErrorOf(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('loadConfig', () => {
-  test('when only the required variables are set, then every other one takes its local-dev default', () => {
+  test('when only the required variables are set, then NODE_ENV is production and every other variable takes its default', () => {
     const config = loadConfig(ServiceEnv, valid);
     assert.deepEqual(
       { ...config },
@@ -35,7 +37,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgres://shop@127.0.0.1/shop',
         CACHE_ENABLED: true,
         SAMPLE_RATIO: 0.5,
-        NODE_ENV: 'development',
+        NODE_ENV: 'production',
         LOG_LEVEL: 'info',
         HOST: '0.0.0.0',
         BODY_LIMIT_BYTES: 1_048_576,
@@ -44,6 +46,55 @@ describe('loadConfig', () => {
       },
     );
     assert.ok(Object.isFrozen(config), 'config must be read-only');
+  });
+
+  test('when NODE_ENV is development or test and HOST is unset, then the service listens on 127.0.0.1 only', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const config = loadConfig(ServiceEnv, { ...valid, NODE_ENV });
+      assert.equal(config.NODE_ENV, NODE_ENV);
+      assert.equal(config.HOST, '127.0.0.1', NODE_ENV);
+    }
+  });
+
+  test('when HOST is set, then it is used in every environment', () => {
+    for (const NODE_ENV of ['development', 'production']) {
+      assert.equal(loadConfig(ServiceEnv, { ...valid, NODE_ENV, HOST: '10.0.0.7' }).HOST, '10.0.0.7');
+    }
+  });
+
+  test('when a variable marked secret is malformed, then the error names it without printing its value', () => {
+    const error = configErrorOf({
+      ...valid,
+      SIGNING_KEY: 'short-signing-key-value',
+      BROKER_PASSWORD: 'pw-123',
+    });
+    assert.deepEqual(
+      error.problems.map((p) => p.split(':')[0]),
+      ['SIGNING_KEY=<redacted>', 'BROKER_PASSWORD=<redacted>'],
+      error.message,
+    );
+    assert.ok(!error.message.includes('short-signing-key-value'), error.message);
+    assert.ok(!error.message.includes('pw-123'), error.message);
+  });
+
+  test('when a URL with a password is malformed, then the error shows the URL with the password redacted', () => {
+    const error = configErrorOf({
+      ...valid,
+      DATABASE_URL: 'mysql://shop:s3cr3t@pw@db.internal:3306/shop',
+      REDIS_URL: 'memcached://:cache-pass@cache:11211',
+    });
+    assert.ok(!error.message.includes('s3cr3t'), error.message);
+    assert.ok(!error.message.includes('cache-pass'), error.message);
+    assert.ok(
+      error.problems.some((p) =>
+        p.startsWith('DATABASE_URL="mysql://shop:<redacted>@db.internal:3306/shop"'),
+      ),
+      error.message,
+    );
+    assert.ok(
+      error.problems.some((p) => p.startsWith('REDIS_URL="memcached://:<redacted>@cache:11211"')),
+      error.message,
+    );
   });
 
   test('when numbers and booleans arrive as strings, then they are converted to their schema types', () => {
@@ -184,9 +235,12 @@ describe('loadConfig', () => {
       PLATFORM_FIXTURE: 'config-service',
       PORT: '8080',
       DATABASE_URL: 'postgres://127.0.0.1/shop',
+      NODE_ENV: 'development',
     });
     const { code } = await service.exitedWithin(15);
     assert.equal(code, 0, service.stderr);
-    assert.equal(service.lines.find((l) => l.msg === 'configured')?.['port'], 8080);
+    const configured = service.lines.find((l) => l.msg === 'configured');
+    assert.equal(configured?.['port'], 8080);
+    assert.equal(configured?.['host'], '127.0.0.1');
   });
 });
