@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { pino } from 'pino';
-import { loggerOptions } from '../../src/index.ts';
+import { loggerOptions, redactSecrets } from '../../src/index.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { buildTestService } from '../support/test-service.ts';
 
@@ -162,6 +162,115 @@ describe('logger', () => {
       'Bearer err-secret',
       "the caller's error is not changed",
     );
+  });
+
+  test('when keys only contain password, token, secret or api key, or name auth headers, then their values are redacted', () => {
+    const { logs, logger } = captured();
+    logger.info(
+      {
+        user: { passwordHash: '$argon2id$HASH-1', dbPassword: 'DBPW-2', displayName: 'Ada' },
+        headers: {
+          'X-Internal-Token': 'INTERNAL-3',
+          'Proxy-Authorization': 'Basic PROXY-4',
+          'x-csrf-token': 'CSRF-5',
+          'content-type': 'application/json',
+        },
+        env: { AWS_SECRET_ACCESS_KEY: 'AWS-6', STRIPE_API_KEY: 'STRIPE-7', sessionToken: 'SESSION-8' },
+        client: {
+          clientSecret: 'CLIENT-9',
+          api_key: 'APIKEY-10',
+          credentials: 'CRED-11',
+          clientId: 'shop-web',
+        },
+      },
+      'patterns',
+    );
+    const text = JSON.stringify(logs.lines);
+    for (const secret of [
+      'HASH-1',
+      'DBPW-2',
+      'INTERNAL-3',
+      'PROXY-4',
+      'CSRF-5',
+      'AWS-6',
+      'STRIPE-7',
+      'SESSION-8',
+    ]) {
+      assert.ok(!text.includes(secret), `${secret} leaked into ${text}`);
+    }
+    for (const secret of ['CLIENT-9', 'APIKEY-10', 'CRED-11']) {
+      assert.ok(!text.includes(secret), `${secret} leaked into ${text}`);
+    }
+    const line = logs.lines[0] as unknown as {
+      user: Record<string, string>;
+      headers: Record<string, string>;
+      client: Record<string, string>;
+    };
+    assert.equal(line.user['displayName'], 'Ada');
+    assert.equal(line.headers['content-type'], 'application/json');
+    assert.equal(line.client['clientId'], 'shop-web');
+    assert.equal(line.headers['X-Internal-Token'], '[redacted]');
+  });
+
+  test('when a private JWK is logged, then its private members are redacted and its public ones stay', () => {
+    const { logs, logger } = captured();
+    const okp = { kty: 'OKP', crv: 'Ed25519', x: 'PUBLIC-X', d: 'PRIVATE-D', kid: 'k1' };
+    const rsa = {
+      kty: 'RSA',
+      n: 'MODULUS',
+      e: 'AQAB',
+      d: 'RSA-D',
+      p: 'RSA-P',
+      q: 'RSA-Q',
+      dp: 'DP',
+      dq: 'DQ',
+      qi: 'QI',
+    };
+    const oct = { kty: 'oct', k: 'SYMMETRIC-K', alg: 'HS256' };
+    logger.info({ keyRing: { keys: [okp, rsa, oct] }, point: { d: 4, p: 2 } }, 'keys loaded');
+    const text = JSON.stringify(logs.lines);
+    for (const secret of ['PRIVATE-D', 'RSA-D', 'RSA-P', 'RSA-Q', '"DP"', '"DQ"', '"QI"', 'SYMMETRIC-K']) {
+      assert.ok(!text.includes(secret), `${secret} leaked into ${text}`);
+    }
+    const line = logs.lines[0] as unknown as { keyRing: { keys: Record<string, string>[] }; point: unknown };
+    assert.deepEqual(line.keyRing.keys[0], { ...okp, d: '[redacted]' });
+    assert.equal(line.keyRing.keys[1]?.['n'], 'MODULUS');
+    assert.deepEqual(line.point, { d: 4, p: 2 }, 'outside a JWK, d and p are plain data');
+  });
+
+  test('when a secret sits in an error cause chain or an AggregateError, then it is redacted there too', () => {
+    const { logs, logger } = captured();
+    const rejected = Object.assign(new Error('login refused'), {
+      request: { body: { password: 'AGG-PW-1' } },
+    });
+    logger.error({ err: new AggregateError([rejected], 'every attempt failed') }, 'attempts failed');
+    const text = JSON.stringify(logs.lines);
+    assert.ok(!text.includes('AGG-PW-1'), `the secret leaked into ${text}`);
+    assert.match(text, /login refused/, 'the aggregated error itself is still logged');
+
+    const root = Object.assign(new Error('socket hang up'), { headers: { authorization: 'Bearer CAUSE-2' } });
+    const middle = new Error('upstream failed', { cause: root });
+    const outer = new Error('checkout failed', { cause: middle });
+    const redacted = redactSecrets(outer);
+    const redactedRoot = (redacted.cause as Error).cause as typeof root;
+    assert.equal(redactedRoot.headers.authorization, '[redacted]');
+    assert.equal(redactedRoot.message, 'socket hang up');
+    assert.ok(redactedRoot instanceof Error && (redacted.cause as Error) instanceof Error);
+    assert.equal(Object.keys(redacted).includes('cause'), false, 'cause stays non-enumerable');
+    assert.equal(root.headers.authorization, 'Bearer CAUSE-2', "the caller's error is not changed");
+    assert.deepEqual(redactSecrets(new Error('plain', { cause: { apiKey: 'CAUSE-3' } })).cause, {
+      apiKey: '[redacted]',
+    });
+  });
+
+  test('when a body parsed from JSON has a __proto__ key holding a secret, then it is redacted as own data', () => {
+    const body = JSON.parse('{"__proto__": {"password": "PROTO-PW"}, "email": "a@shop.local"}') as object;
+    const redacted = redactSecrets({ body }).body as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(redacted), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(redacted, '__proto__')?.value, {
+      password: '[redacted]',
+    });
+    assert.equal(redacted['email'], 'a@shop.local');
   });
 
   test('when a logged object holds secrets, then the object the caller passed is not changed', () => {
