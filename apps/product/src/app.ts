@@ -77,7 +77,7 @@ export const productApp = fp(
     await app.register(jwtAuthPlugin, {
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
-      keys: remoteJwks(config.AUTH_JWKS_URL),
+      keys: remoteJwks(config.AUTH_JWKS_URL, { maxStaleMs: config.AUTH_JWKS_MAX_STALE_SECONDS * 1000 }),
     });
     await app.register(productRoutes, { prefix: '/api/v1/products', deps });
     await app.register(categoryRoutes, { prefix: '/api/v1/categories', deps });

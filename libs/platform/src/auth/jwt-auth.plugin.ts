@@ -4,7 +4,9 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   errors as joseErrors,
+  jwksCache,
   jwtVerify,
+  type JWKSCacheInput,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -52,6 +54,13 @@ export interface RemoteJwksOptions {
   cooldownMs?: number;
   /** Fetch timeout (default 3 s). */
   timeoutMs?: number;
+  /**
+   * While the JWKS cannot be fetched, the keys of the last good fetch keep verifying for at most this long
+   * after that fetch (default 1 h); past it requests get 503, as with no keys at all.
+   */
+  maxStaleMs?: number;
+  /** The clock of `maxStaleMs` and of the pause between retries of a failing fetch (tests inject one). */
+  now?: () => number;
 }
 
 // Failures of the key source itself (timeout, non-200, bad JSON, network), as opposed to a bad token.
@@ -62,27 +71,44 @@ function isKeySourceFailure(error: unknown): boolean {
 
 /**
  * A JWKS fetched from the auth service, cached, and refetched when a token names an unknown `kid`. While
- * the auth service cannot be reached, the last key set it served keeps verifying tokens (stale-if-error),
- * so an auth outage does not take every other service down with it.
+ * the auth service cannot be reached, the last key set it served keeps verifying tokens (stale-if-error)
+ * for a bounded time, so a short auth outage does not take every other service down with it, and keys
+ * that can no longer be refreshed (perhaps revoked meanwhile) do not verify forever.
  */
 export function remoteJwks(url: string, opts: RemoteJwksOptions = {}): JWTVerifyGetKey {
+  const now = opts.now ?? Date.now;
   const cooldownMs = opts.cooldownMs ?? 5_000;
+  const maxStaleMs = opts.maxStaleMs ?? 60 * 60_000;
+  let fetchedAt = Number.NEGATIVE_INFINITY;
+  // jose assigns `uat` exactly when a fetched key set has been applied: that moment, on our clock, is the
+  // last good fetch that stale keys are aged from.
+  const lastGoodFetch = {
+    set uat(_: number) {
+      fetchedAt = now();
+    },
+  };
   const remote = createRemoteJWKSet(new URL(url), {
     cacheMaxAge: opts.cacheMaxAgeMs ?? 10 * 60_000,
     cooldownDuration: cooldownMs,
     timeoutDuration: opts.timeoutMs ?? 3_000,
+    [jwksCache]: lastGoodFetch as unknown as JWKSCacheInput,
   });
-  let stale: { keys: JWTVerifyGetKey; until: number } | undefined;
+  const tooOld = () => now() - fetchedAt > maxStaleMs;
+  let pause: { until: number; keys: JWTVerifyGetKey; error: unknown } | undefined;
   return async (header, token) => {
-    if (stale && Date.now() < stale.until) return stale.keys(header, token);
+    if (pause && now() < pause.until) {
+      if (tooOld()) throw pause.error;
+      return pause.keys(header, token);
+    }
     try {
       return await remote(header, token);
     } catch (error) {
       const lastServed = remote.jwks();
       if (!isKeySourceFailure(error) || !lastServed) throw error;
       // Retry the source only after a pause, so requests do not each wait for a failing fetch.
-      stale = { keys: createLocalJWKSet(lastServed), until: Date.now() + Math.max(cooldownMs, 1_000) };
-      return stale.keys(header, token);
+      pause = { keys: createLocalJWKSet(lastServed), until: now() + Math.max(cooldownMs, 1_000), error };
+      if (tooOld()) throw error;
+      return pause.keys(header, token);
     }
   };
 }

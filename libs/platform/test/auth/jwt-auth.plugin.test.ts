@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   base64url,
   createLocalJWKSet,
@@ -253,11 +252,11 @@ describe('jwt auth with a remote JWKS', () => {
   test('when the auth service goes away after the key set expired, then the last key set keeps verifying', async (t) => {
     const key = await newSigningKey();
     const jwks = await startJwksServer([key.publicJwk]);
-    const app = await serviceVerifying(remoteJwks(jwks.url, { cacheMaxAgeMs: 20, timeoutMs: 500 }));
+    // cacheMaxAgeMs 0: every request tries the auth service, so the outage is seen at once without waiting.
+    const app = await serviceVerifying(remoteJwks(jwks.url, { cacheMaxAgeMs: 0, timeoutMs: 500 }));
     t.after(() => app.close());
     assert.equal(await meStatus(app, key), 200);
     await jwks.close();
-    await sleep(50);
     const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) });
     assert.equal(response.statusCode, 200, response.body);
     const unknown = await app.inject({
@@ -266,6 +265,42 @@ describe('jwt auth with a remote JWKS', () => {
       headers: bearer(await sign(await newSigningKey())),
     });
     assert.equal(unknown.statusCode, 401, 'unknown keys are still refused while stale');
+  });
+
+  test('when the auth service stays unreachable for more than an hour after the last good fetch, then the kept keys stop verifying and requests get 503', async (t) => {
+    let clock = Date.parse('2026-11-27T06:00:00Z');
+    const key = await newSigningKey();
+    const jwks = await startJwksServer([key.publicJwk]);
+    const app = await serviceVerifying(
+      remoteJwks(jwks.url, { cacheMaxAgeMs: 0, timeoutMs: 500, now: () => clock }),
+    );
+    t.after(() => app.close());
+    assert.equal(await meStatus(app, key), 200);
+    await jwks.close();
+
+    clock += 59 * 60_000;
+    assert.equal(await meStatus(app, key), 200, 'within the bound the kept keys verify');
+    clock += 2 * 60_000;
+    const expired = await app.inject({ method: 'GET', url: '/me', headers: bearer(await sign(key)) });
+    assert.equal(expired.statusCode, 503, expired.body);
+    assert.equal(expired.json().code, 'PLATFORM_ERR_UPSTREAM_UNAVAILABLE');
+    assert.equal(await meStatus(app, key), 503, 'and stays refused while the auth service is away');
+  });
+
+  test('when a shorter stale bound is configured, then the kept keys stop verifying after it', async (t) => {
+    let clock = 1_000_000;
+    const key = await newSigningKey();
+    const jwks = await startJwksServer([key.publicJwk]);
+    const app = await serviceVerifying(
+      remoteJwks(jwks.url, { cacheMaxAgeMs: 0, timeoutMs: 500, maxStaleMs: 10_000, now: () => clock }),
+    );
+    t.after(() => app.close());
+    assert.equal(await meStatus(app, key), 200);
+    await jwks.close();
+    clock += 9_000;
+    assert.equal(await meStatus(app, key), 200);
+    clock += 2_000;
+    assert.equal(await meStatus(app, key), 503, 'inside the retry pause too, once past the bound');
   });
 
   test('when the key set was never fetched and the auth service is unreachable, then 503, not 401 or 500', async (t) => {
