@@ -1,4 +1,4 @@
-import { defineError } from '@shop/platform';
+import { defineError } from '@shop/platform/errors';
 
 export const AuthErrors = {
   invalidCredentials: defineError('AUTH_ERR_INVALID_CREDENTIALS', 401, 'The email or password is incorrect.'),

@@ -1,4 +1,4 @@
-import { defineError } from '@shop/platform';
+import { defineError } from '@shop/platform/errors';
 
 export const InventoryErrors = {
   insufficientStock: defineError(

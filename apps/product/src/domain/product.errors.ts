@@ -1,4 +1,4 @@
-import { defineError } from '@shop/platform';
+import { defineError } from '@shop/platform/errors';
 
 export const ProductErrors = {
   notFound: defineError('PRODUCT_ERR_NOT_FOUND', 404, 'No product has this id; it may have been deleted.'),
