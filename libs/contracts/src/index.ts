@@ -1,8 +1,16 @@
+export {
+  ACCESS_TOKEN_ALGORITHMS,
+  ACCESS_TOKEN_TYPE,
+  AccessTokenClaimsSchema,
+  RoleSchema,
+  ROLES,
+} from './access-token.schemas.ts';
+export type { AccessTokenClaims, Role } from './access-token.schemas.ts';
 export { defineEventContract } from './event-contract.ts';
 export type { EventContract, EventData } from './event-contract.ts';
 export { EVENT_HEADERS, EVENT_TYPE_PATTERN, EventEnvelopeSchema } from './envelope.schemas.ts';
 export type { EventEnvelope } from './envelope.schemas.ts';
-export { MoneySchema } from './money.schemas.ts';
+export { CurrencyCodeSchema, MoneySchema } from './money.schemas.ts';
 export type { Money } from './money.schemas.ts';
 export { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from './order.contracts.ts';
 export { PaymentFailedV1, PaymentRefundedV1, PaymentSucceededV1 } from './payment.contracts.ts';

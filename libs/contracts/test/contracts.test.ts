@@ -64,3 +64,33 @@ test('when an order is placed, then money is integer minor units with a currency
   assert.equal(placed.Check({ ...data, total: { amount: 3998, currency: 'euro' } }), false);
   assert.equal(placed.Check({ ...data, items: [] }), false);
 });
+
+test('when a role or access-token claims are checked, then only the roles auth issues and complete claims pass', () => {
+  const role = Compile(contracts.RoleSchema);
+  assert.deepEqual(
+    contracts.ROLES.filter((r) => role.Check(r)),
+    ['customer', 'admin'],
+  );
+  assert.equal(role.Check('superuser'), false);
+  const claims = Compile(contracts.AccessTokenClaimsSchema);
+  const valid = {
+    iss: 'https://auth.shop.local',
+    aud: 'shop-api',
+    sub: randomUUID(),
+    roles: ['customer'],
+    jti: randomUUID(),
+    iat: 1_790_000_000,
+    exp: 1_790_000_900,
+  };
+  assert.equal(claims.Check(valid), true);
+  assert.equal(claims.Check({ ...valid, roles: ['root'] }), false);
+  const { jti: _jti, ...withoutJti } = valid;
+  assert.equal(claims.Check(withoutJti), false);
+});
+
+test('when money is checked, then the currency is an ISO 4217 code and the amount integer minor units', () => {
+  const money = Compile(contracts.MoneySchema);
+  assert.equal(money.Check({ amount: 1999, currency: 'EUR' }), true);
+  assert.equal(money.Check({ amount: 19.99, currency: 'EUR' }), false);
+  assert.equal(money.Check({ amount: 1999, currency: 'eur' }), false);
+});

@@ -1,4 +1,6 @@
-export type Role = 'customer' | 'admin';
+import type { Role } from '@shop/contracts';
+
+export type { Role };
 
 export interface User {
   id: string;

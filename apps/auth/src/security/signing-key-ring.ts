@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type Role } from '@shop/contracts';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -92,10 +93,12 @@ export class SigningKeyRing implements AccessTokenIssuer {
     this.localJwks = createLocalJWKSet(this.jwks() as JSONWebKeySet);
   }
 
-  async issue(user: { id: string; roles: readonly string[] }): Promise<{ token: string; expiresIn: number }> {
+  async issue(user: { id: string; roles: readonly Role[] }): Promise<{ token: string; expiresIn: number }> {
     const current = this.keys[0] as SigningKey;
-    const token = await new SignJWT({ roles: user.roles })
-      .setProtectedHeader({ alg: ALG, kid: current.kid, typ: 'at+jwt' })
+    // The other claims of AccessTokenClaims are set by the builder below.
+    const claims: Pick<AccessTokenClaims, 'roles'> = { roles: [...user.roles] };
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: ALG, kid: current.kid, typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
       .setSubject(user.id)

@@ -1,8 +1,6 @@
-/** An amount in integer minor units (cents) with its ISO 4217 currency code; never a float. */
-export interface Money {
-  amount: number;
-  currency: string;
-}
+import type { Money } from '@shop/contracts';
+
+export type { Money };
 
 export type AttributeValue = string | number | boolean;
 

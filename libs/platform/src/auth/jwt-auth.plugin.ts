@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_ALGORITHMS, ACCESS_TOKEN_TYPE, ROLES, type Role } from '@shop/contracts';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import {
@@ -12,7 +13,7 @@ import {
 } from 'jose';
 import { type AppError, PlatformErrors } from '../errors/app-error.ts';
 
-export type Role = 'customer' | 'admin';
+export { ACCESS_TOKEN_ALGORITHMS, ACCESS_TOKEN_TYPE, type Role };
 
 /** The authenticated caller, taken from a verified access token. */
 export interface Caller {
@@ -43,9 +44,6 @@ declare module 'fastify' {
     requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
   }
 }
-
-export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA'];
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface RemoteJwksOptions {
   /** How long a fetched key set is trusted before it is fetched again (default 10 min). */
@@ -128,13 +126,13 @@ function unauthorized(message: string, reason?: string): AppError {
 
 function rolesFrom(claim: unknown): Role[] {
   if (!Array.isArray(claim)) return [];
-  return claim.filter((r): r is Role => r === 'customer' || r === 'admin');
+  return claim.filter((r): r is Role => ROLES.includes(r as Role));
 }
 
 /** Verifies access tokens against a pinned algorithm, issuer and audience and exposes the caller. */
 export const jwtAuthPlugin = fp(
   async (app: FastifyInstance, opts: JwtAuthOptions) => {
-    const algorithms = opts.algorithms ?? ACCESS_TOKEN_ALGORITHMS;
+    const algorithms = opts.algorithms ?? [...ACCESS_TOKEN_ALGORITHMS];
     const typ = opts.typ ?? ACCESS_TOKEN_TYPE;
 
     async function verifiedClaims(token: string): Promise<JWTPayload> {

@@ -1,3 +1,4 @@
+import { RoleSchema } from '@shop/contracts';
 import { Type, type Static } from 'typebox';
 
 // Well above what the routes can accept (credentials with a password at the policy's maximum of 256
@@ -38,7 +39,7 @@ export const UserView = Type.Object({
   id: Type.String({ format: 'uuid' }),
   email: Type.String(),
   name: Type.String(),
-  roles: Type.Array(Type.Union([Type.Literal('customer'), Type.Literal('admin')])),
+  roles: Type.Array(RoleSchema),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

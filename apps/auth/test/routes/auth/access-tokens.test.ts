@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { AccessTokenClaimsSchema, ACCESS_TOKEN_TYPE } from '@shop/contracts';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { Value } from 'typebox/value';
 import { newCustomer, startAuth, type AuthTestContext } from '../../helper.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -34,6 +36,17 @@ describe('access tokens, GET /api/v1/auth/me and the JWKS', () => {
     assert.deepEqual(claims.roles, ['customer']);
     assert.ok(typeof claims.jti === 'string' && claims.jti.length > 0);
     assert.ok(claims.exp - claims.iat <= 900);
+  });
+
+  test('when a token is issued, then its header and claims are the shared access-token contract every verifier reads', async () => {
+    assert.equal(decodeProtectedHeader(session.accessToken).typ, ACCESS_TOKEN_TYPE);
+    const claims: unknown = JSON.parse(
+      Buffer.from(session.accessToken.split('.')[1] as string, 'base64url').toString(),
+    );
+    assert.ok(
+      Value.Check(AccessTokenClaimsSchema, claims),
+      JSON.stringify([...Value.Errors(AccessTokenClaimsSchema, claims)]),
+    );
   });
 
   test('when there is no token, then /me answers 401 problem+json', async () => {

@@ -1,3 +1,4 @@
+import { MoneySchema } from '@shop/contracts';
 import { Type, type Static } from 'typebox';
 
 const Sku = Type.String({
@@ -27,14 +28,11 @@ const Attributes = Type.Record(
   },
 );
 
+// The shared Money, closed to other fields, with the amount bounded by the 32-bit price column.
 export const Money = Type.Object(
   {
-    amount: Type.Integer({
-      minimum: 0,
-      maximum: 2_147_483_647,
-      description: 'Integer minor units (cents); never a float',
-    }),
-    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', examples: ['USD'] }),
+    amount: Type.With(MoneySchema.properties.amount, { maximum: 2_147_483_647 }),
+    currency: MoneySchema.properties.currency,
   },
   { additionalProperties: false },
 );
