@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   let postgres: Promise<DevPostgres> | undefined;
   const embeddedPostgres = () => {
     postgres ??= (async () => {
-      log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} (data in .cache/dev/postgres) ...`);
+      log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} ...`);
       const server = await hostEmbeddedPostgres(join(ROOT, '.cache', 'dev', 'postgres'), POSTGRES_PORT);
       log('PostgreSQL is up');
       return server;
