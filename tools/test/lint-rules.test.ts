@@ -60,7 +60,7 @@ describe('module boundaries', () => {
 
   it('when one app imports another, then the boundary rule rejects it', async () => {
     assertRejected(
-      await lint('apps/product/src/lint-probe.ts', '@shop/auth'),
+      await lint('apps/product/src/lint-probe.ts', '@shop/auth/src/app.ts'),
       BOUNDARIES,
       /apps are forbidden/,
     );
