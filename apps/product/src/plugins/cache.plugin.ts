@@ -1,4 +1,4 @@
-import { createCache, type Cache, type RedisConnection } from '@shop/cache';
+import { createCache, type RedisConnection } from '@shop/cache';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createProductCache, uncachedProducts, type ProductCacheTtls } from '../data-access/product-cache.ts';
@@ -7,8 +7,6 @@ import type { ProductCache } from '../domain/ports.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     productCache: ProductCache;
-    /** The underlying caches (absent when caching is off), for their stats. */
-    caches: { products: Cache; lists: Cache } | undefined;
   }
 }
 
@@ -37,7 +35,6 @@ export const cachePlugin = fp(
     if (!opts.enabled) {
       app.log.warn('CACHE_ENABLED=false: every catalog read goes to PostgreSQL');
       app.decorate('productCache', uncachedProducts);
-      app.decorate('caches', undefined);
       return;
     }
     const redis = connectionOf(opts);
@@ -61,7 +58,6 @@ export const cachePlugin = fp(
       defaultTtl: opts.listTtlMs,
       ...common,
     });
-    app.decorate('caches', { products, lists });
     app.decorate('productCache', createProductCache({ products, lists }, opts));
     app.addHook('onClose', async () => {
       await Promise.all([products.close(), lists.close()]);
