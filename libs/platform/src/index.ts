@@ -2,7 +2,13 @@ export { ConfigError, loadConfig, Secret } from './config/load-config.ts';
 export { jwtVerifyEnv, jwtVerifyEnvProblems, platformEnv } from './config/platform-env.ts';
 export { requiredInProduction, type ProductionRequirement } from './config/required-in-production.ts';
 export { AppError, defineError, PlatformErrors } from './errors/app-error.ts';
-export { problemResponses, ProblemSchema, type Problem } from './errors/problem.schemas.ts';
+export {
+  PROBLEM_MEDIA_TYPE,
+  problemResponses,
+  ProblemSchema,
+  type Problem,
+  type ProblemResponse,
+} from './errors/problem.schemas.ts';
 export { errorHandlerPlugin } from './errors/error-handler.ts';
 export {
   healthPlugin,

@@ -1,4 +1,8 @@
+import { STATUS_CODES } from 'node:http';
 import { Type, type Static } from 'typebox';
+
+/** The media type of every error response (RFC 9457). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 /** RFC 9457 problem details, as every service renders errors. */
 export const ProblemSchema = Type.Object(
@@ -22,7 +26,25 @@ export const ProblemSchema = Type.Object(
 );
 export type Problem = Static<typeof ProblemSchema>;
 
-/** Route `response` entries for the error statuses a route may answer with. */
-export function problemResponses(...statuses: number[]): Record<number, typeof ProblemSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
+/** A route `response` entry that is a problem document, under its own media type. */
+export interface ProblemResponse {
+  description: string;
+  content: { [PROBLEM_MEDIA_TYPE]: { schema: typeof ProblemSchema } };
+}
+
+/**
+ * Route `response` entries for the error statuses a route may answer with. They name the media type
+ * (`content`), so the OpenAPI document says `application/problem+json` rather than `application/json`, and
+ * Fastify serializes the error handler's replies (sent as that type) with the problem schema.
+ */
+export function problemResponses(...statuses: number[]): Record<number, ProblemResponse> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: STATUS_CODES[status] ?? 'Error',
+        content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema } },
+      },
+    ]),
+  );
 }
