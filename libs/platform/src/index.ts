@@ -9,6 +9,15 @@ export {
   type Problem,
   type ProblemResponse,
 } from './errors/problem.schemas.ts';
+export {
+  Int4,
+  INT4_MAX,
+  INT4_MIN,
+  STORABLE_TEXT_PATTERN,
+  StoredText,
+  StrictRecord,
+  Uuid,
+} from './schemas/column.schemas.ts';
 export { errorHandlerPlugin } from './errors/error-handler.ts';
 export {
   healthPlugin,
