@@ -1,4 +1,4 @@
-import type { AttributeValue, Product } from '../domain/product.ts';
+import { ATTRIBUTE_KEY_PATTERN, type AttributeValue, type Product } from '../domain/product.ts';
 
 /** The product columns every read selects, as Prisma names them. */
 export const productColumns = {
@@ -44,11 +44,27 @@ export function toProduct(row: ProductRow): Product {
     category: row.category,
     price: { amount: row.priceAmount, currency: row.priceCurrency },
     imageUrl: row.imageUrl,
-    attributes: (row.attributes ?? {}) as Record<string, AttributeValue>,
+    attributes: attributesOf(row.attributes),
     active: row.active,
     inStock: (row.stock?.available ?? 0) > 0,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+const ATTRIBUTE_KEY = new RegExp(ATTRIBUTE_KEY_PATTERN);
+
+const isAttributeValue = (value: unknown): value is AttributeValue =>
+  typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value);
+
+/**
+ * The stored attributes the API can render: a row written before the schema refused odd keys or values
+ * (or by hand) would otherwise fail the response serializer on every page that shows it.
+ */
+export function attributesOf(stored: unknown): Record<string, AttributeValue> {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return {};
+  return Object.fromEntries(
+    Object.entries(stored).filter(([key, value]) => ATTRIBUTE_KEY.test(key) && isAttributeValue(value)),
+  );
 }

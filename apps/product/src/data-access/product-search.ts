@@ -1,6 +1,6 @@
 import type { ProductSearch, RankedProduct, SortKey } from '../domain/catalog-query.ts';
-import type { AttributeValue } from '../domain/product.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { attributesOf } from './product-rows.ts';
 
 interface SearchRow {
   id: string;
@@ -11,7 +11,7 @@ interface SearchRow {
   price_amount: number;
   price_currency: string;
   image_url: string | null;
-  attributes: Record<string, AttributeValue> | null;
+  attributes: unknown;
   active: boolean;
   version: number;
   created_at: Date;
@@ -98,7 +98,7 @@ export async function searchProducts(prisma: PrismaClient, search: ProductSearch
       category: row.category,
       price: { amount: row.price_amount, currency: row.price_currency },
       imageUrl: row.image_url,
-      attributes: row.attributes ?? {},
+      attributes: attributesOf(row.attributes),
       active: row.active,
       inStock: row.in_stock,
       version: row.version,

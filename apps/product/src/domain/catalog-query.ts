@@ -1,4 +1,12 @@
 import { createHash } from 'node:crypto';
+import {
+  decodeCursor,
+  encodeCursor as encodeBody,
+  isFloat4,
+  isInstant,
+  isInt4,
+  isRowId,
+} from './page-cursor.ts';
 import type { Product } from './product.ts';
 import { ProductErrors } from './product.errors.ts';
 
@@ -43,11 +51,13 @@ export interface ListRequest extends ProductFilters {
   cursor?: string;
 }
 
-interface CursorBody {
+type CursorBody = {
   s: ProductSort;
   f: string;
   k: [number | string, string];
-}
+};
+
+const CURSOR_KEYS = ['s', 'f', 'k'] as const;
 
 /** Normalizes a request: blank search terms drop out, relevance needs terms, a cursor must match the query. */
 export function toSearch(request: ListRequest): ProductSearch {
@@ -63,14 +73,14 @@ export function toSearch(request: ListRequest): ProductSearch {
   // Without search terms every rank is equal, so relevance falls back to the newest first.
   const sort = requested === 'relevance' && !filters.q ? 'newest' : requested;
   const search: ProductSearch = { ...filters, sort, limit: request.limit };
-  if (request.cursor !== undefined) search.after = decodeCursor(request.cursor, sort, filters);
+  if (request.cursor !== undefined) search.after = afterCursor(request.cursor, sort, filters);
   return search;
 }
 
 /** The cursor that continues after `last` in the same query. */
 export function encodeCursor(search: ProductSearch, last: SortKey): string {
   const body: CursorBody = { s: search.sort, f: filterFingerprint(search), k: [last.value, last.id] };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  return encodeBody(body);
 }
 
 /** A stable cache key of everything that shapes a page. */
@@ -110,26 +120,18 @@ function filterFingerprint(filters: ProductFilters): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function decodeCursor(cursor: string, sort: ProductSort, filters: ProductFilters): SortKey {
-  let body: Partial<CursorBody>;
-  try {
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
-  } catch {
-    throw ProductErrors.invalidCursor();
-  }
-  if (body === null || typeof body !== 'object' || body.s !== sort || body.f !== filterFingerprint(filters)) {
-    throw ProductErrors.invalidCursor();
-  }
-  const [value, id] = Array.isArray(body.k) ? body.k : [];
-  if (typeof id !== 'string' || !UUID.test(id) || !validKeyValue(sort, value))
-    throw ProductErrors.invalidCursor();
+function afterCursor(cursor: string, sort: ProductSort, filters: ProductFilters): SortKey {
+  const body = decodeCursor(cursor, CURSOR_KEYS);
+  if (body.s !== sort || body.f !== filterFingerprint(filters)) throw ProductErrors.invalidCursor();
+  const key = Array.isArray(body.k) && body.k.length === 2 ? body.k : [];
+  const [value, id] = key;
+  if (!isRowId(id) || !validKeyValue(sort, value)) throw ProductErrors.invalidCursor();
   return { value, id };
 }
 
+// Each value is compared with a column of its own type, so it must fit that type.
 function validKeyValue(sort: ProductSort, value: unknown): value is number | string {
-  if (sort === 'newest') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
-  if (sort === 'relevance') return typeof value === 'number' && Number.isFinite(value);
-  return typeof value === 'number' && Number.isSafeInteger(value);
+  if (sort === 'newest') return isInstant(value);
+  if (sort === 'relevance') return isFloat4(value) && value >= 0;
+  return isInt4(value) && value >= 0;
 }

@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor, isInstant, isRowId } from './page-cursor.ts';
 import type { ProductDeps } from './ports.ts';
 import type { ManagedProduct, ProductStatus } from './product.ts';
 import { ProductErrors } from './product.errors.ts';
@@ -13,12 +14,14 @@ export interface ManagedProductPage {
   nextCursor: string | null;
 }
 
-interface CursorBody {
+type CursorBody = {
   /** The status filter the cursor belongs to ('' for all). */
   s: string;
   u: string;
   i: string;
-}
+};
+
+const CURSOR_KEYS = ['s', 'u', 'i'] as const;
 
 /** Any product by id, hidden or deleted too, from the database (never the cache): what an admin manages. */
 export async function getManagedProduct(deps: ProductDeps, id: string): Promise<ManagedProduct> {
@@ -36,7 +39,7 @@ export async function listManagedProducts(
   request: ManagedListRequest,
 ): Promise<ManagedProductPage> {
   const status = request.status ?? '';
-  const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, status);
+  const after = request.cursor === undefined ? undefined : afterCursor(request.cursor, status);
   const rows = await deps.products.listManaged({
     ...(request.status === undefined ? {} : { status: request.status }),
     limit: request.limit,
@@ -48,23 +51,12 @@ export async function listManagedProducts(
   const cursor: CursorBody | undefined = more ? { s: status, u: last.updatedAt, i: last.id } : undefined;
   return {
     items,
-    nextCursor: cursor === undefined ? null : Buffer.from(JSON.stringify(cursor)).toString('base64url'),
+    nextCursor: cursor === undefined ? null : encodeCursor(cursor),
   };
 }
 
-function decodeCursor(cursor: string, status: string): { updatedAt: string; id: string } {
-  let body: Partial<CursorBody>;
-  try {
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
-  } catch {
-    throw ProductErrors.invalidCursor();
-  }
-  const valid =
-    body.s === status &&
-    typeof body.u === 'string' &&
-    !Number.isNaN(Date.parse(body.u)) &&
-    typeof body.i === 'string' &&
-    body.i.length > 0;
-  if (!valid) throw ProductErrors.invalidCursor();
-  return { updatedAt: body.u as string, id: body.i as string };
+function afterCursor(cursor: string, status: string): { updatedAt: string; id: string } {
+  const body = decodeCursor(cursor, CURSOR_KEYS);
+  if (body.s !== status || !isInstant(body.u) || !isRowId(body.i)) throw ProductErrors.invalidCursor();
+  return { updatedAt: body.u, id: body.i };
 }

@@ -4,6 +4,9 @@ export type { Money };
 
 export type AttributeValue = string | number | boolean;
 
+/** What an attribute key may be: short, and plain enough for URLs, logs and exports. */
+export const ATTRIBUTE_KEY_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+
 /**
  * A product as the catalog shows it. Timestamps are ISO 8601 strings because products are cached as JSON
  * and every reader must get the same shape, cached or not.

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { CURSOR_PATTERN } from '../../domain/page-cursor.ts';
 import { ProductView } from '../products/products.schemas.ts';
 
 export const ManagedProductView = Type.Object({
@@ -23,7 +24,12 @@ export const ManagedListQuery = Type.Object(
       }),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    cursor: Type.Optional(
+      Type.String({
+        pattern: CURSOR_PATTERN,
+        description: 'The `nextCursor` of the previous page, as it was',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,3 +1,4 @@
+import { Uuid } from '@shop/platform';
 import { Type } from 'typebox';
 
 const OrderId = Type.String({
@@ -6,12 +7,12 @@ const OrderId = Type.String({
 });
 
 const StockLine = Type.Object(
-  { productId: Type.String({ format: 'uuid' }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { productId: Uuid(), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) },
   { additionalProperties: false },
 );
 
 export const OrderIdParams = Type.Object({ orderId: OrderId });
-export const ProductIdParams = Type.Object({ productId: Type.String({ format: 'uuid' }) });
+export const ProductIdParams = Type.Object({ productId: Uuid() });
 
 export const ReserveBody = Type.Object(
   {
@@ -35,7 +36,7 @@ export const ReservationView = Type.Object({
 });
 
 export const StockLevelView = Type.Object({
-  productId: Type.String({ format: 'uuid' }),
+  productId: Uuid(),
   available: Type.Integer(),
   reserved: Type.Integer(),
 });

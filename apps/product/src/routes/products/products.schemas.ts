@@ -1,5 +1,8 @@
 import { MoneySchema } from '@shop/contracts';
+import { Int4, STORABLE_TEXT_PATTERN, StoredText, StrictRecord, Uuid } from '@shop/platform';
 import { Type, type Static } from 'typebox';
+import { CURSOR_PATTERN } from '../../domain/page-cursor.ts';
+import { ATTRIBUTE_KEY_PATTERN, type AttributeValue } from '../../domain/product.ts';
 
 const Sku = Type.String({
   pattern: '^[A-Z0-9][A-Z0-9-]{2,63}$',
@@ -11,22 +14,27 @@ const CategorySlug = Type.String({
   maxLength: 64,
   examples: ['running-shoes'],
 });
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Description = Type.String({ maxLength: 5_000 });
+const Name = StoredText({ minLength: 1, maxLength: 200, nonBlank: true });
+const Description = StoredText({ maxLength: 5_000 });
 const ImageUrl = Type.String({
   format: 'uri',
   pattern: '^https://',
   maxLength: 2_048,
   description: 'A CDN URL; the service never serves image bytes',
 });
-const Attributes = Type.Record(
-  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
-  Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]),
-  {
-    maxProperties: 50,
-    description: 'Free-form facts: color, size, material ...',
-  },
-);
+const AttributeKey = Type.String({ pattern: ATTRIBUTE_KEY_PATTERN });
+// One schema with three types rather than a union: Ajv coerces types (for query strings) in bodies too, and
+// a union's first branch (string) would turn 42 and true into '42' and 'true'. With several types in `type`
+// it coerces only a value that matches none.
+const AttributeValueBody = Type.Unsafe<AttributeValue>({
+  type: ['string', 'number', 'boolean'],
+  maxLength: 500,
+  pattern: STORABLE_TEXT_PATTERN,
+});
+const Attributes = StrictRecord(AttributeKey, AttributeValueBody, {
+  maxProperties: 50,
+  description: 'Free-form facts: color, size, material ...',
+});
 
 // The shared Money, closed to other fields, with the amount bounded by the 32-bit price column.
 export const Money = Type.Object(
@@ -38,14 +46,14 @@ export const Money = Type.Object(
 );
 
 export const ProductView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid(),
   sku: Type.String(),
   name: Type.String(),
   description: Type.String(),
   category: Type.String(),
   price: Money,
   imageUrl: Type.Union([Type.String(), Type.Null()]),
-  attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  attributes: StrictRecord(AttributeKey, Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   active: Type.Boolean(),
   inStock: Type.Boolean({ description: 'Whether any unit can be ordered now' }),
   version: Type.Integer({
@@ -62,19 +70,19 @@ export const ProductPageView = Type.Object({
   }),
 });
 
-export const ProductIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const ProductIdParams = Type.Object({ id: Uuid() });
 
 export const ListQuery = Type.Object(
   {
     q: Type.Optional(
-      Type.String({
+      StoredText({
         maxLength: 200,
         description: 'Full-text search (web-search syntax: "exact phrase", or, -exclude)',
       }),
     ),
     category: Type.Optional(CategorySlug),
-    minPrice: Type.Optional(Type.Integer({ minimum: 0, description: 'In minor units' })),
-    maxPrice: Type.Optional(Type.Integer({ minimum: 0, description: 'In minor units' })),
+    minPrice: Type.Optional(Int4({ minimum: 0, description: 'In minor units' })),
+    maxPrice: Type.Optional(Int4({ minimum: 0, description: 'In minor units' })),
     inStock: Type.Optional(
       Type.Boolean({ description: 'true: only orderable products; false: only sold-out ones' }),
     ),
@@ -92,7 +100,12 @@ export const ListQuery = Type.Object(
       ),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    cursor: Type.Optional(
+      Type.String({
+        pattern: CURSOR_PATTERN,
+        description: 'The `nextCursor` of the previous page, as it was',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -122,7 +135,7 @@ export type CreateProductBody = Static<typeof CreateProductBody>;
 
 export const UpdateProductBody = Type.Object(
   {
-    version: Type.Integer({
+    version: Int4({
       minimum: 1,
       description: 'The version you read; the change is refused if it moved on',
     }),
@@ -155,7 +168,7 @@ export const StockAdjustmentBody = Type.Object(
 );
 
 export const StockLevelView = Type.Object({
-  productId: Type.String({ format: 'uuid' }),
+  productId: Uuid(),
   available: Type.Integer(),
   reserved: Type.Integer(),
 });
