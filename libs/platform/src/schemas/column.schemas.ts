@@ -16,12 +16,16 @@ export function Int4(options: TNumberOptions = {}) {
   });
 }
 
-// NUL, which neither `text` nor `jsonb` stores, and UTF-16 surrogates outside a pair (not Unicode at all).
-// Ajv compiles patterns with the `u` flag, where a valid pair is one code point and passes.
-const STORABLE_CHARS = '[^\\u0000\\uD800-\\uDFFF]*';
+// NUL, which neither `text` nor `jsonb` stores. Lone UTF-16 surrogates are refused by the JSON body parser
+// (service/json-body-parser.ts), not here: no portable pattern can name them (Go's and Rust's regex engines
+// refuse surrogate code points, so clients and fuzzers reading the document could not compile it).
+const STORABLE_CHARS = '[^\\u0000]*';
 
 /** The `pattern` of a string that `text` and `jsonb` columns can store. */
 export const STORABLE_TEXT_PATTERN = `^${STORABLE_CHARS}$`;
+
+// No lookahead, which RE2-style engines (Go, Rust) lack: some character that is neither space nor NUL.
+const STORABLE_NON_BLANK_PATTERN = `^${STORABLE_CHARS}[^\\s\\u0000]${STORABLE_CHARS}$`;
 
 /**
  * A UUID in the one spelling PostgreSQL writes (lower-case 8-4-4-4-12), so an id used as a cache key has a
@@ -36,13 +40,12 @@ export function Uuid(options: Omit<TStringOptions, 'pattern' | 'format'> = {}) {
 }
 
 /**
- * A string that `text` and `jsonb` columns can store (no NUL, no lone surrogate). `nonBlank` also asks for
+ * A string that `text` and `jsonb` columns can store (no NUL). `nonBlank` also asks for
  * one character that is not white space. The caller's own `pattern` is not allowed: it would replace this one.
  */
 export function StoredText(options: Omit<TStringOptions, 'pattern'> & { nonBlank?: boolean } = {}) {
   const { nonBlank, ...rest } = options;
-  const pattern = nonBlank ? `^(?=[\\s\\S]*\\S)${STORABLE_CHARS}$` : STORABLE_TEXT_PATTERN;
-  return Type.String({ ...rest, pattern });
+  return Type.String({ ...rest, pattern: nonBlank ? STORABLE_NON_BLANK_PATTERN : STORABLE_TEXT_PATTERN });
 }
 
 /**

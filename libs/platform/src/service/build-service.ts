@@ -9,6 +9,7 @@ import { runWithRequestId } from '../http-client/request-context.ts';
 import { loggerOptions } from '../logging/logger.ts';
 import { RequestLogController } from '../logging/request-log.controller.ts';
 import { metricsPlugin } from '../metrics/metrics.plugin.ts';
+import { refuseLoneSurrogatesInJson } from './json-body-parser.ts';
 
 /** The settings every service passes to the platform (from its validated config). */
 export interface ServiceSettings {
@@ -76,6 +77,7 @@ export async function buildService<Options extends Record<string, unknown>>(
   app.addHook('preHandler', (request, _reply, done) => runWithRequestId(request.id, done));
 
   await app.register(errorHandlerPlugin);
+  refuseLoneSurrogatesInJson(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
