@@ -1,4 +1,5 @@
 import { RoleSchema } from '@shop/contracts';
+import { StoredText, Uuid } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 // Well above what the routes can accept (credentials with a password at the policy's maximum of 256
@@ -14,7 +15,7 @@ export const RegisterBody = Type.Object(
     email: Email,
     // The policy (length, not the email) is checked in the domain so it can explain itself.
     password: Type.String({ minLength: 1, maxLength: 1024 }),
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    name: StoredText({ minLength: 1, maxLength: 100, nonBlank: true }),
   },
   { additionalProperties: false },
 );
@@ -22,7 +23,8 @@ export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object(
   {
-    email: Type.String({ minLength: 1, maxLength: 254 }),
+    // Looked up as typed (after normalising), so it must be text PostgreSQL can compare.
+    email: StoredText({ minLength: 1, maxLength: 254 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
   { additionalProperties: false },
@@ -36,7 +38,7 @@ export const RefreshBody = Type.Object(
 export type RefreshBody = Static<typeof RefreshBody>;
 
 export const UserView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid(),
   email: Type.String(),
   name: Type.String(),
   roles: Type.Array(RoleSchema),
