@@ -40,6 +40,8 @@ export interface CacheStore {
   readonly invalidationsLive?: boolean;
   /** Synchronous lookup for stores that live in this process; absent for remote stores. */
   peek?(key: string): unknown;
+  /** Approximate bytes of the entries an in-process store holds (see `entrySize`); absent for remote stores. */
+  readonly localBytes?: number;
   /** The stored value, `NEGATIVE`, or `undefined` when absent. */
   get(key: string): Promise<unknown>;
   /**
@@ -64,4 +66,15 @@ export interface CacheStore {
   /** Registers a listener for invalidations from every instance; returns an unsubscribe function. */
   subscribe(listener: InvalidationListener): Promise<() => void>;
   close(): Promise<void>;
+}
+
+// What an entry costs beside its key and JSON: the lru-cache node, the value's object headers, the TTL slot.
+const ENTRY_OVERHEAD = 64;
+
+/**
+ * The approximate size of a cache entry in bytes: its key and JSON length (characters) plus a fixed
+ * overhead. In-process caches are bounded by this sum; the heap an entry takes is a small multiple of it.
+ */
+export function entrySize(key: string, json: string): number {
+  return key.length + json.length + ENTRY_OVERHEAD;
 }

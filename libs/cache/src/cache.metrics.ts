@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Per-cache tallies; plain numbers because they are bumped on every read, including L1 hits. */
 export class CacheTally {
@@ -7,6 +7,8 @@ export class CacheTally {
   misses = 0;
   errors = 0;
   loads = 0;
+  /** Read at scrape time: bytes this process holds for the cache. */
+  localBytes: () => number = () => 0;
   readonly cache: string;
 
   constructor(cache: string) {
@@ -17,8 +19,8 @@ export class CacheTally {
 const talliesByRegistry = new WeakMap<Registry, Set<CacheTally>>();
 
 /**
- * Exposes `tally` on `registry` as `cache_requests_total{cache,result}`, `cache_loads_total{cache}`
- * and `cache_l1_hits_total{cache}`, read at scrape time. Returns a function that stops exposing it.
+ * Exposes `tally` on `registry` as `cache_requests_total{cache,result}`, `cache_loads_total{cache}`,
+ * `cache_l1_hits_total{cache}` and `cache_local_bytes{cache}`, read at scrape time. Returns a function that stops exposing it.
  */
 export function exposeCacheMetrics(registry: Registry, tally: CacheTally): () => void {
   let tallies = talliesByRegistry.get(registry);
@@ -66,6 +68,16 @@ function registerCounters(registry: Registry, tallies: Set<CacheTally>): void {
     collect() {
       this.reset();
       for (const tally of tallies) this.inc({ cache: tally.cache }, tally.l1Hits);
+    },
+  });
+  new Gauge({
+    name: 'cache_local_bytes',
+    help: 'Approximate bytes of cache entries held in this process (keys and JSON): the L1, or the in-process store.',
+    labelNames: ['cache'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const tally of tallies) this.inc({ cache: tally.cache }, tally.localBytes());
     },
   });
 }

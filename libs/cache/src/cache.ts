@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { silentLogger, type CacheLogger } from './cache-logger.ts';
 import { CacheTally, exposeCacheMetrics } from './cache.metrics.ts';
 import {
+  entrySize,
   LEASE_BUSY,
   LEASE_GRANTED,
   NEGATIVE,
@@ -42,9 +43,11 @@ export interface CacheOptions {
   ttlJitter?: number;
   /**
    * In-process L1 in front of a shared store; kept coherent by the store's invalidation messages,
-   * with `ttl` as the backstop for lost ones. `false` turns it off. Default `{ maxEntries: 10 000, ttl: 5 000 }`.
+   * with `ttl` as the backstop for lost ones. Bounded in entries and in bytes (keys and JSON, see
+   * `entrySize`): whichever fills first evicts the least recently used, and a value larger than
+   * `maxBytes` is not kept. `false` turns it off. Default `{ maxEntries: 10 000, maxBytes: 32 MiB, ttl: 5 000 }`.
    */
-  l1?: { maxEntries?: number; ttl?: number } | false;
+  l1?: { maxEntries?: number; maxBytes?: number; ttl?: number } | false;
   /**
    * Cross-process load lease: one loader per key among all replicas while the lease holds (`ttl`);
    * the others re-read until the value lands or `maxWait` passes. Default `{ ttl: 2 000, maxWait: ttl }`.
@@ -79,6 +82,11 @@ function namespacedKey(namespace: string, generation: number, key: string): stri
 
 function unwrap(stored: unknown): unknown {
   return stored === NEGATIVE ? undefined : stored;
+}
+
+/** The L1 size of a value whose JSON is not at hand (read back from the store). */
+function sizeOf(value: unknown, key: string): number {
+  return entrySize(key, value === NEGATIVE ? '' : (JSON.stringify(value) ?? ''));
 }
 
 /** Serializes once for the store and hands every caller the same JSON shape in every mode. */
@@ -121,6 +129,7 @@ export class Cache {
     this.#store = options.store;
     this.#logger = options.logger ?? silentLogger;
     this.#tally = new CacheTally(options.name);
+    this.#tally.localBytes = () => this.localBytes();
     this.#unexpose = exposeCacheMetrics(options.registry ?? new Registry(), this.#tally);
     this.#defaultTtl = options.defaultTtl ?? 300_000;
     this.#negativeTtl = options.negativeTtl ?? 30_000;
@@ -135,7 +144,13 @@ export class Cache {
     this.#l1 =
       l1 === false
         ? undefined
-        : new LRUCache({ max: l1.maxEntries ?? 10_000, ttl: this.#l1Ttl, ttlAutopurge: false });
+        : new LRUCache({
+            max: l1.maxEntries ?? 10_000,
+            maxSize: l1.maxBytes ?? 32 * 1024 * 1024,
+            sizeCalculation: sizeOf,
+            ttl: this.#l1Ttl,
+            ttlAutopurge: false,
+          });
     this.#leaseTtl = options.lease?.ttl ?? 2_000;
     this.#leaseWait = options.lease?.maxWait ?? this.#leaseTtl;
   }
@@ -206,6 +221,14 @@ export class Cache {
   stats(): { hits: number; l1Hits: number; misses: number; errors: number; loads: number } {
     const { hits, l1Hits, misses, errors, loads } = this.#tally;
     return { hits, l1Hits, misses, errors, loads };
+  }
+
+  /**
+   * Approximate bytes this process holds for the cache (see `entrySize`): its L1, or an in-process
+   * store; 0 when the values live only in Redis.
+   */
+  localBytes(): number {
+    return this.#l1 !== undefined ? this.#l1.calculatedSize : (this.#store.localBytes ?? 0);
   }
 
   /** Unsubscribes, stops exposing metrics and closes the store. */
@@ -332,7 +355,7 @@ export class Cache {
       this.#storeFailed(error);
     }
     // Not stored means an invalidation revoked the lease mid-load: hand the value out, cache nothing.
-    if (stored) this.#remember(key, loaded.value, ttl, stripe, epoch);
+    if (stored) this.#remember(key, loaded.value, ttl, stripe, epoch, loaded.json);
     return unwrap(loaded.value);
   }
 
@@ -344,8 +367,8 @@ export class Cache {
     stripe: number,
     epoch: number,
   ): Promise<unknown> {
-    const { value } = normalize(await this.#load(loader));
-    this.#remember(key, value, this.#ttlOf(value, options), stripe, epoch);
+    const { value, json } = normalize(await this.#load(loader));
+    this.#remember(key, value, this.#ttlOf(value, options), stripe, epoch, json);
     return unwrap(value);
   }
 
@@ -438,14 +461,20 @@ export class Cache {
       : (options?.ttl ?? this.#defaultTtl);
   }
 
-  #remember(key: string, stored: unknown, ttl: number, stripe: number, epoch: number): void {
+  /** `json` is the value's serialization when at hand, which spares serializing it again to size it. */
+  #remember(key: string, stored: unknown, ttl: number, stripe: number, epoch: number, json?: string): void {
     const l1Ttl = Math.min(this.#l1Ttl, ttl);
     // lru-cache reads a TTL of 0 as "forever", so a non-positive one must not reach it.
     if (this.#l1 === undefined || l1Ttl < 1 || this.#epochs[stripe] !== epoch) return;
     // Deaf to writes elsewhere while the store still answers: let the store serve. When the store is
     // down too, the L1 shields the database instead, stale for at most its TTL.
     if (this.#store.invalidationsLive === false && this.#store.available) return;
-    this.#l1.set(key, stored as NonNullable<unknown>, { ttl: l1Ttl });
+    const size = json === undefined ? undefined : entrySize(key, json);
+    this.#l1.set(
+      key,
+      stored as NonNullable<unknown>,
+      size === undefined ? { ttl: l1Ttl } : { ttl: l1Ttl, size },
+    );
   }
 
   #forget(key: string): void {

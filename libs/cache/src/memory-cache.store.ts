@@ -1,10 +1,21 @@
 import { LRUCache } from 'lru-cache';
-import { LEASE_BUSY, LEASE_GRANTED, type CacheStore, type InvalidationListener } from './cache-store.ts';
+import {
+  entrySize,
+  LEASE_BUSY,
+  LEASE_GRANTED,
+  type CacheStore,
+  type InvalidationListener,
+} from './cache-store.ts';
 
 /** Options of {@link MemoryCacheStore}. */
 export interface MemoryCacheStoreOptions {
   /** Most entries kept; the least recently used go first. Default 50 000. */
   maxEntries?: number;
+  /**
+   * Most bytes kept (keys and JSON, see `entrySize`), so large values cannot exhaust the heap whatever
+   * their number; the least recently used go first, and a value larger than this is not kept. Default 64 MiB.
+   */
+  maxBytes?: number;
 }
 
 type Lease = { token: string; expiresAt: number };
@@ -22,7 +33,16 @@ export class MemoryCacheStore implements CacheStore {
 
   constructor(options: MemoryCacheStoreOptions = {}) {
     // ttlResolution 0 reads the clock on every check, so TTLs are exact even after a busy event-loop turn.
-    this.#values = new LRUCache({ max: options.maxEntries ?? 50_000, ttlAutopurge: false, ttlResolution: 0 });
+    this.#values = new LRUCache({
+      max: options.maxEntries ?? 50_000,
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      ttlAutopurge: false,
+      ttlResolution: 0,
+    });
+  }
+
+  get localBytes(): number {
+    return this.#values.calculatedSize;
   }
 
   peek(key: string): unknown {
@@ -46,12 +66,12 @@ export class MemoryCacheStore implements CacheStore {
     key: string,
     token: string,
     value: unknown,
-    _json: string,
+    json: string,
     ttlMs: number,
   ): Promise<boolean> {
     if (!this.#holds(key, token)) return false;
     this.#leases.delete(key);
-    this.#values.set(key, value as NonNullable<unknown>, { ttl: ttlMs });
+    this.#values.set(key, value as NonNullable<unknown>, { ttl: ttlMs, size: entrySize(key, json) });
     return true;
   }
 
