@@ -35,6 +35,7 @@ export const productApp = fp(
       keyPrefix: config.CACHE_KEY_PREFIX,
       redisTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
       l1TtlMs: config.CACHE_L1_TTL_MS,
+      l1MaxBytes: config.CACHE_L1_MAX_BYTES,
       redisUrl: config.REDIS_URL,
       redisClusterNodes: config.REDIS_CLUSTER_NODES,
       productTtlMs: config.PRODUCT_CACHE_TTL_MS,

@@ -40,6 +40,11 @@ export const ProductEnvSchema = Type.Object({
    * then served from memory too, which roughly halves what a cached read costs over a no-op (see the bench).
    */
   CACHE_L1_TTL_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /**
+   * Bytes each cache (products, list pages) may hold in this process: its L1 in front of Redis, or the
+   * in-process store without Redis. Bounded in bytes because a list page can weigh hundreds of KiB.
+   */
+  CACHE_L1_MAX_BYTES: Type.Integer({ minimum: 16_384, default: 33_554_432 }),
   /** Off only to measure what the cache buys (the bench); reads then always go to PostgreSQL. */
   CACHE_ENABLED: Type.Boolean({ default: true }),
   PRODUCT_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),

@@ -77,6 +77,18 @@ export function toSearch(request: ListRequest): ProductSearch {
   return search;
 }
 
+/**
+ * Page sizes whose first pages are cached. Browsing traffic is mostly first pages of a few sizes; a
+ * cursor names one position in one query and an arbitrary size multiplies every query by 100, so caching
+ * those would fill the cache with pages read about once. They are read from PostgreSQL instead.
+ */
+export const CACHED_PAGE_LIMITS: ReadonlySet<number> = new Set([10, 20, 50, 100]);
+
+/** Whether the page is worth caching (see CACHED_PAGE_LIMITS). */
+export function isCacheable(search: ProductSearch): boolean {
+  return search.after === undefined && CACHED_PAGE_LIMITS.has(search.limit);
+}
+
 /** The cursor that continues after `last` in the same query. */
 export function encodeCursor(search: ProductSearch, last: SortKey): string {
   const body: CursorBody = { s: search.sort, f: filterFingerprint(search), k: [last.value, last.id] };

@@ -15,6 +15,7 @@ export interface CachePluginOptions extends ProductCacheTtls {
   keyPrefix: string;
   redisTimeoutMs: number;
   l1TtlMs: number;
+  l1MaxBytes: number;
   redisUrl: string | undefined;
   redisClusterNodes: string | undefined;
 }
@@ -43,7 +44,8 @@ export const cachePlugin = fp(
       logger: app.log,
       negativeTtl: opts.negativeTtlMs,
       redisClient: { commandTimeoutMs: opts.redisTimeoutMs },
-      l1: { ttl: opts.l1TtlMs },
+      l1: { ttl: opts.l1TtlMs, maxBytes: opts.l1MaxBytes },
+      memory: { maxBytes: opts.l1MaxBytes },
       ...(redis ? { redis } : {}),
     };
     const products = await createCache({
