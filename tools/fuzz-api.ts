@@ -1,0 +1,260 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { migrate } from '@shop/database';
+import { createTestDatabase, getPostgres, getRedis, stopAllServers, uniqueKeyPrefix } from '@shop/testing';
+
+// npm run fuzz:api: starts every HTTP service on the test kit's PostgreSQL and Redis, logs in as an admin
+// through auth, and runs schemathesis against each service's own /openapi.json with that token. Any
+// finding (a 5xx, a status, body or content type the document does not declare) fails the run.
+// schemathesis (pinned below) is installed into .cache/schemathesis with python3's venv and pip on first use.
+// Options: FUZZ_MAX_EXAMPLES (per operation and phase, default 50: about 2 minutes for auth and product on
+// 2 cores), FUZZ_SEED (default fixed, so a run is repeatable), FUZZ_SERVICES (names, default all),
+// SCHEMATHESIS_VENV (where the virtual environment lives).
+
+const ROOT = join(import.meta.dirname, '..');
+const SCHEMATHESIS_VERSION = '4.32.5';
+const VENV = process.env['SCHEMATHESIS_VENV'] ?? join(ROOT, '.cache', 'schemathesis');
+const LOG_DIR = join(ROOT, '.cache', 'fuzz-api');
+const SEED = process.env['FUZZ_SEED'] ?? '20261126';
+const MAX_EXAMPLES = process.env['FUZZ_MAX_EXAMPLES'] ?? '50';
+const CHECKS = [
+  'not_a_server_error',
+  'response_schema_conformance',
+  'status_code_conformance',
+  'content_type_conformance',
+];
+const READY_TIMEOUT_MS = 60_000;
+
+interface Run {
+  redisUrl: string;
+  internalToken: string;
+  admin: { email: string; password: string };
+  portOf(service: string): number;
+}
+
+/** A service under fuzzing: the variable of its database (if it has one) and what else it needs. */
+interface FuzzedService {
+  name: string;
+  databaseVariable?: string;
+  env(run: Run): Record<string, string>;
+}
+
+// Services are started in this order; a new one joins with one line.
+const SERVICES: FuzzedService[] = [
+  {
+    name: 'auth',
+    databaseVariable: 'AUTH_DATABASE_URL',
+    env: (run) => ({ ADMIN_EMAIL: run.admin.email, ADMIN_PASSWORD: run.admin.password }),
+  },
+  {
+    name: 'product',
+    databaseVariable: 'PRODUCT_DATABASE_URL',
+    env: (run) => ({ AUTH_JWKS_URL: `http://127.0.0.1:${run.portOf('auth')}/.well-known/jwks.json` }),
+  },
+];
+
+const log = (message: string) => process.stderr.write(`[fuzz-api] ${message}\n`);
+const children: ChildProcess[] = [];
+
+function exec(command: string, args: string[], cwd = ROOT): Promise<number> {
+  const child = spawn(command, args, { cwd, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** The schemathesis CLI of the pinned version, installed into a virtual environment on first use. */
+async function schemathesis(): Promise<string> {
+  const st = join(VENV, 'bin', 'st');
+  const installed = existsSync(st)
+    ? await new Promise<string>((resolve) => {
+        const child = spawn(st, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.once('exit', () => resolve(out));
+        child.once('error', () => resolve(''));
+      })
+    : '';
+  if (installed.includes(SCHEMATHESIS_VERSION)) return st;
+  log(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${VENV} (python3 -m venv + pip) ...`);
+  const steps: [string, string[]][] = [
+    ['python3', ['-m', 'venv', VENV]],
+    [
+      join(VENV, 'bin', 'pip'),
+      ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`],
+    ],
+  ];
+  for (const [command, args] of steps) {
+    if ((await exec(command, args)) !== 0) {
+      throw new Error(
+        `${command} ${args.join(' ')} failed; schemathesis needs python3 with venv and pip ` +
+          '(Debian: apt-get install python3-venv). Fix it and run npm run fuzz:api again.',
+      );
+    }
+  }
+  return st;
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  // Every probe stays open until all ports are known, so none is handed out twice.
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => {
+      const server = createServer();
+      return new Promise<typeof server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function startService(service: FuzzedService, env: Record<string, string>): Promise<ChildProcess> {
+  const logFile = join(LOG_DIR, `${service.name}.log`);
+  const child = spawn(process.execPath, [join(ROOT, 'apps', service.name, 'src', 'main.ts')], {
+    cwd: join(ROOT, 'apps', service.name),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const out = createWriteStream(logFile);
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`${service.name} exited with ${child.exitCode} while starting; see ${logFile}.`);
+    }
+    const ready = await fetch(`http://127.0.0.1:${env['PORT']}/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return child;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${service.name} was not ready within ${READY_TIMEOUT_MS / 1000} s; see ${logFile}.`);
+}
+
+async function adminToken(run: Run): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(run.admin),
+  });
+  if (!response.ok) {
+    throw new Error(
+      `logging in as the admin answered ${response.status}: ${await response.text()}; see ${LOG_DIR}/auth.log.`,
+    );
+  }
+  return ((await response.json()) as { accessToken: string }).accessToken;
+}
+
+/** Service log lines at level error or above (pino: 50+), which say why a 500 happened. */
+async function errorLines(service: string): Promise<string[]> {
+  const text = await readFile(join(LOG_DIR, `${service}.log`), 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => /"level":(5|6)\d/.test(line));
+}
+
+async function main(): Promise<number> {
+  const only = process.env['FUZZ_SERVICES']?.split(',').filter(Boolean);
+  const fuzzed = only ? SERVICES.filter((service) => only.includes(service.name)) : SERVICES;
+  await mkdir(LOG_DIR, { recursive: true });
+  const st = await schemathesis();
+  log('generating Prisma clients, starting PostgreSQL and Redis ...');
+  if ((await exec(process.execPath, [join(ROOT, 'tools', 'prisma-generate.ts')])) !== 0) {
+    throw new Error('generating the Prisma clients failed (see above); run npm run prisma:generate.');
+  }
+  const [, redis] = await Promise.all([getPostgres(), getRedis()]);
+  const ports = await freePorts(SERVICES.length);
+  const run: Run = {
+    redisUrl: redis.url,
+    internalToken: randomBytes(24).toString('base64url'),
+    admin: { email: 'fuzz-admin@shop.test', password: randomBytes(18).toString('base64url') },
+    portOf: (name) => ports[SERVICES.findIndex((service) => service.name === name)]!,
+  };
+  // Every service starts, so the fuzzed ones find what they depend on (auth's JWKS).
+  for (const service of SERVICES) {
+    const env: Record<string, string> = {};
+    if (service.databaseVariable) {
+      const database = await createTestDatabase(`fuzz-${service.name}`);
+      await migrate({
+        databaseUrl: database.url,
+        migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations'),
+      });
+      env[service.databaseVariable] = database.url;
+    }
+    log(`starting ${service.name} on 127.0.0.1:${run.portOf(service.name)} ...`);
+    await startService(service, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      OTEL_TRACES_EXPORTER: 'none',
+      HOST: '127.0.0.1',
+      PORT: String(run.portOf(service.name)),
+      REDIS_URL: run.redisUrl,
+      CACHE_KEY_PREFIX: uniqueKeyPrefix(`fuzz-${service.name}`),
+      INTERNAL_API_TOKEN: run.internalToken,
+      ...env,
+      ...service.env(run),
+    });
+  }
+  const token = await adminToken(run);
+
+  const failed: string[] = [];
+  for (const service of fuzzed) {
+    const started = Date.now();
+    log(
+      `schemathesis against ${service.name} (seed ${SEED}, at most ${MAX_EXAMPLES} examples per operation) ...`,
+    );
+    const args = [
+      'run',
+      `http://127.0.0.1:${run.portOf(service.name)}/openapi.json`,
+      ...['--checks', CHECKS.join(','), '--seed', SEED, '--max-examples', MAX_EXAMPLES],
+      ...['--generation-database', 'none', '--no-color'],
+      // One worker: CPython 3.11's ast.parse is not safe across threads, and schemathesis' worker threads
+      // crash in it now and then ("AST constructor recursion depth mismatch").
+      ...['--workers', '1'],
+      ...['--header', `Authorization: Bearer ${token}`, '--header', `x-internal-token: ${run.internalToken}`],
+    ];
+    // Run from the log folder, where schemathesis keeps its crash cache (replayed first next time).
+    const code = await exec(st, args, LOG_DIR);
+    log(
+      `${service.name}: ${code === 0 ? 'no findings' : 'FINDINGS'} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+    if (code !== 0) {
+      failed.push(service.name);
+      for (const line of (await errorLines(service.name)).slice(-5)) log(`${service.name} logged: ${line}`);
+    }
+  }
+  // The plain closing line CI reads as a count of tests: here, services fuzzed without a finding.
+  process.stdout.write(`fuzz-api: ${fuzzed.length - failed.length} passed, ${failed.length} failed\n`);
+  if (failed.length > 0) {
+    log(
+      `findings in ${failed.join(', ')}: each is listed above with a curl command that reproduces it; ` +
+        `the services' logs are in ${LOG_DIR}. Fix the schema or the code, then run npm run fuzz:api again.`,
+    );
+    return 1;
+  }
+  log(`no findings in ${fuzzed.map((service) => service.name).join(', ')}`);
+  return 0;
+}
+
+async function stopEverything(): Promise<void> {
+  const exits = children.filter((child) => child.exitCode === null).map((child) => once(child, 'exit'));
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(exits);
+  await stopAllServers();
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await stopEverything();
+}
