@@ -34,7 +34,13 @@ test('when many distinct large values fill the in-process store, then its bytes 
 
 test('when many distinct large values are read from Redis, then the L1 bytes stay under maxBytes', async (t) => {
   const { url } = await getRedis();
-  const options = { name: 'pages', redis: { url }, keyPrefix: uniqueKeyPrefix('byte-bound') };
+  // A generous command timeout, as in redis-cache.test.ts: a loaded machine must not turn a slow reply into a load.
+  const options = {
+    name: 'pages',
+    redis: { url },
+    keyPrefix: uniqueKeyPrefix('byte-bound'),
+    redisClient: { commandTimeoutMs: 2_000 },
+  };
   const writer = await createCache({ ...options, l1: false });
   const reader = await createCache({ ...options, l1: { maxBytes: BOUND, ttl: 60_000 } });
   t.after(() => Promise.all([writer.close(), reader.close()]));
