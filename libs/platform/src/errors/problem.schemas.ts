@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import { Type, type Static } from 'typebox';
 
 /** The media type of every error response (RFC 9457). */
@@ -42,7 +41,7 @@ export function problemResponses(...statuses: number[]): Record<number, ProblemR
     statuses.map((status) => [
       status,
       {
-        description: STATUS_CODES[status] ?? 'Error',
+        description: `Problem details (RFC 9457), status ${status}`,
         content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema } },
       },
     ]),

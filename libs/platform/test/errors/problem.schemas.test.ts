@@ -43,7 +43,7 @@ describe('problemResponses', () => {
         'type',
       ]);
     }
-    assert.equal(responses['409'].description, 'Conflict');
+    assert.match(responses['409'].description, /RFC 9457/);
     assert.deepEqual(Object.keys(responses['200'].content), ['application/json']);
   });
 
