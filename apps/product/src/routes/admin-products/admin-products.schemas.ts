@@ -1,4 +1,6 @@
-import { Type } from 'typebox';
+import type { AsJson, Assert, Equals } from '@shop/contracts';
+import { Type, type Static } from 'typebox';
+import type { ManagedProduct } from '../../domain/product.ts';
 import { ProductView } from '../products/products.schemas.ts';
 
 export const ManagedProductView = Type.Object({
@@ -27,3 +29,8 @@ export const ManagedListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// Drift between the domain type and the schema that renders it fails the typecheck.
+export type _ManagedProductViewMatches = Assert<
+  Equals<AsJson<ManagedProduct>, Static<typeof ManagedProductView>>
+>;

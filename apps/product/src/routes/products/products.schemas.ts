@@ -1,5 +1,8 @@
 import { MoneySchema } from '@shop/contracts';
 import { Type, type Static } from 'typebox';
+import type { AsJson, Assert, Equals } from '@shop/contracts';
+import type { StockLevel } from '../../domain/inventory.ts';
+import type { Product } from '../../domain/product.ts';
 
 const Sku = Type.String({
   pattern: '^[A-Z0-9][A-Z0-9-]{2,63}$',
@@ -159,3 +162,7 @@ export const StockLevelView = Type.Object({
   available: Type.Integer(),
   reserved: Type.Integer(),
 });
+
+// Drift between a domain type and the schema that renders it fails the typecheck.
+export type _ProductViewMatches = Assert<Equals<AsJson<Product>, Static<typeof ProductView>>>;
+export type _StockLevelViewMatches = Assert<Equals<StockLevel, Static<typeof StockLevelView>>>;
