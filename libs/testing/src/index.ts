@@ -31,3 +31,4 @@ export {
   type ServiceUnderTestOptions,
   type TestableService,
 } from './service-under-test.ts';
+export { testMigrationsMatchSchema, type CompareMigrationsWithSchema } from './migrations-match-schema.ts';

@@ -1,4 +1,5 @@
-import { testMigrationsMatchSchema } from '@shop/database/testing';
+import { compareMigrationsWithSchema } from '@shop/database';
+import { testMigrationsMatchSchema } from '@shop/testing';
 import { appDir } from '../helper.ts';
 
-testMigrationsMatchSchema(appDir, { minimumObjects: 41 });
+testMigrationsMatchSchema({ appDir, compare: compareMigrationsWithSchema, minimumObjects: 41 });
