@@ -3,7 +3,7 @@ import { migrate } from '@shop/database';
 import { createTestDatabase, getRedis, uniqueKeyPrefix } from '@shop/testing';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { seedCatalog } from '../tools/seed.ts';
+import { seedCatalog } from '../apps/product/tools/seed.ts';
 import { startChildServer, type ChildServer } from './lib/child-server.ts';
 import type { BenchContext, Figure } from './lib/figure.ts';
 import { median, round } from './lib/stats.ts';

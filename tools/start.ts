@@ -175,7 +175,11 @@ async function main(): Promise<void> {
       );
       env[service.database.variable] = databaseUrl;
       if (service.seedWhenEmpty) {
-        await run(join(ROOT, 'tools', 'seed.ts'), ['--if-empty', '--database-url', databaseUrl]);
+        await run(join(ROOT, 'apps', service.name, 'tools', 'seed.ts'), [
+          '--if-empty',
+          '--database-url',
+          databaseUrl,
+        ]);
       }
     }
     if (eventBusUrl) env['EVENT_BUS_DATABASE_URL'] = eventBusUrl;

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { redisConnectionFrom } from '@shop/cache';
+import { redisPlugin } from '@shop/cache/fastify';
+import { databaseSettingsFrom } from '@shop/database';
 import { buildService, jwtAuthPlugin, type Service } from '@shop/platform';
 import { DEV_ADMIN, type AuthConfig } from './config.ts';
 import { createRefreshTokenRepository } from './data-access/refresh-token.repository.ts';
@@ -8,7 +11,6 @@ import { createUserRepository } from './data-access/user.repository.ts';
 import { ensureAdmin, refusePublishedCredentials } from './domain/ensure-admin.ts';
 import type { AuthDeps } from './domain/ports.ts';
 import { prismaPlugin } from './plugins/prisma.plugin.ts';
-import { redisPlugin } from './plugins/redis.plugin.ts';
 import { authRoutes } from './routes/auth/index.ts';
 import { jwksRoutes } from './routes/jwks/index.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
@@ -31,11 +33,8 @@ export interface AuthAppOptions extends Record<string, unknown> {
 /** The auth service as one plugin: users, sessions, token signing and the JWKS. */
 export const authApp = fp(
   async function authApp(app: FastifyInstance, { config }: AuthAppOptions): Promise<void> {
-    await app.register(prismaPlugin, {
-      databaseUrl: config.AUTH_DATABASE_URL,
-      poolSize: config.DATABASE_POOL_SIZE,
-    });
-    await app.register(redisPlugin, { url: config.REDIS_URL });
+    await app.register(prismaPlugin, databaseSettingsFrom('AUTH', config));
+    await app.register(redisPlugin, { connection: redisConnectionFrom(config) });
 
     const keyRing = await SigningKeyRing.create({
       issuer: config.AUTH_ISSUER,

@@ -1,16 +1,14 @@
+import { redisEnv } from '@shop/cache';
+import { databaseEnv } from '@shop/database';
 import { ConfigError, loadConfig, platformEnv, Secret } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 export const AuthEnvSchema = Type.Object({
   ...platformEnv,
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3001 }),
-  AUTH_DATABASE_URL: Type.String({
-    pattern: '^postgres(ql)?://',
-    description: 'PostgreSQL URL of the Auth DB',
-  }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
-  /** Required in production; unset: login and sign-up limits count in process (one replica only). */
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  ...databaseEnv('AUTH'),
+  /** One is required in production; unset: login and sign-up limits count in process (one replica only). */
+  ...redisEnv,
   /** Prefix of every key auth writes to Redis, so environments (or test files) can share one Redis. */
   REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'auth:' }),
   AUTH_ISSUER: Type.String({ default: 'https://auth.shop.local' }),
@@ -63,9 +61,9 @@ export const DEV_ADMIN = { email: 'admin@shop.local', password: 'admin-dev-passw
 function productionProblems(config: AuthConfig): string[] {
   if (config.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
-  if (!config.REDIS_URL) {
+  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) {
     problems.push(
-      'REDIS_URL: required in production, so login and sign-up limits hold across replicas (redis://host:6379)',
+      'REDIS_URL or REDIS_CLUSTER_NODES: required in production, so login and sign-up limits hold across replicas (redis://host:6379)',
     );
   }
   if (!config.AUTH_SIGNING_KEYS) {

@@ -25,7 +25,10 @@ describe('loadAuthConfig', () => {
   test('when production lacks REDIS_URL and AUTH_SIGNING_KEYS, then it refuses to load and says what each is for', () => {
     const problems = problemsOf({ ...base, NODE_ENV: 'production' });
     assert.equal(problems.length, 2);
-    assert.match(problems[0] ?? '', /^REDIS_URL: required in production, so login and sign-up limits hold/);
+    assert.match(
+      problems[0] ?? '',
+      /^REDIS_URL or REDIS_CLUSTER_NODES: required in production, so login and sign-up limits hold/,
+    );
     assert.match(problems[1] ?? '', /^AUTH_SIGNING_KEYS: required in production, so every replica signs/);
   });
 

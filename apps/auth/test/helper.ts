@@ -1,51 +1,21 @@
 import path from 'node:path';
 import { migrate } from '@shop/database';
 import type { Service } from '@shop/platform';
-import { createTestDatabase } from '@shop/testing';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import supertest from 'supertest';
+import {
+  createTestSigningKey,
+  startServiceUnderTest,
+  type ServiceUnderTest,
+  type TestSigningKey,
+} from '@shop/testing';
 import { createAuthService } from '../src/app.ts';
 import { loadAuthConfig, type AuthConfig } from '../src/config.ts';
 
 export const appDir = path.resolve(import.meta.dirname, '..');
 
-export interface TestSigningKey {
-  kid: string;
-  privateKey: CryptoKey;
-  /** Signs a token with the service's own key, for claims the service would never issue itself. */
-  sign(
-    claims: Record<string, unknown>,
-    opts?: { expiresIn?: string | number; audience?: string; issuer?: string },
-  ): Promise<string>;
-}
-
-async function testSigningKey(config: Pick<AuthConfig, 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>, kid: string) {
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const key: TestSigningKey = {
-    kid,
-    privateKey,
-    sign: (claims, opts = {}) =>
-      new SignJWT(claims)
-        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
-        .setIssuer(opts.issuer ?? config.AUTH_ISSUER)
-        .setAudience(opts.audience ?? config.AUTH_AUDIENCE)
-        .setSubject(String(claims['sub'] ?? 'someone'))
-        .setJti(crypto.randomUUID())
-        .setIssuedAt()
-        .setExpirationTime(opts.expiresIn ?? '5m')
-        .sign(privateKey),
-  };
-  return { key, jwk: { ...(await exportJWK(privateKey)), kid } };
-}
-
-export interface AuthTestContext {
-  app: Service;
-  http: ReturnType<typeof supertest>;
+export interface AuthTestContext extends ServiceUnderTest<Service> {
   config: AuthConfig;
-  databaseUrl: string;
+  /** The service's own signing key, for tokens with claims the service would never issue itself. */
   signingKey: TestSigningKey;
-  /** Closes the service and drops its database. */
-  close(): Promise<void>;
 }
 
 /**
@@ -53,25 +23,27 @@ export interface AuthTestContext {
  * the caller closes it. `env` overrides configuration (e.g. throttling limits, REDIS_URL).
  */
 export async function startAuth(env: Record<string, string> = {}): Promise<AuthTestContext> {
-  const db = await createTestDatabase('auth');
-  await migrate({ databaseUrl: db.url, migrationsDir: path.join(appDir, 'prisma', 'migrations') });
   const base = { AUTH_ISSUER: 'https://auth.test', AUTH_AUDIENCE: 'shop-api-test' };
-  const { key, jwk } = await testSigningKey(base, `test-${crypto.randomUUID()}`);
-  const config = loadAuthConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH_DATABASE_URL: db.url,
-    AUTH_SIGNING_KEYS: JSON.stringify([jwk]),
-    ...base,
-    ...env,
-  });
-  const app = await createAuthService(config);
-  await app.ready();
-  const close = async () => {
-    await app.close();
-    await db.drop();
-  };
-  return { app, http: supertest(app.server), config, databaseUrl: db.url, signingKey: key, close };
+  const signingKey = await createTestSigningKey({ issuer: base.AUTH_ISSUER, audience: base.AUTH_AUDIENCE });
+  const configOn = (databaseUrl: string, overrides: Record<string, string>) =>
+    loadAuthConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      AUTH_DATABASE_URL: databaseUrl,
+      AUTH_SIGNING_KEYS: JSON.stringify([signingKey.privateJwk]),
+      ...base,
+      ...overrides,
+    });
+  const sut = await startServiceUnderTest(
+    {
+      database: 'auth',
+      migrate: (databaseUrl) =>
+        migrate({ databaseUrl, migrationsDir: path.join(appDir, 'prisma', 'migrations') }),
+      start: (databaseUrl, overrides) => createAuthService(configOn(databaseUrl, overrides)),
+    },
+    env,
+  );
+  return { ...sut, config: configOn(sut.databaseUrl, env), signingKey };
 }
 
 let sequence = 0;

@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
+import { redisConnectionFrom } from '@shop/cache';
+import { databaseSettingsFrom } from '@shop/database';
 import { kafkaConnectionFrom } from '@shop/events';
+import { eventsPlugin } from '@shop/events/fastify';
 import type { ProductConfig } from './config.ts';
 import { orderOutcomesConsumer } from './consumers/order-outcomes.consumer.ts';
 import { createProductReader } from './data-access/product.repository.ts';
 import { createInventoryReader } from './data-access/reservation.repository.ts';
-import { createTransactions } from './data-access/unit-of-work.ts';
+import { createProductTransactions } from './data-access/unit-of-work.ts';
 import type { ProductDeps } from './domain/ports.ts';
 import { cachePlugin } from './plugins/cache.plugin.ts';
-import { eventsPlugin } from './plugins/events.plugin.ts';
 import { prismaPlugin } from './plugins/prisma.plugin.ts';
 import { reservationSweeperPlugin } from './plugins/reservation-sweeper.plugin.ts';
 import { adminProductRoutes } from './routes/admin-products/index.ts';
@@ -20,36 +22,34 @@ import { productRoutes } from './routes/products/index.ts';
 
 export interface ProductAppOptions extends Record<string, unknown> {
   config: ProductConfig;
+  /** The clock of every use case (default: the system clock); tests pass a TestClock's. */
+  now?: () => Date;
 }
 
 /** The product service as one plugin: catalog, search, inventory and reservations, cache and events. */
 export const productApp = fp(
-  async function productApp(app: FastifyInstance, { config }: ProductAppOptions): Promise<void> {
-    await app.register(prismaPlugin, {
-      databaseUrl: config.PRODUCT_DATABASE_URL,
-      poolSize: config.DATABASE_POOL_SIZE,
-      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    });
+  async function productApp(app: FastifyInstance, { config, now }: ProductAppOptions): Promise<void> {
+    await app.register(prismaPlugin, databaseSettingsFrom('PRODUCT', config));
     await app.register(cachePlugin, {
       enabled: config.CACHE_ENABLED,
       keyPrefix: config.CACHE_KEY_PREFIX,
       redisTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
       l1TtlMs: config.CACHE_L1_TTL_MS,
       l1MaxBytes: config.CACHE_L1_MAX_BYTES,
-      redisUrl: config.REDIS_URL,
-      redisClusterNodes: config.REDIS_CLUSTER_NODES,
+      redis: redisConnectionFrom(config),
       productTtlMs: config.PRODUCT_CACHE_TTL_MS,
       listTtlMs: config.LIST_CACHE_TTL_MS,
       negativeTtlMs: config.NEGATIVE_CACHE_TTL_MS,
     });
     await app.register(eventsPlugin, {
-      databaseUrl: config.PRODUCT_DATABASE_URL,
+      service: 'product',
       kafka: kafkaConnectionFrom(config),
       busDatabaseUrl: config.EVENT_BUS_DATABASE_URL ?? config.PRODUCT_DATABASE_URL,
-      relay: config.OUTBOX_RELAY_ENABLED,
+      relay: config.OUTBOX_RELAY_ENABLED ? [{ connectionString: config.PRODUCT_DATABASE_URL }] : [],
     });
 
-    const transactions = createTransactions(app.prisma, {
+    const transactions = createProductTransactions(app.prisma, {
+      publish: app.events.publisher,
       onEffectError: (err) =>
         app.log.error(
           { err },
@@ -63,7 +63,7 @@ export const productApp = fp(
       cache: app.productCache,
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
       newId: randomUUID,
-      now: () => new Date(),
+      now: now ?? (() => new Date()),
     };
 
     await app.register(orderOutcomesConsumer, { deps, transactions });
@@ -86,7 +86,10 @@ export const productApp = fp(
 );
 
 /** The product service with every platform default, ready to listen or to be tested with inject(). */
-export function createProductService(config: ProductConfig): Promise<Service> {
+export function createProductService(
+  config: ProductConfig,
+  overrides: { now?: () => Date } = {},
+): Promise<Service> {
   return buildService(
     {
       name: 'product',
@@ -97,6 +100,6 @@ export function createProductService(config: ProductConfig): Promise<Service> {
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
     },
     productApp,
-    { config },
+    { config, ...overrides },
   );
 }

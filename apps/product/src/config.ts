@@ -1,3 +1,5 @@
+import { redisEnv } from '@shop/cache';
+import { databaseEnv } from '@shop/database';
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import {
   ConfigError,
@@ -14,18 +16,10 @@ export const ProductEnvSchema = Type.Object({
   ...platformEnv,
   ...jwtVerifyEnv,
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3002 }),
-  PRODUCT_DATABASE_URL: Type.String({
-    pattern: '^postgres(ql)?://',
-    description: 'PostgreSQL URL of the Product DB',
-  }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
-  /** How long a request waits for a pooled connection before it is answered 503 (retry later). */
-  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  ...databaseEnv('PRODUCT'),
 
-  /** One Redis node; unset (and no cluster nodes): an in-process cache, for the embedded start only. */
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  /** Redis Cluster seed nodes, `host:port` separated by commas; wins over REDIS_URL. */
-  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*$' })),
+  /** Unset (both): an in-process cache, for the embedded start only. */
+  ...redisEnv,
   /** Prefix of every cache key in Redis, so environments (or test files) can share one Redis. */
   CACHE_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'cache:' }),
   /**

@@ -11,7 +11,9 @@ export {
 export type { CacheLogger } from './cache-logger.ts';
 export { MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache.store.ts';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './redis-cache.store.ts';
+export { redisConnectionFrom, redisEnv } from './redis-env.ts';
 export {
+  createRedisClient,
   createRedisClients,
   type RedisClientOptions,
   type RedisClients,

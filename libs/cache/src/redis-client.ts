@@ -19,45 +19,55 @@ export interface RedisClients {
 
 const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** attempt, 2_000);
 
+/**
+ * A command client for a single node or a cluster: no offline queue and no resend after a reconnect, so
+ * a command that cannot run now fails fast (a SET queued during an outage can never land later on top of
+ * a newer invalidation, a throttle falls back at once), with auto-pipelining and capped reconnect delays.
+ */
+export function createRedisClient(
+  connection: RedisConnection,
+  options: RedisClientOptions = {},
+): Redis | Cluster {
+  const redisOptions = {
+    commandTimeout: options.commandTimeoutMs ?? 100,
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+  };
+  if ('clusterNodes' in connection) {
+    return new Cluster(connection.clusterNodes.map(parseNode), {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: reconnectDelay,
+      redisOptions,
+    });
+  }
+  return new Redis(connection.url, {
+    ...redisOptions,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    retryStrategy: reconnectDelay,
+  });
+}
+
 /** Creates the command and subscriber clients for a single node or a cluster, tuned for a cache. */
 export function createRedisClients(
   connection: RedisConnection,
   options: RedisClientOptions = {},
 ): RedisClients {
   const connectTimeout = options.connectTimeoutMs ?? 2_000;
-  // No offline queue and no resend after reconnect: a command that cannot run now fails fast, and a
-  // SET queued during an outage can never land later on top of a newer invalidation.
-  const commandOptions = {
-    commandTimeout: options.commandTimeoutMs ?? 100,
-    connectTimeout,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-  };
+  const client = createRedisClient(connection, options);
   if ('clusterNodes' in connection) {
-    const nodes = connection.clusterNodes.map(parseNode);
     return {
-      client: new Cluster(nodes, {
-        enableOfflineQueue: false,
-        enableAutoPipelining: true,
-        clusterRetryStrategy: reconnectDelay,
-        redisOptions: commandOptions,
-      }),
+      client,
       // The subscriber may queue SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
-      subscriber: new Cluster(nodes, {
+      subscriber: new Cluster(connection.clusterNodes.map(parseNode), {
         clusterRetryStrategy: reconnectDelay,
         redisOptions: { connectTimeout },
       }),
     };
   }
-  return {
-    client: new Redis(connection.url, {
-      ...commandOptions,
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      retryStrategy: reconnectDelay,
-    }),
-    subscriber: new Redis(connection.url, { connectTimeout, retryStrategy: reconnectDelay }),
-  };
+  return { client, subscriber: new Redis(connection.url, { connectTimeout, retryStrategy: reconnectDelay }) };
 }
 
 function parseNode(node: string): { host: string; port: number } {

@@ -22,3 +22,4 @@ export {
   InventoryReservedV1,
 } from './inventory.contracts.ts';
 export { ProductCreatedV1, ProductDeletedV1, ProductUpdatedV1 } from './product.contracts.ts';
+export type { AsJson, Assert, Equals } from './type-equality.ts';

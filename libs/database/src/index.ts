@@ -20,6 +20,16 @@ export {
   type PrismaClientClass,
   type PrismaClientSettings,
 } from './client/prisma-client.ts';
+export {
+  createTransactions,
+  type RawSql,
+  type TransactionalClient,
+  type Transactions,
+  type UnitOfWork,
+  type UnitOfWorkBase,
+  type UnitOfWorkOptions,
+} from './client/unit-of-work.ts';
+export { databaseEnv, databaseSettingsFrom, type DatabaseEnv } from './database-env.ts';
 export { generatorOutputs, listPrismaApps, type PrismaApp } from './prisma-cli/prisma-apps.ts';
 export { definePrismaCliConfig, type PrismaCliConfigOptions } from './prisma-cli/prisma-cli-config.ts';
 export {

@@ -9,6 +9,8 @@ export type { SqlTransaction } from './sql.ts';
 
 export { Outbox } from './outbox/outbox.ts';
 export type { OutboxOptions } from './outbox/outbox.ts';
+export { outboxPublisher } from './outbox/outbox-publisher.ts';
+export type { OutboxPublisherOptions, Publish } from './outbox/outbox-publisher.ts';
 export { OutboxRelay } from './outbox/outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox/outbox-relay.ts';
 export {

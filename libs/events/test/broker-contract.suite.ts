@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { eventually } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { context, SpanKind, trace } from '@opentelemetry/api';
@@ -22,7 +23,6 @@ import { inTransaction, type PgTransaction } from './support/pg-transaction.ts';
 import { itemRecordedContract, ServiceFixture, type ItemRecorded } from './support/service-fixture.ts';
 import { testLogger } from './support/test-logger.ts';
 import { recordSpans } from './support/tracing.ts';
-import { waitFor } from './support/wait-for.ts';
 
 /** What the suite needs from one transport: fresh clients, unique topics and a database for outboxes and inboxes. */
 export interface BrokerHarness {
@@ -155,7 +155,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       }
 
       for (const received of [first!, second!]) {
-        await waitFor('30 messages in each group', () => received.length >= 30);
+        await eventually('30 messages in each group', () => received.length >= 30);
         assert.equal(received.length, 30);
         for (const key of keys) {
           const sequence = received
@@ -181,13 +181,13 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const firstReceived: IncomingMessage[] = [];
       const firstMember = await collect(broker(), { groupId, topics: [topic] }, firstReceived);
       await publisher.publish([...Array(10).keys()].map(message));
-      await waitFor('the first member to handle 10 messages', () => firstReceived.length >= 10);
+      await eventually('the first member to handle 10 messages', () => firstReceived.length >= 10);
       await firstMember.close();
 
       await publisher.publish([...Array(10).keys()].map((i) => message(i + 10)));
       const secondReceived: IncomingMessage[] = [];
       await collect(broker(), { groupId, topics: [topic] }, secondReceived);
-      await waitFor('the second member to handle the 10 new messages', () => secondReceived.length >= 10);
+      await eventually('the second member to handle the 10 new messages', () => secondReceived.length >= 10);
 
       assert.deepEqual(
         firstReceived.map((m) => Number(m.value)).sort((a, b) => a - b),
@@ -211,8 +211,8 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const group = `two-relays-${randomUUID()}`;
       await consumer(fixture, broker(), group, registry).on(contract, recordEffect(fixture)).start();
 
-      await waitFor('200 effects', async () => (await fixture.effects()).length >= 200);
-      await waitFor('the outbox to be empty', async () => (await fixture.pendingCount()) === 0);
+      await eventually('200 effects', async () => (await fixture.effects()).length >= 200);
+      await eventually('the outbox to be empty', async () => (await fixture.pendingCount()) === 0);
       const effects = await fixture.effects();
       assert.equal(effects.length, 200);
       assert.deepEqual(new Set(effects.map((effect) => effect.eventId)), new Set(ids));
@@ -258,7 +258,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       const group = `relay-crash-${randomUUID()}`;
       await consumer(fixture, broker(), group, registry).on(contract, recordEffect(fixture)).start();
 
-      await waitFor(
+      await eventually(
         'all 40 copies handled',
         async () => (await metricValue(registry, 'events_consumed_total', { group })) >= 40,
       );
@@ -283,7 +283,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
         })
         .start();
 
-      await waitFor('the effect', async () => (await fixture.effects()).length === 1);
+      await eventually('the effect', async () => (await fixture.effects()).length === 1);
       const [effect] = await fixture.effects();
       assert.deepEqual(effect, { eventId: flaky, subject: 'flaky', n: 0, attempt: 3 });
       assert.equal(await metricValue(registry, 'events_handler_retries_total', { group }), 2);
@@ -323,10 +323,10 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
         })
         .start();
 
-      await waitFor('the message after the poison ones', async () =>
+      await eventually('the message after the poison ones', async () =>
         (await fixture.effects()).some((effect) => effect.eventId === afterwards.id),
       );
-      await waitFor(
+      await eventually(
         'four dead letters',
         async () => (await metricValue(registry, 'events_dead_lettered_total', { group })) >= 4,
       );
@@ -355,7 +355,7 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
       repaired = true;
       const { replayed } = await replayDeadLetters(publisher, deadLetterTopic, { eventId: rejected.id });
       assert.equal(replayed, 1);
-      await waitFor('the replayed event to be handled', async () =>
+      await eventually('the replayed event to be handled', async () =>
         (await fixture.effects()).some((effect) => effect.eventId === rejected.id),
       );
     });
@@ -381,9 +381,9 @@ export function brokerContractSuite(name: string, setUp: () => Promise<BrokerHar
           await recordEffect(fixture)(event, ctx);
         })
         .start();
-      await waitFor('the effect', async () => (await fixture.effects()).length === 1);
+      await eventually('the effect', async () => (await fixture.effects()).length === 1);
 
-      const finished = await waitFor('the consumer span', () => {
+      const finished = await eventually('the consumer span', () => {
         const all = spans.getFinishedSpans();
         return all.some((span) => span.name === `process ${contract.topic}`) && all;
       });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, getKafka, uniqueTopicName } from '@shop/testing';
+import { createTestDatabase, getKafka, uniqueTopicName, eventually } from '@shop/testing';
 import { KafkaBroker, type MessageBroker } from '../src/index.ts';
 import { brokerContractSuite } from './broker-contract.suite.ts';
 import { testLogger } from './support/test-logger.ts';
-import { waitFor } from './support/wait-for.ts';
 
 brokerContractSuite('Kafka broker', async () => {
   const [{ brokers }, database] = await Promise.all([getKafka(), createTestDatabase('events-kafka-broker')]);
@@ -62,7 +61,7 @@ test('when a handler runs longer than the session timeout, then the member keeps
       { topic, key: 'k', value: 'slow', headers: {} },
       { topic, key: 'k', value: 'next', headers: {} },
     ]);
-    await waitFor('the message after the slow one', () => calls.includes('next'));
+    await eventually('the message after the slow one', () => calls.includes('next'));
     assert.deepEqual(
       calls,
       ['slow', 'next'],
@@ -99,7 +98,9 @@ test('when a member crashes with an error kafkajs does not restart after, then t
   });
   t.after(() => subscription.close());
 
-  await waitFor('both messages handled after the rebuild', () => handled.length >= 3, 30_000);
+  await eventually('both messages handled after the rebuild', () => handled.length >= 3, {
+    timeoutMs: 30_000,
+  });
   assert.deepEqual(
     handled,
     ['first', 'first', 'second'],

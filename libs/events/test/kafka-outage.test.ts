@@ -7,6 +7,7 @@ import {
   uniqueTopicName,
   type LocalKafkaBroker,
   type TestDatabase,
+  eventually,
 } from '@shop/testing';
 import pg from 'pg';
 import { Registry } from 'prom-client';
@@ -15,7 +16,6 @@ import { metricValue } from './support/metrics.ts';
 import { inTransaction, type PgTransaction } from './support/pg-transaction.ts';
 import { itemRecordedContract, ServiceFixture } from './support/service-fixture.ts';
 import { testLogger } from './support/test-logger.ts';
-import { waitFor } from './support/wait-for.ts';
 
 let kafka: LocalKafkaBroker;
 let database: TestDatabase;
@@ -74,23 +74,25 @@ test('when Kafka is down, then writes still succeed, the backlog is reported, an
         ),
       );
     await write(0);
-    await waitFor('the first events to arrive', async () => (await fixture.effects()).length === 3);
+    await eventually('the first events to arrive', async () => (await fixture.effects()).length === 3);
 
     await kafka.stop();
     for (let n = 1; n <= 20; n += 1) await write(n);
-    await waitFor(
+    await eventually(
       'the relay to report the backlog',
       async () => (await metricValue(registry, 'events_outbox_pending', { outbox: fixture.schema })) === 60,
     );
-    await waitFor(
+    await eventually(
       'failed publish attempts',
       async () => (await metricValue(registry, 'events_outbox_publish_failures_total')) > 0,
     );
     assert.equal(await fixture.pendingCount(), 60);
 
     await kafka.start();
-    await waitFor('the backlog to drain', async () => (await fixture.effects()).length >= 63, 120_000);
-    await waitFor('the outbox to be empty', async () => (await fixture.pendingCount()) === 0);
+    await eventually('the backlog to drain', async () => (await fixture.effects()).length >= 63, {
+      timeoutMs: 120_000,
+    });
+    await eventually('the outbox to be empty', async () => (await fixture.pendingCount()) === 0);
     const effects = await fixture.effects();
     assert.equal(new Set(effects.map((effect) => effect.eventId)).size, 63);
     for (const subject of ['a', 'b', 'c']) {

@@ -10,6 +10,7 @@ import {
   uniqueTopicName,
   type LocalKafkaBroker,
   type TestCertificates,
+  eventually,
 } from '@shop/testing';
 import {
   createMessageBroker,
@@ -20,7 +21,6 @@ import {
   type MessageBroker,
 } from '../src/index.ts';
 import { testLogger } from './support/test-logger.ts';
-import { waitFor } from './support/wait-for.ts';
 
 // A broker of its own that, like Amazon MSK or Confluent Cloud, only talks TLS and wants SASL credentials.
 let kafka: LocalKafkaBroker;
@@ -84,7 +84,10 @@ test('when TLS and SASL settings match the brokers, then events are published an
   });
   t.after(() => subscription.close());
 
-  const [first] = await waitFor('the published event to be consumed', () => received.length > 0 && received);
+  const [first] = await eventually(
+    'the published event to be consumed',
+    () => received.length > 0 && received,
+  );
   assert.equal(first?.value, sent.value);
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@shop/testing';
+import { createTestDatabase, type TestDatabase, eventually } from '@shop/testing';
 import pg from 'pg';
 import {
   EventValidationError,
@@ -13,7 +13,6 @@ import {
 import { inTransaction } from './support/pg-transaction.ts';
 import { itemRecordedContract, ServiceFixture } from './support/service-fixture.ts';
 import { testLogger } from './support/test-logger.ts';
-import { waitFor } from './support/wait-for.ts';
 
 let database: TestDatabase;
 let pool: pg.Pool;
@@ -170,7 +169,7 @@ test('when another relay holds the oldest row of a key, then the later rows of t
   };
   await relay.start();
   try {
-    await waitFor('the free key to be published', async () => (await published()).length === 2);
+    await eventually('the free key to be published', async () => (await published()).length === 2);
     assert.deepEqual(await published(), [
       { key: 'free', n: 0 },
       { key: 'free', n: 1 },
@@ -178,7 +177,7 @@ test('when another relay holds the oldest row of a key, then the later rows of t
     assert.equal(await fixture.pendingCount(), 2, 'both rows of the held key are still pending');
 
     await otherRelay.query('ROLLBACK');
-    await waitFor('the held key to be published', async () => (await published()).length === 4);
+    await eventually('the held key to be published', async () => (await published()).length === 4);
     assert.deepEqual(
       (await published()).filter((message) => message.key === 'held'),
       [

@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import pg from 'pg';
 import { PostgresBroker, type MessageBroker } from '../src/index.ts';
-import { createTestDatabase } from '@shop/testing';
+import { createTestDatabase, eventually } from '@shop/testing';
 import { brokerContractSuite } from './broker-contract.suite.ts';
 import { testLogger } from './support/test-logger.ts';
-import { waitFor } from './support/wait-for.ts';
 
 brokerContractSuite('PostgreSQL stand-in broker', async () => {
   const database = await createTestDatabase('events-postgres-broker');
@@ -57,7 +56,7 @@ test('when messages are older than the retention, then prune deletes them and a 
     topics: [topic],
     handle: async (message) => void first.push(message.value ?? ''),
   });
-  await waitFor('the first message read', () => first.length >= 1);
+  await eventually('the first message read', () => first.length >= 1);
   await early.close();
   await sql.query(
     `UPDATE event_bus.messages SET published_at = now() - interval '2 hours' WHERE topic = $1`,
@@ -75,7 +74,7 @@ test('when messages are older than the retention, then prune deletes them and a 
     handle: async (message) => void later.push(message.value ?? ''),
   });
   t.after(() => resumed.close());
-  await waitFor('the kept messages read', () => later.length >= 2);
+  await eventually('the kept messages read', () => later.length >= 2);
   assert.deepEqual(later, ['new-1', 'new-2']);
   const kept: string[] = [];
   for await (const message of broker.readTopic(topic)) kept.push(message.value ?? '');

@@ -14,3 +14,21 @@ export type {
   TestTopicOptions,
 } from './kafka.ts';
 export { createTestCertificates, type TestCertificates } from './certificates.ts';
+export { eventually, type EventuallyOptions } from './eventually.ts';
+export { TestClock } from './test-clock.ts';
+export {
+  createTestSigningKey,
+  startTestAuth,
+  startTestJwks,
+  type TestAuth,
+  type TestJwksServer,
+  type TestSigningKey,
+  type TestTokenOptions,
+} from './test-tokens.ts';
+export {
+  startServiceUnderTest,
+  type ServiceUnderTest,
+  type ServiceUnderTestOptions,
+  type TestableService,
+} from './service-under-test.ts';
+export { testMigrationsMatchSchema, type CompareMigrationsWithSchema } from './migrations-match-schema.ts';

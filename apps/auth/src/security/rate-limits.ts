@@ -1,5 +1,5 @@
 import type { AppError } from '@shop/platform';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -10,7 +10,7 @@ import {
 
 /** Where limits are counted: in Redis when there is one, under a prefix of their own. */
 export interface LimitStore {
-  redis: Redis | undefined;
+  redis: Redis | Cluster | undefined;
   keyPrefix: string;
 }
 

@@ -1,5 +1,5 @@
 import { OrderCancelledV1, OrderConfirmedV1 } from '@shop/contracts';
-import { EventConsumer, PoisonEventError } from '@shop/events';
+import { PoisonEventError } from '@shop/events';
 import { AppError } from '@shop/platform';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -25,12 +25,9 @@ async function refusalsArePoison(work: () => Promise<unknown>): Promise<void> {
 /** Paid orders sell their held stock; cancelled orders put it back on sale. Each event through the inbox. */
 export const orderOutcomesConsumer = fp(
   async (app: FastifyInstance, opts: { deps: ProductDeps; transactions: ProductTransactions }) => {
-    const consumer = new EventConsumer<ProductTx>({
-      broker: app.broker,
+    const consumer = app.events.consumer<ProductTx>({
       group: ORDER_OUTCOMES_GROUP,
       inbox: { transaction: (work) => opts.transactions.run(work) },
-      logger: app.log,
-      registry: app.metrics,
     });
     consumer.on(OrderConfirmedV1, (event, { tx }) =>
       refusalsArePoison(() => commitReservationIn(tx, opts.deps, event.data.orderId)),
@@ -39,7 +36,6 @@ export const orderOutcomesConsumer = fp(
       refusalsArePoison(() => releaseReservationIn(tx, opts.deps, event.data.orderId)),
     );
     await consumer.start();
-    app.addHook('onClose', () => consumer.stop());
   },
-  { name: 'order-outcomes-consumer', dependencies: ['product-events'] },
+  { name: 'order-outcomes-consumer', dependencies: ['events'] },
 );

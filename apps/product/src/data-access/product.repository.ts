@@ -2,7 +2,6 @@ import { categoryName, type Category, type ManagedProduct, type ProductStatus } 
 import type { ProductReader, ProductWriter, UpdateOutcome } from '../domain/ports.ts';
 import { ProductErrors } from '../domain/product.errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import { busyAsUnavailable } from './database-busy.ts';
 import { productColumns, toProduct } from './product-rows.ts';
 import { searchProducts } from './product-search.ts';
 
@@ -23,23 +22,19 @@ function toManaged(row: Parameters<typeof toProduct>[0] & { deletedAt: Date | nu
 export function createProductReader(prisma: PrismaClient): ProductReader {
   return {
     async findById(id) {
-      const row = await busyAsUnavailable(() =>
-        prisma.product.findFirst({ where: { id, ...live }, select: productColumns }),
-      );
+      const row = await prisma.product.findFirst({ where: { id, ...live }, select: productColumns });
       return row ? toProduct(row) : null;
     },
 
-    search: (search) => busyAsUnavailable(() => searchProducts(prisma, search)),
+    search: (search) => searchProducts(prisma, search),
 
     async categories(): Promise<Category[]> {
-      const groups = await busyAsUnavailable(() =>
-        prisma.product.groupBy({
-          by: ['category'],
-          where: live,
-          _count: { _all: true },
-          orderBy: { category: 'asc' },
-        }),
-      );
+      const groups = await prisma.product.groupBy({
+        by: ['category'],
+        where: live,
+        _count: { _all: true },
+        orderBy: { category: 'asc' },
+      });
       return groups.map((group) => ({
         slug: group.category,
         name: categoryName(group.category),
@@ -48,9 +43,7 @@ export function createProductReader(prisma: PrismaClient): ProductReader {
     },
 
     async findManaged(id) {
-      const row = await busyAsUnavailable(() =>
-        prisma.product.findUnique({ where: { id }, select: managedColumns }),
-      );
+      const row = await prisma.product.findUnique({ where: { id }, select: managedColumns });
       return row ? toManaged(row) : null;
     },
 
@@ -64,14 +57,12 @@ export function createProductReader(prisma: PrismaClient): ProductReader {
                 { updatedAt: new Date(after.updatedAt), id: { lt: after.id } },
               ],
             };
-      const rows = await busyAsUnavailable(() =>
-        prisma.product.findMany({
-          where: { AND: [status === undefined ? {} : inStatus[status], keyset] },
-          orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-          take: limit + 1,
-          select: managedColumns,
-        }),
-      );
+      const rows = await prisma.product.findMany({
+        where: { AND: [status === undefined ? {} : inStatus[status], keyset] },
+        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+        select: managedColumns,
+      });
       return rows.map(toManaged);
     },
   };

@@ -18,9 +18,4 @@ export const ProductErrors = {
     'The cursor is malformed or belongs to another query; start again from the first page.',
   ),
   invalidQuery: defineError('PRODUCT_ERR_INVALID_QUERY', 400, 'The query is invalid.'),
-  databaseBusy: defineError(
-    'PRODUCT_ERR_DATABASE_BUSY',
-    503,
-    'Every database connection is busy; retry in a moment (reservations are idempotent per order id).',
-  ),
 };

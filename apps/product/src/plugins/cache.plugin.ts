@@ -16,14 +16,8 @@ export interface CachePluginOptions extends ProductCacheTtls {
   redisTimeoutMs: number;
   l1TtlMs: number;
   l1MaxBytes: number;
-  redisUrl: string | undefined;
-  redisClusterNodes: string | undefined;
-}
-
-function connectionOf(opts: CachePluginOptions): RedisConnection | undefined {
-  if (opts.redisClusterNodes) return { clusterNodes: opts.redisClusterNodes.split(',') };
-  if (opts.redisUrl) return { url: opts.redisUrl };
-  return undefined;
+  /** `redisConnectionFrom(config)`; undefined: an in-process store. */
+  redis: RedisConnection | undefined;
 }
 
 /**
@@ -38,7 +32,7 @@ export const cachePlugin = fp(
       app.decorate('productCache', uncachedProducts);
       return;
     }
-    const redis = connectionOf(opts);
+    const redis = opts.redis;
     const common = {
       registry: app.metrics,
       logger: app.log,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '@shop/platform';
+import { eventually } from '@shop/testing';
 import supertest from 'supertest';
 import {
   cacheCounters,
   createProduct,
-  eventually,
   expectRenameSeenByBothReplicas,
   startProduct,
   type ProductTestContext,
@@ -50,9 +50,8 @@ describe('the product cache (Redis with an in-process L1)', () => {
       .expect(200);
     assert.equal((await ctx.http.get(url).expect(200)).body.items[0].price.amount, 4500);
     await eventually(
-      async () => (await supertest(replica.server).get(url).expect(200)).body.items[0].price.amount as number,
-      (amount) => amount === 4500,
       'the other replica dropping its list pages',
+      async () => (await supertest(replica.server).get(url).expect(200)).body.items[0].price.amount === 4500,
     );
   });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { OrderCancelledV1, OrderConfirmedV1, type EventContract, type EventData } from '@shop/contracts';
 import { PostgresBroker, prepareEvent } from '@shop/events';
+import { eventually } from '@shop/testing';
 import { ORDER_OUTCOMES_GROUP } from '../../src/consumers/order-outcomes.consumer.ts';
 import { createProduct, startProduct, type ProductTestContext } from '../helper.ts';
 
@@ -41,14 +41,6 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     return events;
   }
 
-  async function eventually(check: () => Promise<boolean>, what: string) {
-    for (let attempt = 0; attempt < 150; attempt++) {
-      if (await check()) return;
-      await delay(100);
-    }
-    throw new Error(`${what} did not happen within 15 s`);
-  }
-
   const reservationStatus = async (order: string) =>
     (
       await ctx.sql<{ status: string }>('SELECT status FROM stock_reservations WHERE order_id = $1', [order])
@@ -74,8 +66,9 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     const data = { orderId: order, customerId: 'customer-1', paymentId: 'payment-1' };
     const envelope = await publish(OrderConfirmedV1, order, data);
     await publish(OrderConfirmedV1, order, data, envelope.id);
-    await eventually(async () => (await reservationStatus(order)) === 'committed', 'the commit');
+    await eventually('the commit', async () => (await reservationStatus(order)) === 'committed');
     await eventually(
+      'the inbox record',
       async () =>
         (
           await ctx.sql('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [
@@ -83,7 +76,6 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
             envelope.id,
           ])
         ).length === 1,
-      'the inbox record',
     );
     // A later event on the topic proves the duplicate was handled (skipped) before it.
     const marker = `order-${crypto.randomUUID()}`;
@@ -92,15 +84,15 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
       customerId: 'customer-1',
       reason: 'customer-requested',
     });
-    await eventually(async () => (await reservationStatus(marker)) === 'released', 'the marker event');
+    await eventually('the marker event', async () => (await reservationStatus(marker)) === 'released');
     assert.deepEqual(await stock(id), { available: 6, reserved: 0 });
     let committed = 0;
-    await eventually(async () => {
+    await eventually('the relayed inventory.committed.v1', async () => {
       committed = (await eventsOn('inventory-events')).filter(
         (event) => event.type === 'inventory.committed.v1' && event.subject === order,
       ).length;
       return committed > 0;
-    }, 'the relayed inventory.committed.v1');
+    });
     assert.equal(committed, 1);
   });
 
@@ -113,7 +105,7 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
       customerId: 'customer-2',
       reason: 'payment-failed',
     });
-    await eventually(async () => (await reservationStatus(order)) === 'released', 'the release');
+    await eventually('the release', async () => (await reservationStatus(order)) === 'released');
     assert.deepEqual(await stock(id), { available: 3, reserved: 0 });
   });
 
@@ -125,24 +117,24 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
       paymentId: 'payment-3',
     });
     let reason: string | undefined;
-    await eventually(async () => {
+    await eventually('the dead letter', async () => {
       for await (const message of bus.readTopic(`${ORDER_OUTCOMES_GROUP}.dlq`)) {
         if (message.value && JSON.parse(message.value).id === envelope.id)
           reason = message.headers['dlq-reason'];
       }
       return reason !== undefined;
-    }, 'the dead letter');
+    });
     assert.equal(reason, 'rejected');
   });
 
   test('when a product is created, then the relay publishes product.created.v1 to the bus', async () => {
     const { id } = await createProduct(ctx);
-    await eventually(async () => {
+    await eventually('the relayed product.created.v1', async () => {
       for await (const message of bus.readTopic('product-events')) {
         const event = JSON.parse(message.value ?? '{}');
         if (event.type === 'product.created.v1' && event.subject === id) return message.key === id;
       }
       return false;
-    }, 'the relayed product.created.v1');
+    });
   });
 });

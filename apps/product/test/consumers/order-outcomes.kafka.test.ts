@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { OrderConfirmedV1 } from '@shop/contracts';
 import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
-import { getKafka } from '@shop/testing';
+import { eventually, getKafka } from '@shop/testing';
 import { createProduct, startProduct, type ProductTestContext } from '../helper.ts';
 
 describe('the product service on a real Kafka', () => {
@@ -43,19 +42,14 @@ describe('the product service on a real Kafka', () => {
     await kafka.publish([{ topic, key: order, value: JSON.stringify(envelope), headers: {} }]);
 
     // The relay deletes an outbox row once Kafka acknowledged it; the event then lives on the topic.
-    let relayedKey: string | null | undefined;
-    for (let attempt = 0; attempt < 300 && relayedKey === undefined; attempt++) {
+    const relayedKey = await eventually('inventory.committed.v1 on inventory-events', async () => {
       for await (const message of kafka.readTopic('inventory-events')) {
         const event = message.value ? JSON.parse(message.value) : {};
-        if (event.type === 'inventory.committed.v1' && event.subject === order) relayedKey = message.key;
+        if (event.type === 'inventory.committed.v1' && event.subject === order) return message.key;
       }
-      if (relayedKey === undefined) await delay(100);
-    }
-    assert.equal(
-      relayedKey,
-      order,
-      'inventory.committed.v1 reached inventory-events within 30 s, keyed by the order id',
-    );
+      return false;
+    });
+    assert.equal(relayedKey, order, 'inventory.committed.v1 is keyed by the order id');
     const [stock] = await ctx.sql<{ available: number; reserved: number }>(
       'SELECT available, reserved FROM stock_levels WHERE product_id = $1',
       [id],

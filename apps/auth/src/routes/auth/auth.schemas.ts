@@ -1,6 +1,7 @@
-import { RoleSchema } from '@shop/contracts';
+import { RoleSchema, type AsJson, type Assert, type Equals } from '@shop/contracts';
 import { StoredText, Uuid } from '@shop/platform';
 import { Type, type Static } from 'typebox';
+import type { User } from '../../domain/user.ts';
 
 // Well above what the routes can accept (credentials with a password at the policy's maximum of 256
 // characters stay under 6 KiB even with every character JSON-escaped; refresh tokens are 43 characters),
@@ -52,3 +53,6 @@ export const SessionView = Type.Object({
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
 });
+
+// Drift between the domain type and the schema that renders it fails the typecheck.
+export type _UserViewMatches = Assert<Equals<AsJson<User>, Static<typeof UserView>>>;

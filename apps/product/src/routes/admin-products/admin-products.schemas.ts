@@ -1,5 +1,7 @@
-import { Type } from 'typebox';
+import type { AsJson, Assert, Equals } from '@shop/contracts';
+import { Type, type Static } from 'typebox';
 import { CURSOR_PATTERN } from '../../domain/page-cursor.ts';
+import type { ManagedProduct } from '../../domain/product.ts';
 import { ProductView } from '../products/products.schemas.ts';
 
 export const ManagedProductView = Type.Object({
@@ -33,3 +35,8 @@ export const ManagedListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// Drift between the domain type and the schema that renders it fails the typecheck.
+export type _ManagedProductViewMatches = Assert<
+  Equals<AsJson<ManagedProduct>, Static<typeof ManagedProductView>>
+>;

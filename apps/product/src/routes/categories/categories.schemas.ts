@@ -1,4 +1,6 @@
-import { Type } from 'typebox';
+import type { Assert, Equals } from '@shop/contracts';
+import { Type, type Static } from 'typebox';
+import type { Category } from '../../domain/product.ts';
 
 export const CategoryListView = Type.Object({
   items: Type.Array(
@@ -9,3 +11,6 @@ export const CategoryListView = Type.Object({
     }),
   ),
 });
+
+// Drift between the domain type and the schema that renders it fails the typecheck.
+export type _CategoryViewMatches = Assert<Equals<Category, Static<typeof CategoryListView>['items'][number]>>;

@@ -1,5 +1,7 @@
+import type { AsJson, Assert, Equals } from '@shop/contracts';
 import { Uuid } from '@shop/platform';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { Reservation, StockLevel } from '../../domain/inventory.ts';
 
 const OrderId = Type.String({
   pattern: '^[A-Za-z0-9_-]{1,64}$',
@@ -40,3 +42,7 @@ export const StockLevelView = Type.Object({
   available: Type.Integer(),
   reserved: Type.Integer(),
 });
+
+// Drift between a domain type and the schema that renders it fails the typecheck.
+export type _ReservationViewMatches = Assert<Equals<AsJson<Reservation>, Static<typeof ReservationView>>>;
+export type _StockLevelViewMatches = Assert<Equals<StockLevel, Static<typeof StockLevelView>>>;

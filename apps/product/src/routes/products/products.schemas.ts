@@ -1,8 +1,10 @@
 import { MoneySchema } from '@shop/contracts';
 import { Int4, STORABLE_TEXT_PATTERN, StoredText, StrictRecord, Uuid } from '@shop/platform';
 import { Type, type Static } from 'typebox';
+import type { AsJson, Assert, Equals } from '@shop/contracts';
+import type { StockLevel } from '../../domain/inventory.ts';
 import { CURSOR_PATTERN } from '../../domain/page-cursor.ts';
-import { ATTRIBUTE_KEY_PATTERN, type AttributeValue } from '../../domain/product.ts';
+import { ATTRIBUTE_KEY_PATTERN, type AttributeValue, type Product } from '../../domain/product.ts';
 
 const Sku = Type.String({
   pattern: '^[A-Z0-9][A-Z0-9-]{2,63}$',
@@ -172,3 +174,7 @@ export const StockLevelView = Type.Object({
   available: Type.Integer(),
   reserved: Type.Integer(),
 });
+
+// Drift between a domain type and the schema that renders it fails the typecheck.
+export type _ProductViewMatches = Assert<Equals<AsJson<Product>, Static<typeof ProductView>>>;
+export type _StockLevelViewMatches = Assert<Equals<StockLevel, Static<typeof StockLevelView>>>;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { eventually, TestClock } from '@shop/testing';
 import pg from 'pg';
 import { createProduct, outboxEvents, startProduct, type ProductTestContext } from '../../helper.ts';
 
@@ -232,33 +233,32 @@ describe('stock reservations: /internal/v1/inventory', () => {
 
 describe('reservation expiry', () => {
   let ctx: ProductTestContext;
+  // The use cases' clock: holds expire when the test moves time, not after real seconds of sleep.
+  const clock = new TestClock(Date.now());
   before(async () => {
-    ctx = await startProduct({ RESERVATION_SWEEP_INTERVAL_MS: '100' });
+    ctx = await startProduct({ RESERVATION_SWEEP_INTERVAL_MS: '50' }, { now: clock.now });
   });
   after(() => ctx.close());
 
-  const waitForStatus = async (order: string, status: string) => {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const res = await ctx.http
-        .get(`/internal/v1/inventory/reservations/${order}`)
-        .set(ctx.asService)
-        .expect(200);
-      if (res.body.status === status) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`reservation ${order} did not become ${status} within 10 s`);
-  };
+  const statusOf = async (order: string) =>
+    (await ctx.http.get(`/internal/v1/inventory/reservations/${order}`).set(ctx.asService).expect(200)).body
+      .status as string;
+  const waitForStatus = (order: string, status: string) =>
+    eventually(`reservation ${order} to become ${status}`, async () => (await statusOf(order)) === status);
+  const reserveFor = (order: string, productId: string, quantity: number, ttlSeconds?: number) =>
+    ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId, quantity }], ...(ttlSeconds === undefined ? {} : { ttlSeconds }) })
+      .expect(201);
 
   test('when a hold expires, then the sweep releases it, the stock is back on sale and inventory.released.v1 is emitted', async () => {
     const { id } = await createProduct(ctx, { stock: 3 });
     const order = `order-${crypto.randomUUID()}`;
-    const kept = `order-${crypto.randomUUID()}`;
-    await ctx.http
-      .put(`/internal/v1/inventory/reservations/${order}`)
-      .set(ctx.asService)
-      .send({ items: [{ productId: id, quantity: 3 }], ttlSeconds: 1 })
-      .expect(201);
+    await reserveFor(order, id, 3, 1);
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, false);
+    assert.equal(await statusOf(order), 'reserved', 'a hold within its ttl stays');
+    clock.advance(1_001);
     await waitForStatus(order, 'released');
     const stock = (await ctx.http.get(`/internal/v1/inventory/stock/${id}`).set(ctx.asService).expect(200))
       .body;
@@ -266,28 +266,21 @@ describe('reservation expiry', () => {
     assert.equal((await ctx.http.get(`/api/v1/products/${id}`).expect(200)).body.inStock, true);
     assert.equal((await outboxEvents(ctx, 'inventory.released.v1')).filter((e) => e.key === order).length, 1);
 
-    await ctx.http
-      .put(`/internal/v1/inventory/reservations/${kept}`)
-      .set(ctx.asService)
-      .send({ items: [{ productId: id, quantity: 1 }] })
-      .expect(201);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(
-      (await ctx.http.get(`/internal/v1/inventory/reservations/${kept}`).set(ctx.asService).expect(200)).body
-        .status,
-      'reserved',
-      'an unexpired hold is kept',
-    );
+    // A sweep that releases the short hold has looked at the long one too, at the same moment.
+    const kept = `order-${crypto.randomUUID()}`;
+    const short = `order-${crypto.randomUUID()}`;
+    await reserveFor(kept, id, 1);
+    await reserveFor(short, id, 1, 1);
+    clock.advance(1_001);
+    await waitForStatus(short, 'released');
+    assert.equal(await statusOf(kept), 'reserved', 'an unexpired hold is kept');
   });
 
   test('when payment arrives after the hold expired, then the order is still sold from available stock if there is some', async () => {
     const { id } = await createProduct(ctx, { stock: 2 });
     const order = `order-${crypto.randomUUID()}`;
-    await ctx.http
-      .put(`/internal/v1/inventory/reservations/${order}`)
-      .set(ctx.asService)
-      .send({ items: [{ productId: id, quantity: 2 }], ttlSeconds: 1 })
-      .expect(201);
+    await reserveFor(order, id, 2, 1);
+    clock.advance(1_001);
     await waitForStatus(order, 'released');
     const committed = await ctx.http
       .post(`/internal/v1/inventory/reservations/${order}/commit`)
@@ -301,11 +294,8 @@ describe('reservation expiry', () => {
 
     const tooLate = `order-${crypto.randomUUID()}`;
     const other = await createProduct(ctx, { stock: 1 });
-    await ctx.http
-      .put(`/internal/v1/inventory/reservations/${tooLate}`)
-      .set(ctx.asService)
-      .send({ items: [{ productId: other.id, quantity: 1 }], ttlSeconds: 1 })
-      .expect(201);
+    await reserveFor(tooLate, other.id, 1, 1);
+    clock.advance(1_001);
     await waitForStatus(tooLate, 'released');
     await ctx.http
       .put(`/internal/v1/inventory/reservations/order-${crypto.randomUUID()}`)
@@ -341,13 +331,18 @@ describe('when every database connection is busy', () => {
         .set(ctx.asService)
         .send(body)
         .then((r) => r);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await eventually('the first reservation waiting on the held row', async () => {
+        const waiting = await ctx.sql(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name = 'product' AND wait_event_type = 'Lock'",
+        );
+        return waiting.length === 1;
+      });
       const shed = await ctx.http
         .put(`/internal/v1/inventory/reservations/order-${crypto.randomUUID()}`)
         .set(ctx.asService)
         .send(body);
       assert.equal(shed.status, 503);
-      assert.equal(shed.body.code, 'PRODUCT_ERR_DATABASE_BUSY');
+      assert.equal(shed.body.code, 'DATABASE_ERR_BUSY');
       assert.equal(shed.headers['retry-after'], '1');
       await blocker.query('COMMIT');
       assert.equal((await first).status, 201);

@@ -78,10 +78,7 @@ describe('admin writes: POST, PATCH, DELETE /api/v1/products', () => {
     assert.equal(post.body.code, 'PLATFORM_ERR_UNAUTHORIZED');
     await ctx.http.patch(`/api/v1/products/${created.id}`).send({ version: 1, name: 'x' }).expect(401);
     await ctx.http.delete(`/api/v1/products/${created.id}`).expect(401);
-    const expired = await ctx.auth.sign(
-      { sub: 'admin', roles: ['admin'] },
-      { expiresIn: Math.floor(Date.now() / 1000) - 60 },
-    );
+    const expired = await ctx.auth.token(['admin'], { expiresIn: Math.floor(Date.now() / 1000) - 60 });
     await ctx.http
       .post('/api/v1/products')
       .set('authorization', `Bearer ${expired}`)

@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '@shop/database';
+import { loadConfig } from '@shop/platform';
 import pg from 'pg';
-import { startDevPostgres } from './dev/embedded-postgres.ts';
+import { Type } from 'typebox';
 
 // npm run seed [-- --count 10000 --seed 42 --if-empty --database-url <url>]: a demo catalog for the product
 // service. Deterministic (product n is the same for a given seed whatever the count) and idempotent (upsert
 // by SKU; a re-run changes nothing, stock already there is left alone). Uses --database-url,
-// PRODUCT_DATABASE_URL or DATABASE_URL, else the embedded PostgreSQL of `npm start` (stopped first).
-// Seeded rows are a bulk load: no product.created.v1 events, and a running service's cache is not told.
+// PRODUCT_DATABASE_URL or DATABASE_URL; the root `npm run seed` sets PRODUCT_DATABASE_URL to npm start's
+// embedded PostgreSQL when none is set. Seeded rows are a bulk load: no product.created.v1 events, and a
+// running service's cache is not told.
 
-const ROOT = join(import.meta.dirname, '..');
+const APP_DIR = join(import.meta.dirname, '..');
 const BATCH = 1_000;
 const CURRENCY = 'USD';
 const CDN = 'https://cdn.shop.example/images';
@@ -421,26 +422,10 @@ function log(message: string): void {
   process.stderr.write(`[seed] ${message}\n`);
 }
 
-async function embeddedDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dataDir = join(ROOT, '.cache', 'dev', 'postgres');
-  const running = await readFile(join(dataDir, 'data', 'postmaster.pid'), 'utf8').then(
-    () => true,
-    () => false,
-  );
-  if (running) {
-    throw new Error(
-      'The embedded PostgreSQL of npm start is running (or did not shut down cleanly). Stop npm start and run the seed again, ' +
-        'or pass the database: npm run seed -- --database-url postgresql://...@127.0.0.1:54329/shop_product',
-    );
-  }
-  log(`starting the embedded PostgreSQL (data in ${dataDir}) ...`);
-  const server = await startDevPostgres({
-    dataDir,
-    port: Number(process.env['DEV_POSTGRES_PORT'] ?? 54329),
-    log,
-  });
-  return { url: await server.database('shop_product'), stop: () => server.stop() };
-}
+const SeedEnv = Type.Object({
+  PRODUCT_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+});
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -458,27 +443,26 @@ async function main(): Promise<void> {
       `--count must be a positive integer and --seed an integer (got ${values.count}, ${values.seed}).`,
     );
   }
-  const configured =
-    values['database-url'] || process.env['PRODUCT_DATABASE_URL'] || process.env['DATABASE_URL'];
-  const embedded = configured ? undefined : await embeddedDatabase();
-  const databaseUrl = configured ?? embedded!.url;
-  try {
-    log('applying pending product migrations ...');
-    await migrate({ databaseUrl, migrationsDir: join(ROOT, 'apps', 'product', 'prisma', 'migrations') });
-    if (values['if-empty'] && !(await catalogIsEmpty(databaseUrl))) {
-      log(
-        'the catalog already has products; nothing to do (run without --if-empty to upsert the demo catalog).',
-      );
-      return;
-    }
-    log(`seeding ${count.toLocaleString('en-US')} products (seed ${seed}) ...`);
-    const result = await seedCatalog({ databaseUrl, count, seed, progress: log });
-    log(
-      `done in ${result.seconds}s: ${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged.`,
+  const env = loadConfig(SeedEnv);
+  const databaseUrl = values['database-url'] || env.PRODUCT_DATABASE_URL || env.DATABASE_URL;
+  if (!databaseUrl) {
+    throw new Error(
+      'No database: pass --database-url postgresql://..., set PRODUCT_DATABASE_URL, or run npm run seed from the repository root (it uses the embedded PostgreSQL of npm start).',
     );
-  } finally {
-    await embedded?.stop();
   }
+  log('applying pending product migrations ...');
+  await migrate({ databaseUrl, migrationsDir: join(APP_DIR, 'prisma', 'migrations') });
+  if (values['if-empty'] && !(await catalogIsEmpty(databaseUrl))) {
+    log(
+      'the catalog already has products; nothing to do (run without --if-empty to upsert the demo catalog).',
+    );
+    return;
+  }
+  log(`seeding ${count.toLocaleString('en-US')} products (seed ${seed}) ...`);
+  const result = await seedCatalog({ databaseUrl, count, seed, progress: log });
+  log(
+    `done in ${result.seconds}s: ${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged.`,
+  );
 }
 
 if (import.meta.main) {

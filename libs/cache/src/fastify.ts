@@ -1,0 +1,1 @@
+export { redisPlugin, type RedisPluginOptions } from './fastify/redis.plugin.ts';
