@@ -45,6 +45,24 @@ async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
   return { kid: jwk.kid, privateKey, publicJwk: publicJwkOf(jwk, jwk.kid) };
 }
 
+// JSON.parse quotes the start of its input in its message, which here is a private key: say what is wrong
+// without it.
+function parsePrivateJwks(text: string): JWK[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((jwk) => typeof jwk === 'object' && jwk !== null)) {
+    throw new Error(
+      'AUTH_SIGNING_KEYS is not a JSON array of private JWKs (its value is a secret, so it is not shown); ' +
+        'set it to [{"kty":"OKP","crv":"Ed25519","d":"...","x":"...","kid":"..."}, ...] as the README shows.',
+    );
+  }
+  return parsed as JWK[];
+}
+
 async function generateSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(ALG, { crv: 'Ed25519' });
   const kid = randomUUID();
@@ -73,7 +91,7 @@ export class SigningKeyRing implements AccessTokenIssuer {
   /** Loads keys from a JSON array of private JWKs (current first), or generates one when none is given. */
   static async create(opts: { issuer: string; audience: string; ttlSeconds: number; privateJwks?: string }) {
     const keys = opts.privateJwks
-      ? await Promise.all((JSON.parse(opts.privateJwks) as JWK[]).map(fromPrivateJwk))
+      ? await Promise.all(parsePrivateJwks(opts.privateJwks).map(fromPrivateJwk))
       : [await generateSigningKey()];
     if (keys.length === 0) throw new Error('AUTH_SIGNING_KEYS is empty: give at least the current key.');
     return new SigningKeyRing(keys, opts);
