@@ -1,6 +1,6 @@
 import { redisEnv } from '@shop/cache';
 import { databaseEnv } from '@shop/database';
-import { ConfigError, loadConfig, platformEnv, Secret } from '@shop/platform';
+import { ConfigError, loadConfig, platformEnv, requiredInProduction, Secret } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 export const AuthEnvSchema = Type.Object({
@@ -59,23 +59,16 @@ export const DEV_ADMIN = { email: 'admin@shop.local', password: 'admin-dev-passw
 // Settings without which several replicas would disagree (limits, signing keys) or a published
 // credential would be used; product's loader makes the same kind of list.
 function productionProblems(config: AuthConfig): string[] {
-  if (config.NODE_ENV !== 'production') return [];
-  const problems: string[] = [];
-  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) {
-    problems.push(
-      'REDIS_URL or REDIS_CLUSTER_NODES: required in production, so login and sign-up limits hold across replicas (redis://host:6379)',
-    );
-  }
-  if (!config.AUTH_SIGNING_KEYS) {
-    problems.push(
-      'AUTH_SIGNING_KEYS: required in production, so every replica signs with the same keys ' +
-        '(a JSON array of private Ed25519 JWKs, kept in a Secret; see the README)',
-    );
-  }
-  if (config.ADMIN_PASSWORD === DEV_ADMIN.password) {
-    problems.push('ADMIN_PASSWORD: is the published development password; choose another one');
-  }
-  return problems;
+  return requiredInProduction(config, {
+    'REDIS_URL or REDIS_CLUSTER_NODES': {
+      hint: 'so login and sign-up limits hold across replicas: redis://host:6379',
+      satisfied: Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES),
+    },
+    AUTH_SIGNING_KEYS:
+      'so every replica signs with the same keys: a JSON array of private Ed25519 JWKs, kept in a Secret; see the README',
+    // Not required (production seeds no admin), but never the published one when given.
+    ADMIN_PASSWORD: { hint: 'at least 10 characters', satisfied: true, refused: [DEV_ADMIN.password] },
+  });
 }
 
 /**
