@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test, type TestContext } from 'node:test';
-import { getRedis, uniqueKeyPrefix } from '@shop/testing';
+import { eventually, getRedis, uniqueKeyPrefix } from '@shop/testing';
 import { Redis } from 'ioredis';
 import { Cache, RedisCacheStore, createRedisClients, type CacheStore } from '../src/index.ts';
-import { cacheContract, eventually, type ReplicaOptions } from './support/cache-contract.ts';
+import { cacheContract, type ReplicaOptions } from './support/cache-contract.ts';
 import { interceptStore } from './support/intercept-store.ts';
 
 const { url: redisUrl } = await getRedis();
@@ -151,10 +151,14 @@ test('when an invalidation arrives while a Redis read is in flight, then the val
 
   // The reader's subscription must be live before the race, or the message would simply be missed.
   // A message published before the subscription is confirmed is lost, so probe until one arrives.
-  await eventually(async () => {
-    await writer.invalidate(probe);
-    await within(probeSeen.promise, 500, "the reader's invalidation subscription is not live yet");
-  }, 20_000);
+  await eventually(
+    "the reader's invalidation subscription to be live",
+    async () => {
+      await writer.invalidate(probe);
+      await within(probeSeen.promise, 500, "the reader's invalidation subscription is not live yet");
+    },
+    { timeoutMs: 20_000 },
+  );
 
   assert.deepEqual(await reader.getOrLoad(key, async () => assert.fail('Redis still had it')), {
     id: key,

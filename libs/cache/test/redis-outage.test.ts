@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test, type TestContext } from 'node:test';
-import { startRedisServer, uniqueKeyPrefix, type LocalRedisServer } from '@shop/testing';
+import { eventually, startRedisServer, uniqueKeyPrefix, type LocalRedisServer } from '@shop/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { Cache, RedisCacheStore, createCache, createRedisClients, type CacheLogger } from '../src/index.ts';
-import { eventually, requestCounts } from './support/cache-contract.ts';
+import { requestCounts } from './support/cache-contract.ts';
 
 // These tests stop and restart a Redis server of their own, one test after another.
 let redis: LocalRedisServer;
@@ -83,15 +83,19 @@ test('when Redis stops, then reads answer from the loader, the breaker opens, an
   assert.equal(reloaded, true);
 
   await redis.start();
-  await eventually(async () => {
-    const key = freshKey();
-    await cache.getOrLoad(key, product(key));
-    assert.notEqual(
-      await raw.get(`${keyPrefix}v:{${key}}`),
-      null,
-      'the loaded value was stored in Redis again',
-    );
-  }, 10_000);
+  await eventually(
+    'the cache to write to Redis again',
+    async () => {
+      const key = freshKey();
+      await cache.getOrLoad(key, product(key));
+      assert.notEqual(
+        await raw.get(`${keyPrefix}v:{${key}}`),
+        null,
+        'the loaded value was stored in Redis again',
+      );
+    },
+    { timeoutMs: 10_000 },
+  );
   assert.equal(store.available, true);
   const again = freshKey();
   await cache.getOrLoad(again, product(again));
@@ -136,7 +140,7 @@ test('when a replica is cut off from Redis while it writes, then its invalidatio
   await reader.cache.getOrLoad('page=1', async () => ['Old'], { namespace });
 
   writer.clients.client.disconnect();
-  await eventually(async () => assert.equal(writer.clients.client.status, 'end'));
+  await eventually('the writer to be disconnected', () => writer.clients.client.status === 'end');
   await writer.cache.invalidate(key);
   await writer.cache.bumpGeneration(namespace);
   assert.notEqual(
@@ -146,11 +150,15 @@ test('when a replica is cut off from Redis while it writes, then its invalidatio
   );
 
   await writer.clients.client.connect();
-  await eventually(async () => {
-    assert.equal(await raw.get(`${keyPrefix}v:{${key}}`), null);
-    assert.deepEqual(await reader.cache.getOrLoad(key, product(key, 'New')), { id: key, name: 'New' });
-    assert.deepEqual(await reader.cache.getOrLoad('page=1', async () => ['New'], { namespace }), ['New']);
-  }, 5_000);
+  await eventually(
+    'the missed invalidations to be replayed',
+    async () => {
+      assert.equal(await raw.get(`${keyPrefix}v:{${key}}`), null);
+      assert.deepEqual(await reader.cache.getOrLoad(key, product(key, 'New')), { id: key, name: 'New' });
+      assert.deepEqual(await reader.cache.getOrLoad('page=1', async () => ['New'], { namespace }), ['New']);
+    },
+    { timeoutMs: 5_000 },
+  );
 });
 
 test('when the invalidation feed drops, then the L1 keeps nothing until the feed is live again', async (t) => {
@@ -159,10 +167,10 @@ test('when the invalidation feed drops, then the L1 keeps nothing until the feed
   const key = freshKey();
   await cache.getOrLoad(key, product(key));
   // Under load the subscriber may report "ready" late and re-subscribe once; the premise is a live feed.
-  await eventually(async () => assert.equal(store.invalidationsLive, true));
+  await eventually('the invalidation feed to be live', () => store.invalidationsLive);
 
   clients.subscriber.disconnect();
-  await eventually(async () => assert.equal(store.invalidationsLive, false));
+  await eventually('the invalidation feed to be cut', () => !store.invalidationsLive);
   const before = cache.stats();
   await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
   await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
@@ -176,7 +184,7 @@ test('when the invalidation feed drops, then the L1 keeps nothing until the feed
   );
 
   await clients.subscriber.connect();
-  await eventually(async () => assert.equal(store.invalidationsLive, true));
+  await eventually('the invalidation feed to be live', () => store.invalidationsLive);
   await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
   await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
   assert.equal(cache.stats().l1Hits, during.l1Hits + 1, 'the L1 is used again');
@@ -192,7 +200,7 @@ test('when the subscriber reports a close without reconnecting, then the store s
   clients.subscriber.emit('close');
   assert.equal(store.invalidationsLive, false);
 
-  await eventually(async () => assert.equal(store.invalidationsLive, true), 5_000);
+  await eventually('the invalidation feed to be live', () => store.invalidationsLive, { timeoutMs: 5_000 });
   await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
   await cache.getOrLoad(key, async () => assert.fail('Redis still has it'));
   assert.equal(cache.stats().l1Hits, 1, 'the L1 is used again');
@@ -217,9 +225,13 @@ test('when Redis is down at start-up, then the cache starts anyway, reads use th
   assert.equal((await requestCounts(registry)).error, 1);
 
   await redis.start();
-  await eventually(async () => {
-    const next = freshKey();
-    await cache.getOrLoad(next, product(next));
-    assert.notEqual(await raw.get(`${keyPrefix}v:{${next}}`), null);
-  }, 10_000);
+  await eventually(
+    'the cache to write to Redis again',
+    async () => {
+      const next = freshKey();
+      await cache.getOrLoad(next, product(next));
+      assert.notEqual(await raw.get(`${keyPrefix}v:{${next}}`), null);
+    },
+    { timeoutMs: 10_000 },
+  );
 });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
+import { eventually } from '@shop/testing';
 import { Cache, type CacheOptions, type CacheStore } from '../../src/index.ts';
 import { interceptStore } from './intercept-store.ts';
 
@@ -48,20 +49,6 @@ export async function requestCounts(registry: Registry, cache = 'product'): Prom
     if (sample.labels.cache === cache) counts[String(sample.labels.result)] = sample.value;
   }
   return counts;
-}
-
-/** Retries `check` until it passes: pub/sub delivery to other replicas is asynchronous. */
-export async function eventually(check: () => Promise<void>, waitMs = 3_000): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 const uniqueKey = (label: string): string => `${label}:${randomUUID()}`;
@@ -139,7 +126,7 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
 
       await writer.invalidate(key);
 
-      await eventually(async () => {
+      await eventually('the other replica dropping its copy', async () => {
         const seen = await reader.getOrLoad(key, async () => ({ id: key, name: 'New name' }));
         assert.deepEqual(seen, { id: key, name: 'New name' });
       });
@@ -162,7 +149,7 @@ export function cacheContract(label: string, createBackend: () => Promise<Contra
 
       assert.deepEqual(await cache.getOrLoad('page=1', productPage, { namespace: products }), ['page-2']);
       assert.deepEqual(await cache.getOrLoad('page=1', categoryPage, { namespace: categories }), ['page-1']);
-      await eventually(async () => {
+      await eventually('the other replica seeing the new generation', async () => {
         assert.deepEqual(await other.getOrLoad('page=1', productPage, { namespace: products }), ['page-2']);
       });
       assert.equal(productLoads, 2, 'the new page is loaded once and shared by both replicas');
