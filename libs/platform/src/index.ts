@@ -45,5 +45,6 @@ export {
   type ServiceResponse,
 } from './http-client/service-client.ts';
 export { currentRequestId, runWithRequestId } from './http-client/request-context.ts';
+export { clientKey } from './http/client-key.ts';
 export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';
 export { runService, runSettingsFrom, type RunSettings } from './service/run-service.ts';
