@@ -86,7 +86,12 @@ async function load(
 async function productCounters(
   server: ChildServer,
 ): Promise<{ hit: number; miss: number; error: number; l1: number; loads: number }> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  if (!server.opsUrl) {
+    throw new Error(
+      `${server.name} announced no operational listener: pass app.opsServer to announceListening().`,
+    );
+  }
+  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
   const value = (metric: string, labels: string) => {
     const line = text
       .split('\n')

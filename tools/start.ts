@@ -192,7 +192,9 @@ async function main(): Promise<void> {
   log('everything is up:');
   for (const service of services) {
     log(
-      `  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json, metrics: /metrics)`,
+      // The ops port is the platform's default OPS_PORT, PORT + 10000.
+      `  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json; metrics: ` +
+        `http://127.0.0.1:${service.port + 10_000}/metrics)`,
     );
   }
   log('Press Ctrl-C to stop.');

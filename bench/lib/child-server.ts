@@ -19,6 +19,8 @@ export interface ChildServerOptions {
 export interface ChildServer {
   readonly name: string;
   readonly url: string;
+  /** The server's operational listener (a service's /metrics), when it announced one. */
+  readonly opsUrl: string | undefined;
   readonly pid: number;
   /** CPU time (user + system) the server process has used so far, in seconds. */
   cpuSeconds(): Promise<number>;
@@ -87,8 +89,14 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   };
 
   let port: number;
+  let opsPort: number | undefined;
   try {
-    ({ port } = await waitForMessage(child, 'listening', options.startTimeoutMs ?? 20_000, describe));
+    ({ port, opsPort } = await waitForMessage(
+      child,
+      'listening',
+      options.startTimeoutMs ?? 20_000,
+      describe,
+    ));
   } catch (error) {
     child.kill('SIGKILL');
     throw withOutput(error);
@@ -98,6 +106,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   return {
     name: options.name,
     url: `http://127.0.0.1:${port}`,
+    opsUrl: opsPort === undefined ? undefined : `http://127.0.0.1:${opsPort}`,
     pid: child.pid!,
     async cpuSeconds() {
       const answer = waitForMessage(child, 'cpu-usage', 5_000, describe);

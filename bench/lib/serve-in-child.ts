@@ -6,19 +6,26 @@ function send(message: FromChild): void {
   process.send?.(message);
 }
 
+function portOf(server: Server): number {
+  const address = server.address() as AddressInfo | null;
+  if (!address)
+    throw new Error('announceListening() was called before the server listens: call it after listen().');
+  return address.port;
+}
+
 /**
- * Called by a bench server once it listens: tells the harness its port and answers the harness's
- * CPU-usage queries, so a run can report how busy the server really was.
+ * Called by a bench server once it listens: tells the harness its port (and that of its operational
+ * listener, for /metrics) and answers the harness's CPU-usage queries, so a run can report how busy the
+ * server really was.
  */
-export function announceListening(server: Server): void {
+export function announceListening(server: Server, opsServer?: Server): void {
   if (!process.send) {
     throw new Error(
       'This is a bench server: start it with startChildServer() from bench/lib, or run `npm run bench`.',
     );
   }
-  const address = server.address() as AddressInfo | null;
-  if (!address)
-    throw new Error('announceListening() was called before the server listens: call it after listen().');
+  const port = portOf(server);
+  const opsPort = opsServer ? portOf(opsServer) : undefined;
   process.on('message', (message: ToChild) => {
     if (message.type !== 'cpu-usage') return;
     const usage = process.cpuUsage();
@@ -26,5 +33,5 @@ export function announceListening(server: Server): void {
   });
   // The IPC channel must not keep the child alive once its server has closed.
   process.channel?.unref();
-  send({ type: 'listening', port: address.port });
+  send({ type: 'listening', port, ...(opsPort === undefined ? {} : { opsPort }) });
 }

@@ -115,6 +115,7 @@ export function createAuthService(config: AuthConfig): Promise<Service> {
       logLevel: config.LOG_LEVEL,
       prettyLogs: config.NODE_ENV === 'development',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      trustProxy: config.TRUST_PROXY,
     },
     authApp,
     { config },

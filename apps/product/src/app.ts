@@ -98,6 +98,7 @@ export function createProductService(
       logLevel: config.LOG_LEVEL,
       prettyLogs: config.NODE_ENV === 'development',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      trustProxy: config.TRUST_PROXY,
     },
     productApp,
     { config, ...overrides },

@@ -8,6 +8,7 @@ import { catalogItemRoutes } from './catalog-item.ts';
 const app = Fastify({ logger: false, requestIdHeader: 'x-request-id', genReqId: () => randomUUID() });
 app.addHook('onRequest', async (request, reply) => {
   reply.header('x-request-id', request.id);
+  reply.header('x-content-type-options', 'nosniff');
 });
 await app.register(catalogItemRoutes);
 

@@ -22,8 +22,9 @@ const app = await buildService(
 await runService(app, {
   host: '127.0.0.1',
   port: 0,
+  opsPort: 0,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   afterClose: () => telemetry.shutdown(),
 });
-announceListening(app.server);
+announceListening(app.server, app.opsServer);

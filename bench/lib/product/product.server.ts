@@ -17,8 +17,9 @@ app.get(NOOP_PATH, { schema: { hide: true } }, async () => ({ ok: true }));
 await runService(app, {
   host: '127.0.0.1',
   port: 0,
+  opsPort: 0,
   drainDelayMs: 0,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   afterClose: () => telemetry.shutdown(),
 });
-announceListening(app.server);
+announceListening(app.server, app.opsServer);

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { trustProxyProblem } from '../http/trusted-proxies.ts';
 
 /** Environment every service understands; a service spreads these into its own env schema. */
 export const platformEnv = {
@@ -16,6 +17,22 @@ export const platformEnv = {
   ),
   /** Outside production only this machine can connect; in production (a container) every interface. */
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', productionDefault: '0.0.0.0' }),
+  /**
+   * Port of the operational listener (/metrics and the OpenAPI document with /internal routes), which the
+   * public Service must not expose. Unset: PORT + 10000; 0 picks a free port.
+   */
+  OPS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /**
+   * The proxies whose X-Forwarded-For names the client: unset or false, none (the peer is the client);
+   * otherwise their addresses and CIDR ranges, comma-separated (e.g. the ingress pods' 10.0.0.0/8).
+   */
+  TRUST_PROXY: Type.Optional(
+    Type.Refine(
+      Type.String(),
+      (value) => trustProxyProblem(value) === undefined,
+      (value) => trustProxyProblem(value) ?? 'is invalid',
+    ),
+  ),
   /** Maximum accepted request body, in bytes. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** How long readiness reports 503 before the server stops accepting (lets load balancers notice). */

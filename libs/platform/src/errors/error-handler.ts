@@ -5,6 +5,9 @@ import { AppError } from './app-error.ts';
 import type { Problem } from './problem.schemas.ts';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+// Validation stops at the first error (see buildService), but a validator configured otherwise must not
+// turn one bad request into a body of megabytes.
+const MAX_LISTED_ERRORS = 10;
 
 // Fastify's own 4xx errors get stable codes of ours, so clients never depend on framework internals.
 const fastifyCodes: Record<string, string> = {
@@ -34,9 +37,14 @@ function toProblem(error: FastifyError | AppError | Error, request: FastifyReque
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
+    const found = fastifyError.validation.length;
+    const detail =
+      found > MAX_LISTED_ERRORS
+        ? `The request does not match the schema (the first ${MAX_LISTED_ERRORS} of ${found} errors are listed).`
+        : 'The request does not match the schema.';
     return {
-      ...problem(request, 400, 'PLATFORM_ERR_VALIDATION', 'The request does not match the schema.'),
-      errors: fastifyError.validation.map((v) => {
+      ...problem(request, 400, 'PLATFORM_ERR_VALIDATION', detail),
+      errors: fastifyError.validation.slice(0, MAX_LISTED_ERRORS).map((v) => {
         const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
         const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
         // A missing property is reported on its parent object, so it is appended to the parent's path.
@@ -60,6 +68,28 @@ function toProblem(error: FastifyError | AppError | Error, request: FastifyReque
   );
 }
 
+// nosniff again: errors raised before the onRequest hooks ran (a malformed URL) must carry it too.
+function problemReply(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply
+    .code(body.status)
+    .header('x-content-type-options', 'nosniff')
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors found before routing (a malformed URL, an overlong path
+ * parameter) get a problem document and the request id too, instead of Fastify's own JSON.
+ */
+export function frameworkErrorResponse(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  request.log.info({ code: error.code, status: error.statusCode }, 'request refused');
+  void problemReply(reply.header('x-request-id', request.id), toProblem(error, request));
+}
+
 /** Renders every error as RFC 9457 problem+json; unknown errors are logged and their details hidden. */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
@@ -71,7 +101,7 @@ export const errorHandlerPlugin = fp(
         request.log.info({ code: body.code, status: body.status }, 'request refused');
       }
       if (error instanceof AppError) reply.headers(error.headers);
-      return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+      return problemReply(reply, body);
     });
 
     app.setNotFoundHandler((request, reply) => {
@@ -81,7 +111,7 @@ export const errorHandlerPlugin = fp(
         'PLATFORM_ERR_NOT_FOUND',
         `No route for ${request.method} ${request.url}.`,
       );
-      return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(body);
+      return problemReply(reply, body);
     });
   },
   { name: 'platform-errors' },

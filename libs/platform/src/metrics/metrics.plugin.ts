@@ -12,7 +12,7 @@ declare module 'fastify' {
 const UNMEASURED_ROUTES = new Set(['/metrics', '/health', '/ready']);
 
 /**
- * Prometheus metrics at `GET /metrics`: process and runtime metrics, plus RED metrics per route from one
+ * Prometheus metrics at `GET /metrics`, answered on the operational listener only (see buildService): process and runtime metrics, plus RED metrics per route from one
  * histogram (its `_count` gives rate and, by `status_code`, errors; its buckets give duration).
  */
 export const metricsPlugin = fp(
@@ -42,9 +42,13 @@ export const metricsPlugin = fp(
       done();
     });
 
-    app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
-      return reply.type(registry.contentType).send(await registry.metrics());
-    });
+    app.get(
+      '/metrics',
+      { schema: { hide: true }, logLevel: 'warn', config: { operational: true } },
+      async (_request, reply) => {
+        return reply.type(registry.contentType).send(await registry.metrics());
+      },
+    );
   },
   { name: 'platform-metrics' },
 );

@@ -7,6 +7,20 @@ import { problemResponses, ServiceClient } from '../../src/index.ts';
 import { buildTestService } from '../support/test-service.ts';
 import { json, startUpstream } from '../support/upstream-server.ts';
 
+const ipRoute = async (service: FastifyInstance) => {
+  service.get('/ip', async (request) => ({ ip: request.ip }));
+};
+
+async function ipSeen(app: FastifyInstance, remoteAddress: string, forwardedFor: string): Promise<string> {
+  const response = await app.inject({
+    method: 'GET',
+    url: '/ip',
+    remoteAddress,
+    headers: { 'x-forwarded-for': forwardedFor },
+  });
+  return response.json().ip;
+}
+
 describe('buildService', () => {
   test('when a handler calls another service after async hooks, then the inbound request id travels with the call', async (t) => {
     const upstream = await startUpstream((_hit, response) => json(response, 200, { ok: true }));
@@ -108,36 +122,95 @@ describe('buildService', () => {
     assert.equal(closed, true);
   });
 
-  test('when X-Forwarded-For comes from a public client, then it is ignored; from a private-network proxy, it is used', async (t) => {
-    const { app } = await buildTestService(async (service) => {
-      service.get('/ip', async (request) => ({ ip: request.ip }));
-    });
+  test('when TRUST_PROXY is unset, then X-Forwarded-For is ignored, even from a private-network hop', async (t) => {
+    const { app } = await buildTestService(ipRoute);
     t.after(() => app.close());
-    const ipSeen = async (remoteAddress: string, forwardedFor: string) =>
-      (
-        await app.inject({
-          method: 'GET',
-          url: '/ip',
-          remoteAddress,
-          headers: { 'x-forwarded-for': forwardedFor },
-        })
-      ).json().ip;
-
     assert.equal(
-      await ipSeen('198.51.100.7', '203.0.113.1'),
+      await ipSeen(app, '198.51.100.7', '203.0.113.1'),
       '198.51.100.7',
       'a client cannot pick its own IP',
     );
     assert.equal(
-      await ipSeen('10.0.3.4', '203.0.113.9'),
-      '203.0.113.9',
-      'the gateway or ingress names the client',
+      await ipSeen(app, '10.0.3.4', '203.0.113.9'),
+      '10.0.3.4',
+      'behind an L4 load balancer a private address may be a client too',
     );
+    assert.equal(await ipSeen(app, '127.0.0.1', '203.0.113.9'), '127.0.0.1');
+  });
+
+  test('when TRUST_PROXY names the proxies, then only their X-Forwarded-For is believed', async (t) => {
+    const { app } = await buildTestService(ipRoute, { trustProxy: '10.0.0.0/8, 192.0.2.1' });
+    t.after(() => app.close());
+    assert.equal(await ipSeen(app, '10.0.3.4', '203.0.113.9'), '203.0.113.9', 'the ingress names the client');
     assert.equal(
-      await ipSeen('10.0.3.4', '203.0.113.66, 203.0.113.9'),
+      await ipSeen(app, '10.0.3.4', '203.0.113.66, 203.0.113.9'),
       '203.0.113.9',
       'entries the client prepended are ignored',
     );
-    assert.equal(await ipSeen('127.0.0.1', '192.168.1.20, 203.0.113.9'), '203.0.113.9');
+    assert.equal(
+      await ipSeen(app, '192.0.2.1', '10.9.9.9, 203.0.113.5'),
+      '203.0.113.5',
+      'proxy chains are walked',
+    );
+    assert.equal(
+      await ipSeen(app, '172.16.0.5', '203.0.113.1'),
+      '172.16.0.5',
+      'a hop not listed is the client',
+    );
+  });
+
+  test('when settings carry a TRUST_PROXY that would trust anyone, then the service is not built', async () => {
+    await assert.rejects(
+      buildTestService(ipRoute, { trustProxy: 'true' }),
+      /TRUST_PROXY="true": .* list the addresses/,
+    );
+  });
+
+  test('when any response is sent, then it carries X-Content-Type-Options: nosniff', async (t) => {
+    const { app } = await buildTestService(async (service) => {
+      service.get('/items/:id', { schema: { params: Type.Object({ id: Type.Integer() }) } }, async () => ({
+        ok: true,
+      }));
+      service.get('/fail', async () => {
+        throw new Error('boom');
+      });
+    });
+    t.after(() => app.close());
+    for (const url of [
+      '/items/1',
+      '/items/x',
+      '/fail',
+      '/no/such/route',
+      '/items/%zz',
+      '/health',
+      '/ready',
+      '/metrics',
+      '/openapi.json',
+    ]) {
+      const response = await app.inject({ method: 'GET', url });
+      assert.equal(response.headers['x-content-type-options'], 'nosniff', `${url} (${response.statusCode})`);
+    }
+    const tooLarge = await app.inject({
+      method: 'POST',
+      url: '/items/1',
+      payload: { blob: 'x'.repeat(10_000) },
+    });
+    assert.equal(tooLarge.headers['x-content-type-options'], 'nosniff', `413 (${tooLarge.statusCode})`);
+  });
+
+  test('when the URL cannot be decoded, then the answer is a 400 problem with the request id', async (t) => {
+    const { app } = await buildTestService(async (service) => {
+      service.get('/items/:id', async () => ({ ok: true }));
+    });
+    t.after(() => app.close());
+    const response = await app.inject({
+      method: 'GET',
+      url: '/items/%zz',
+      headers: { 'x-request-id': 'bad-url-1' },
+    });
+    assert.equal(response.statusCode, 400);
+    assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(response.headers['x-request-id'], 'bad-url-1');
+    assert.equal(response.json().requestId, 'bad-url-1');
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildService, type Service, type ServiceSettings } from '../../src/index.ts';
 import { captureLogs, type CapturedLogs } from './log-capture.ts';
 
@@ -6,6 +6,7 @@ import { captureLogs, type CapturedLogs } from './log-capture.ts';
 export async function buildTestService(
   routes: (app: FastifyInstance) => Promise<void> = async () => {},
   settings: Partial<ServiceSettings> = {},
+  fastifyOptions: Partial<FastifyServerOptions> = {},
 ): Promise<{ app: Service; logs: CapturedLogs }> {
   const logs = captureLogs();
   const app = await buildService(
@@ -19,6 +20,7 @@ export async function buildTestService(
     },
     routes,
     {},
+    fastifyOptions,
   );
   return { app, logs };
 }

@@ -71,7 +71,8 @@ async function servedOneRequest(
   t.after(() => service.stop());
   const listening = await service.waitForLine('fixture listening');
   const base = `http://127.0.0.1:${String(listening['port'])}`;
-  for (const probe of ['/health', '/metrics']) await (await request(base + probe)).body.dump();
+  const ops = `http://127.0.0.1:${String(listening['opsPort'])}`;
+  for (const probe of [`${base}/health`, `${ops}/metrics`]) await (await request(probe)).body.dump();
   const response = withBody
     ? await request(`${base}/orders`, {
         method: 'POST',
