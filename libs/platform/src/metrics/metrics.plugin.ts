@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ResponseObserver } from '../logging/request-log.controller.ts';
+import { RequestDurationHistogram } from './request-duration.histogram.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,34 +14,35 @@ declare module 'fastify' {
 const UNMEASURED_ROUTES = new Set(['/metrics', '/health', '/ready']);
 
 /**
- * Prometheus metrics at `GET /metrics`, answered on the operational listener only (see buildService): process and runtime metrics, plus RED metrics per route from one
- * histogram (its `_count` gives rate and, by `status_code`, errors; its buckets give duration).
+ * Prometheus metrics at `GET /metrics`, answered on the operational listener only (see buildService):
+ * process and runtime metrics, plus RED metrics per route from one histogram (its `_count` gives rate and,
+ * by `status_code`, errors; its buckets give duration).
  */
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, opts: { service: string }) => {
+  async (
+    app: FastifyInstance,
+    opts: {
+      service: string;
+      /** Where finished responses are reported (buildService's log controller): cheaper than a hook. */
+      responses: { observeResponses(observer: ResponseObserver): void };
+    },
+  ) => {
     const registry = new Registry();
     registry.setDefaultLabels({ service: opts.service });
     collectDefaultMetrics({ register: registry });
 
-    const duration = new Histogram({
+    const duration = new RequestDurationHistogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by method, route template and status code',
-      labelNames: ['method', 'route', 'status_code'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
+      registry,
     });
 
     app.decorate('metrics', registry);
-    // Callback-style: an async hook would cost a promise and a microtask on every request.
-    app.addHook('onResponse', (request, reply, done) => {
+    opts.responses.observeResponses((request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      if (!UNMEASURED_ROUTES.has(route)) {
-        duration.observe(
-          { method: request.method, route, status_code: reply.statusCode },
-          reply.elapsedTime / 1000,
-        );
-      }
-      done();
+      if (UNMEASURED_ROUTES.has(route)) return;
+      duration.record(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     });
 
     app.get(

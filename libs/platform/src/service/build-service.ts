@@ -9,6 +9,7 @@ import { runWithRequestId } from '../http-client/request-context.ts';
 import { trustedProxies } from '../http/trusted-proxies.ts';
 import { loggerOptions } from '../logging/logger.ts';
 import { RequestLogController } from '../logging/request-log.controller.ts';
+import { lazyRequestLogger } from '../logging/request-logger.ts';
 import { metricsPlugin } from '../metrics/metrics.plugin.ts';
 import { refuseLoneSurrogatesInJson } from './json-body-parser.ts';
 import { addOpsListener, servedPublicly } from './ops-listener.ts';
@@ -68,15 +69,17 @@ export async function buildService<Options extends Record<string, unknown>>(
   // Synchronous stdout: a line still being written asynchronously at exit() is reordered or lost, and
   // the line explaining a crash is the one written just before exiting.
   const stream = settings.logDestination ?? (pretty ? undefined : pino.destination({ dest: 1, sync: true }));
+  const logController = new RequestLogController({
+    debug: pino.levels.values[settings.logLevel]! <= pino.levels.values['debug']!,
+  });
   const app = Fastify({
     logger: stream ? { ...logger, stream } : logger,
     bodyLimit: settings.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: requestIdOf,
     frameworkErrors: (error, request, reply) => frameworkErrorResponse(error, request, reply),
-    logController: new RequestLogController({
-      debug: pino.levels.values[settings.logLevel]! <= pino.levels.values['debug']!,
-    }),
+    logController,
+    childLoggerFactory: lazyRequestLogger,
     // Off unless configured: behind an L4 load balancer even a private hop may be a client naming its
     // own IP in X-Forwarded-For to slip past per-IP limits (login throttling, rate limits).
     trustProxy: trustedProxies(settings.trustProxy),
@@ -114,7 +117,7 @@ export async function buildService<Options extends Record<string, unknown>>(
     },
   });
   await app.register(healthPlugin, { checkTimeoutMs: settings.readinessCheckTimeoutMs });
-  await app.register(metricsPlugin, { service: settings.name });
+  await app.register(metricsPlugin, { service: settings.name, responses: logController });
   let publicDocument: ReturnType<typeof app.swagger> | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {
     if (!servedPublicly(request)) return app.swagger();
