@@ -78,6 +78,9 @@ export async function buildService<Options extends Record<string, unknown>>(
     requestIdHeader: false,
     genReqId: requestIdOf,
     frameworkErrors: (error, request, reply) => frameworkErrorResponse(error, request, reply),
+    // Each method's routing tree is compiled to code at ready: the same matches, found in a fraction of the
+    // tree walk's time (find-my-way's compiler mode).
+    routerOptions: { compile: true },
     logController,
     childLoggerFactory: lazyRequestLogger,
     // Off unless configured: behind an L4 load balancer even a private hop may be a client naming its
