@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startChildServer, type ChildServer } from './lib/child-server.ts';
 import type { BenchContext, Figure } from './lib/figure.ts';
 import { CATALOG_ITEM_PATH } from './lib/platform/catalog-item.ts';
@@ -58,10 +61,24 @@ function breakdown(collectorUrl: string): Layer[] {
   ];
 }
 
+// Another checkout (with its own node_modules) whose platform contender runs beside this one's, so a change
+// to the kit is measured before and after in the same run instead of in two runs minutes apart.
+function baselineContender(checkout: string): Contender {
+  const entry = pathToFileURL(join(resolve(checkout), 'bench', 'lib', 'platform', 'platform.server.ts'));
+  if (!existsSync(entry)) {
+    throw new Error(
+      `BENCH_PLATFORM_BASELINE=${checkout} has no bench/lib/platform/platform.server.ts: point it at a checkout ` +
+        'of this repository (e.g. `git worktree add /tmp/baseline main && cd /tmp/baseline && npm ci`).',
+    );
+  }
+  return { name: 'platform-baseline', entry, env: UNTRACED_ENV };
+}
+
 function contenders(
   withBreakdown: boolean,
   collectorUrl: string,
   profileDir: string | undefined,
+  baseline: string | undefined,
 ): Contender[] {
   // A profile is written only on a clean exit, which can take the platform several seconds.
   const profiling = profileDir
@@ -77,6 +94,7 @@ function contenders(
       ...profiling,
     },
   ];
+  if (baseline) main.push({ ...baselineContender(baseline), ...profiling });
   if (!withBreakdown) return main;
   return [
     ...main,
@@ -159,16 +177,18 @@ async function collectorStats(collector: ChildServer): Promise<{ exports: number
  * tracing off, over req/s of a bare node:http server answering the same bytes.
  * `platform_traced_vs_untraced_rps`: req/s of the same service with every request traced and exported,
  * over req/s without tracing. BENCH_PLATFORM_BREAKDOWN=1 adds contenders that show what each layer
- * costs; BENCH_CPU_PROF=<dir> profiles every server.
+ * costs; BENCH_PLATFORM_BASELINE=<checkout> adds that checkout's platform contender, for a before/after
+ * figure; BENCH_CPU_PROF=<dir> profiles every server.
  */
 export default async function platformBench(ctx: BenchContext): Promise<Figure[]> {
   const withBreakdown = process.env['BENCH_PLATFORM_BREAKDOWN'] === '1';
+  const baseline = process.env['BENCH_PLATFORM_BASELINE'] || undefined;
 
   ctx.progress('starting the OTLP sink that stands in for the collector');
   const collector = await startChildServer({ name: 'otlp-sink', entry: server('otlp-sink.server.ts') });
   try {
     const results = await compareSideBySide({
-      contenders: contenders(withBreakdown, collector.url, process.env['BENCH_CPU_PROF']),
+      contenders: contenders(withBreakdown, collector.url, process.env['BENCH_CPU_PROF'], baseline),
       path: CATALOG_ITEM_PATH,
       connections: CONNECTIONS,
       warmupSeconds: WARMUP_SECONDS,
@@ -188,7 +208,7 @@ export default async function platformBench(ctx: BenchContext): Promise<Figure[]
       );
     }
 
-    const headline = ratioFigure('platform_vs_bare_http_rps', platform, bare, { op: '>=', value: 0.85 });
+    const headline = ratioFigure('platform_vs_bare_http_rps', platform, bare, { op: '>=', value: 0.9 });
     headline.detail = {
       includes:
         'startTelemetry with OTEL_TRACES_EXPORTER=none (installs nothing), buildService (JSON logs at info, ' +
@@ -208,6 +228,11 @@ export default async function platformBench(ctx: BenchContext): Promise<Figure[]
       ...tracing.detail,
     };
     const figures = [headline, tracing];
+    if (baseline) {
+      const vsBaseline = ratioFigure('platform_vs_baseline_rps', platform, byName.get('platform-baseline')!);
+      vsBaseline.detail = { baseline: resolve(baseline), ...vsBaseline.detail };
+      figures.push(vsBaseline);
+    }
     if (withBreakdown) {
       for (const layer of breakdown(collector.url)) {
         figures.push(ratioFigure(layer.figure, byName.get(layer.name)!, byName.get(layer.baseline)!));
