@@ -100,45 +100,28 @@ function assertProblem(
 }
 
 describe('error handler', () => {
-  test('when the body fails validation, then 400 problem+json names the failing field', async () => {
+  test('when the body fails validation, then 400 problem+json lists every failing field', async () => {
     const response = await app.inject({
       method: 'POST',
       url: '/orders',
-      payload: { sku: 'SKU-1', quantity: 1, address: { street: 'Main St' } },
+      payload: { sku: '', quantity: 0, address: { street: 'Main St' } },
     });
     const body = assertProblem(response, 400, 'PLATFORM_ERR_VALIDATION');
-    assert.deepEqual(body['errors'], [
-      { field: 'body.address.zip', message: "must have required property 'zip'" },
-    ]);
+    const fields = (body['errors'] as { field: string; message: string }[]).map((e) => e.field).sort();
+    assert.deepEqual(fields, ['body.address.zip', 'body.quantity', 'body.sku']);
+    for (const error of body['errors'] as { message: string }[]) assert.ok(error.message.length > 0);
+    assert.equal(body['detail'], 'The request does not match the schema.');
   });
 
-  test('when a large body breaks the schema in thousands of places, then the 400 stays small', async (t) => {
+  test('when a large body breaks the schema in thousands of places, then the problem lists ten and says how many', async (t) => {
     const { app: roomy } = await buildTestService(strictRoute, { bodyLimitBytes: 1_048_576 });
     t.after(() => roomy.close());
     const payload = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`unknown${i}`, i]));
     const response = await roomy.inject({ method: 'POST', url: '/strict', payload });
     const body = assertProblem(response, 400, 'PLATFORM_ERR_VALIDATION');
     assert.ok(response.body.length < 2_048, `a ${response.body.length}-byte answer to one bad request`);
-    // Validation stopped at the first error instead of walking all 30,000 keys.
-    assert.equal((body['errors'] as unknown[]).length, 1);
-    assert.doesNotMatch(String(body['detail']), /errors are listed/);
-  });
-
-  test('when a validator reports many errors, then the problem lists ten and says how many there were', async (t) => {
-    // A service that turns ajv's allErrors back on still gets a bounded answer.
-    const { app: exhaustive } = await buildTestService(
-      strictRoute,
-      {},
-      {
-        ajv: { customOptions: { allErrors: true, removeAdditional: false } },
-      },
-    );
-    t.after(() => exhaustive.close());
-    const payload = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`unknown${i}`, i]));
-    const response = await exhaustive.inject({ method: 'POST', url: '/strict', payload });
-    const body = assertProblem(response, 400, 'PLATFORM_ERR_VALIDATION');
     assert.equal((body['errors'] as unknown[]).length, 10);
-    assert.match(String(body['detail']), /the first 10 of 25 errors/);
+    assert.match(String(body['detail']), /the first 10 of 30000 errors are listed/);
   });
 
   test('when a route sets its own bodyLimit, then a body over it is refused 413 below the service limit', async (t) => {
