@@ -35,6 +35,8 @@ interface Run {
   internalToken: string;
   admin: { email: string; password: string };
   portOf(service: string): number;
+  /** The service's operational listener, whose OpenAPI document includes the /internal routes. */
+  opsPortOf(service: string): number;
 }
 
 /** A service under fuzzing: the variable of its database (if it has one) and what else it needs. */
@@ -170,12 +172,13 @@ async function main(): Promise<number> {
     throw new Error('generating the Prisma clients failed (see above); run npm run prisma:generate.');
   }
   const [, redis] = await Promise.all([getPostgres(), getRedis()]);
-  const ports = await freePorts(SERVICES.length);
+  const ports = await freePorts(SERVICES.length * 2);
   const run: Run = {
     redisUrl: redis.url,
     internalToken: randomBytes(24).toString('base64url'),
     admin: { email: 'fuzz-admin@shop.test', password: randomBytes(18).toString('base64url') },
     portOf: (name) => ports[SERVICES.findIndex((service) => service.name === name)]!,
+    opsPortOf: (name) => ports[SERVICES.length + SERVICES.findIndex((service) => service.name === name)]!,
   };
   // Every service starts, so the fuzzed ones find what they depend on (auth's JWKS).
   for (const service of SERVICES) {
@@ -195,6 +198,7 @@ async function main(): Promise<number> {
       OTEL_TRACES_EXPORTER: 'none',
       HOST: '127.0.0.1',
       PORT: String(run.portOf(service.name)),
+      OPS_PORT: String(run.opsPortOf(service.name)),
       REDIS_URL: run.redisUrl,
       CACHE_KEY_PREFIX: uniqueKeyPrefix(`fuzz-${service.name}`),
       INTERNAL_API_TOKEN: run.internalToken,
@@ -212,7 +216,8 @@ async function main(): Promise<number> {
     );
     const args = [
       'run',
-      `http://127.0.0.1:${run.portOf(service.name)}/openapi.json`,
+      // The public document leaves /internal routes out; the operational listener's has them all.
+      `http://127.0.0.1:${run.opsPortOf(service.name)}/openapi.json`,
       ...['--checks', CHECKS.join(','), '--seed', SEED, '--max-examples', MAX_EXAMPLES],
       ...['--generation-database', 'none', '--no-color'],
       // One worker: CPython 3.11's ast.parse is not safe across threads, and schemathesis' worker threads

@@ -29,6 +29,8 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthT
     loadAuthConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
+      // Tests name their client in X-Forwarded-For, as the ingress in front of the service would.
+      TRUST_PROXY: 'loopback',
       AUTH_DATABASE_URL: databaseUrl,
       AUTH_SIGNING_KEYS: JSON.stringify([signingKey.privateJwk]),
       ...base,

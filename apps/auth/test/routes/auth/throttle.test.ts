@@ -11,8 +11,6 @@ describe('login throttling', () => {
       LOGIN_MAX_FAILURES_PER_IP: '6',
       LOGIN_THROTTLE_WINDOW_SECONDS: '60',
       LOGIN_LOCKOUT_SECONDS: '60',
-      // The test client names its address in X-Forwarded-For, as a proxy on loopback would.
-      TRUST_PROXY: 'loopback',
     });
   });
   after(() => ctx.close());
