@@ -83,6 +83,9 @@ export class ServerProcess {
   async stop(graceMs = 15_000): Promise<void> {
     const child = this.#child;
     if (child === undefined) return;
+    // Unref'd since start: without this, once the SIGKILL timer has fired nothing keeps this process alive
+    // until the exit arrives, and a top-level await of stop() ends the process mid-wait (exit code 13).
+    child.ref();
     signalQuietly(child.pid, 'SIGTERM');
     const timer = setTimeout(() => signalQuietly(child.pid, 'SIGKILL'), graceMs);
     await this.#exited;
