@@ -1,6 +1,6 @@
+import { clientKey } from '@shop/platform';
 import { AuthErrors } from '../domain/auth.errors.ts';
 import type { RegistrationThrottle } from '../domain/ports.ts';
-import { clientKey } from './client-key.ts';
 import { consumePoint, createLimiter, retryLater, type LimitStore } from './rate-limits.ts';
 
 export interface RegistrationLimits {
