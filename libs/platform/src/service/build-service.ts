@@ -13,6 +13,7 @@ import { lazyRequestLogger } from '../logging/request-logger.ts';
 import { metricsPlugin } from '../metrics/metrics.plugin.ts';
 import { refuseLoneSurrogatesInJson } from './json-body-parser.ts';
 import { addOpsListener, servedPublicly } from './ops-listener.ts';
+import { bodiesValidatedExactly } from './validators.ts';
 
 /** The settings every service passes to the platform (from its validated config). */
 export interface ServiceSettings {
@@ -91,6 +92,7 @@ export async function buildService<Options extends Record<string, unknown>>(
       // them, and the work of finding them is bounded by the body limit (~45 ms for 740 KiB of bad keys).
       customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
     },
+    schemaController: bodiesValidatedExactly,
     ...fastifyOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
   addOpsListener(app);
