@@ -1,0 +1,2 @@
+export { LOGICAL_SHARDS, logicalShardOf } from './shard-key.ts';
+export { newOrderId, shardOfOrderId } from './order-id.ts';
