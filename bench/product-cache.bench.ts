@@ -3,7 +3,8 @@ import { migrate } from '@shop/database';
 import { createTestDatabase, getRedis, uniqueKeyPrefix } from '@shop/testing';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { seedCatalog } from '../apps/product/tools/seed.ts';
+// The seed's mulberry32, so every run draws the same sequence of products.
+import { random, seedCatalog } from '../apps/product/tools/seed.ts';
 import { startChildServer, type ChildServer } from './lib/child-server.ts';
 import type { BenchContext, Figure } from './lib/figure.ts';
 import { median, round } from './lib/stats.ts';
@@ -25,17 +26,6 @@ const RUN_SECONDS = 2;
 const ROUNDS = 5;
 const NOOP_PATH = '/bench/noop';
 const ROOT = join(import.meta.dirname, '..');
-
-/** mulberry32, so every run draws the same sequence of products. */
-function random(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Draws ranks 0..n-1 with probability proportional to 1 / (rank + 1)^s, by binary search on the CDF. */
 function zipfSampler(n: number, s: number, seed: number): () => number {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import path from 'node:path';
 import { migrate } from '@shop/database';
 import type { Service } from '@shop/platform';
@@ -67,3 +68,27 @@ export const credentials = ({ email, password }: { email: string; password: stri
 });
 
 export const problemType = /^application\/problem\+json/;
+
+/**
+ * Fails `failures` logins for one account on `first`, then checks that `second` refuses the account too
+ * (429 with Retry-After): the limit is shared through Redis, not kept per replica.
+ */
+export async function expectLockoutSharedBetweenReplicas(
+  first: AuthTestContext,
+  second: AuthTestContext,
+  failures: number,
+) {
+  const { email } = newCustomer();
+  for (let i = 0; i < failures; i += 1) {
+    await first.http
+      .post('/api/v1/auth/login')
+      .send({ email, password: `wrong password ${i}` })
+      .expect(401);
+  }
+  const res = await second.http
+    .post('/api/v1/auth/login')
+    .send({ email, password: 'any password at all' })
+    .expect(429);
+  assert.equal(res.body.code, 'AUTH_ERR_TOO_MANY_ATTEMPTS');
+  assert.ok(Number(res.headers['retry-after']) > 0);
+}

@@ -275,7 +275,7 @@ export interface SeedProduct {
 }
 
 /** mulberry32: small, fast and seedable; one generator per product keeps product n stable across counts. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed | 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getRedis, uniqueKeyPrefix } from '@shop/testing';
-import { newCustomer, startAuth, type AuthTestContext } from '../../helper.ts';
+import { expectLockoutSharedBetweenReplicas, startAuth, type AuthTestContext } from '../../helper.ts';
 
 describe('login throttling with Redis', () => {
   let replicaA: AuthTestContext;
@@ -19,19 +19,7 @@ describe('login throttling with Redis', () => {
   after(() => Promise.all([replicaA.close(), replicaB.close()]));
 
   test('when failures land on one replica, then another replica refuses the account too', async () => {
-    const { email } = newCustomer();
-    for (let i = 0; i < 3; i += 1) {
-      await replicaA.http
-        .post('/api/v1/auth/login')
-        .send({ email, password: `wrong password ${i}` })
-        .expect(401);
-    }
-    const res = await replicaB.http
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'any password at all' })
-      .expect(429);
-    assert.equal(res.body.code, 'AUTH_ERR_TOO_MANY_ATTEMPTS');
-    assert.ok(Number(res.headers['retry-after']) > 0);
+    await expectLockoutSharedBetweenReplicas(replicaA, replicaB, 3);
   });
 
   test('when Redis is configured, then readiness reports it', async () => {

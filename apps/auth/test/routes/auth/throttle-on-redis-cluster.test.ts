@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startRedisCluster, type LocalRedisCluster } from '@shop/testing';
-import { newCustomer, startAuth, type AuthTestContext } from '../../helper.ts';
+import { expectLockoutSharedBetweenReplicas, startAuth, type AuthTestContext } from '../../helper.ts';
 
 describe('login throttling on a Redis Cluster (as Kubernetes runs Redis)', () => {
   let cluster: LocalRedisCluster;
@@ -22,18 +22,7 @@ describe('login throttling on a Redis Cluster (as Kubernetes runs Redis)', () =>
   });
 
   test('when failures land on one replica, then another replica refuses the account too, and readiness reports redis', async () => {
-    const { email } = newCustomer();
-    for (let i = 0; i < 3; i += 1) {
-      await replicaA.http
-        .post('/api/v1/auth/login')
-        .send({ email, password: `wrong password ${i}` })
-        .expect(401);
-    }
-    const res = await replicaB.http
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'any password at all' })
-      .expect(429);
-    assert.equal(res.body.code, 'AUTH_ERR_TOO_MANY_ATTEMPTS');
+    await expectLockoutSharedBetweenReplicas(replicaA, replicaB, 3);
     assert.equal((await replicaB.http.get('/ready').expect(200)).body.checks.redis, 'up');
   });
 });
