@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { migrate } from '@shop/database';
+import type { Service } from '@shop/platform';
+import { startServiceUnderTest, startTestAuth, type ServiceUnderTest, type TestAuth } from '@shop/testing';
+import { createOrderService } from '../src/app.ts';
+import { loadOrderConfig } from '../src/config.ts';
+
+export const appDir = path.resolve(import.meta.dirname, '..');
+
+export interface OrderTestContext extends ServiceUnderTest<Service> {
+  /** The stand-in auth service whose tokens the service trusts. */
+  auth: TestAuth;
+}
+
+/** The order service on a fresh, migrated database of its own, trusting a stand-in auth service. */
+export async function startOrder(env: Record<string, string> = {}): Promise<OrderTestContext> {
+  const auth = await startTestAuth();
+  const sut = await startServiceUnderTest(
+    {
+      database: 'order',
+      migrate: (databaseUrl) =>
+        migrate({ databaseUrl, migrationsDir: path.join(appDir, 'prisma', 'migrations') }),
+      start: (databaseUrl, overrides) =>
+        createOrderService(
+          loadOrderConfig({
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'silent',
+            ORDER_DATABASE_URL: databaseUrl,
+            AUTH_JWKS_URL: auth.jwksUrl,
+            AUTH_ISSUER: auth.issuer,
+            AUTH_AUDIENCE: auth.audience,
+            ...overrides,
+          }),
+        ),
+    },
+    env,
+  );
+  sut.onClose(() => auth.close());
+  return { ...sut, auth };
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startOrder, type OrderTestContext } from '../../helper.ts';
+
+let ctx: OrderTestContext;
+before(async () => {
+  ctx = await startOrder();
+});
+after(() => ctx.close());
+
+const problem = /^application\/problem\+json/;
+const customer = (subject = crypto.randomUUID()) => ctx.auth.bearer(['customer'], { subject });
+
+test('when a customer creates a order, then they can read it back and it is theirs', async () => {
+  const owner = crypto.randomUUID();
+  const asOwner = await customer(owner);
+  const created = await ctx.http.post('/api/v1/orders').set(asOwner).send({ title: '  First  ' }).expect(201);
+  assert.equal(created.body.title, 'First');
+  assert.equal(created.body.ownerId, owner);
+
+  const read = await ctx.http.get(`/api/v1/orders/${created.body.id}`).set(asOwner).expect(200);
+  assert.deepEqual(read.body, created.body);
+  const [row] = await ctx.sql<{ owner_id: string }>('SELECT owner_id FROM orders WHERE id = $1', [
+    created.body.id,
+  ]);
+  assert.equal(row?.owner_id, owner);
+});
+
+test("when another customer asks for someone's order, then it is not found", async () => {
+  const created = await ctx.http
+    .post('/api/v1/orders')
+    .set(await customer())
+    .send({ title: 'Mine' })
+    .expect(201);
+
+  const res = await ctx.http
+    .get(`/api/v1/orders/${created.body.id}`)
+    .set(await customer())
+    .expect(404);
+  assert.match(res.headers['content-type'] ?? '', problem);
+  assert.equal(res.body.code, 'ORDER_ERR_NOT_FOUND');
+});
+
+test('when the request has no token or a bad body, then it is refused with problem+json and nothing is stored', async () => {
+  await ctx.http.post('/api/v1/orders').send({ title: 'x' }).expect(401);
+  for (const body of [{ title: '' }, { title: 'a\u0000b' }, { title: 'x', extra: 1 }]) {
+    const res = await ctx.http
+      .post('/api/v1/orders')
+      .set(await customer())
+      .send(body)
+      .expect(400);
+    assert.match(res.headers['content-type'] ?? '', problem);
+  }
+  const [count] = await ctx.sql<{ n: number }>(
+    "SELECT count(*)::int AS n FROM orders WHERE title IN ('x', '', 'a')",
+  );
+  assert.equal(count?.n, 0);
+});
