@@ -12,10 +12,18 @@ export { EVENT_HEADERS, EVENT_TYPE_PATTERN, EventEnvelopeSchema } from './envelo
 export type { EventEnvelope } from './envelope.schemas.ts';
 export { CurrencyCodeSchema, MoneySchema } from './money.schemas.ts';
 export type { Money } from './money.schemas.ts';
-export { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1 } from './order.contracts.ts';
+export {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPaidV1,
+  OrderPlacedV1,
+  OrderRefundedV1,
+  OrderRefundRequestedV1,
+} from './order.contracts.ts';
 export { PaymentFailedV1, PaymentRefundedV1, PaymentSucceededV1 } from './payment.contracts.ts';
 export {
   InventoryAdjustedV1,
+  InventoryCommitFailedV1,
   InventoryCommittedV1,
   InventoryReleasedV1,
   InventoryReservationFailedV1,

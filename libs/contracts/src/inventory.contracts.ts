@@ -71,3 +71,30 @@ export const InventoryAdjustedV1 = defineEventContract({
     available: Type.Integer({ minimum: 0 }),
   }),
 });
+
+/**
+ * A paid order's stock could not be sold: its hold lapsed and the units went to others meanwhile (or it
+ * never had one). The order saga refunds the payment. Subject: the order id.
+ */
+export const InventoryCommitFailedV1 = defineEventContract({
+  type: 'inventory.commit-failed.v1',
+  source,
+  topic,
+  schema: Type.Object({
+    orderId: Type.String({ minLength: 1 }),
+    reason: Type.Union([
+      Type.Literal('reservation-expired'),
+      Type.Literal('reservation-missing'),
+      Type.Literal('insufficient-stock'),
+    ]),
+    unavailable: Type.Optional(
+      Type.Array(
+        Type.Object({
+          productId: Type.String({ minLength: 1 }),
+          requested: Type.Integer({ minimum: 1 }),
+          available: Type.Integer({ minimum: 0 }),
+        }),
+      ),
+    ),
+  }),
+});

@@ -52,3 +52,62 @@ export const OrderCancelledV1 = defineEventContract({
     ]),
   }),
 });
+
+const StockLineSchema = Type.Object({
+  productId: Type.String({ minLength: 1 }),
+  quantity: Type.Integer({ minimum: 1 }),
+});
+
+/**
+ * The order's payment was captured; the product service now sells the stock held for it, answering
+ * `inventory.committed.v1` or `inventory.commit-failed.v1`. Subject: the order id.
+ */
+export const OrderPaidV1 = defineEventContract({
+  type: 'order.paid.v1',
+  source,
+  topic,
+  schema: Type.Object({
+    orderId: Type.String({ minLength: 1 }),
+    customerId: Type.String({ minLength: 1 }),
+    paymentId: Type.String({ minLength: 1 }),
+    items: Type.Array(StockLineSchema, { minItems: 1 }),
+    total: MoneySchema,
+  }),
+});
+
+/**
+ * A captured payment must go back: the order was cancelled or expired before it was paid, its stock could
+ * not be sold, the payment is a second one, or its amount is not the order's. The payment service refunds
+ * it and answers `payment.refunded.v1`. Subject: the order id.
+ */
+export const OrderRefundRequestedV1 = defineEventContract({
+  type: 'order.refund-requested.v1',
+  source,
+  topic,
+  schema: Type.Object({
+    orderId: Type.String({ minLength: 1 }),
+    customerId: Type.String({ minLength: 1 }),
+    paymentId: Type.String({ minLength: 1 }),
+    amount: MoneySchema,
+    reason: Type.Union([
+      Type.Literal('order-cancelled'),
+      Type.Literal('stock-unavailable'),
+      Type.Literal('amount-mismatch'),
+      Type.Literal('duplicate-payment'),
+    ]),
+  }),
+});
+
+/** The order's payment was refunded in full; the order is REFUNDED. Subject: the order id. */
+export const OrderRefundedV1 = defineEventContract({
+  type: 'order.refunded.v1',
+  source,
+  topic,
+  schema: Type.Object({
+    orderId: Type.String({ minLength: 1 }),
+    customerId: Type.String({ minLength: 1 }),
+    paymentId: Type.String({ minLength: 1 }),
+    refundId: Type.String({ minLength: 1 }),
+    amount: MoneySchema,
+  }),
+});

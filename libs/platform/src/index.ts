@@ -38,6 +38,7 @@ export {
   type RemoteJwksOptions,
   type Role,
 } from './auth/jwt-auth.plugin.ts';
+export { INTERNAL_TOKEN_HEADER, requireInternalToken } from './auth/internal-token.ts';
 export {
   ServiceClient,
   type ServiceClientOptions,
@@ -48,3 +49,4 @@ export { currentRequestId, runWithRequestId } from './http-client/request-contex
 export { clientKey } from './http/client-key.ts';
 export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';
 export { runService, runSettingsFrom, type RunSettings } from './service/run-service.ts';
+export { registerPeriodicTask, type PeriodicTaskOptions } from './service/periodic-task.ts';
