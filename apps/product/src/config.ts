@@ -3,6 +3,7 @@ import { databaseEnv } from '@shop/database';
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import {
   ConfigError,
+  DEV_INTERNAL_API_TOKEN,
   jwtVerifyEnv,
   jwtVerifyEnvProblems,
   loadConfig,
@@ -66,7 +67,7 @@ export const ProductEnvSchema = Type.Object({
 
 export type ProductConfig = Static<typeof ProductEnvSchema> & { INTERNAL_API_TOKEN: string };
 
-export const DEV_INTERNAL_API_TOKEN = 'dev-internal-token-not-for-production-use';
+export { DEV_INTERNAL_API_TOKEN };
 
 /**
  * Validates the environment, Kafka's TLS and SASL settings and the JWKS URL included. Production must name

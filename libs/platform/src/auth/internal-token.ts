@@ -4,6 +4,12 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
 
+/**
+ * The token every service uses outside production, so the embedded start needs no setup. Published here
+ * on purpose: each service's config refuses it in production (requiredInProduction's `refused`).
+ */
+export const DEV_INTERNAL_API_TOKEN = 'dev-internal-token-not-for-production-use';
+
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
