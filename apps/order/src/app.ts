@@ -1,39 +1,93 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { databaseSettingsFrom } from '@shop/database';
+import { kafkaConnectionFrom } from '@shop/events';
+import { eventsPlugin } from '@shop/events/fastify';
+import { idempotencyPlugin } from '@shop/idempotency';
 import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
 import type { OrderConfig } from './config.ts';
-import { createOrderRepository } from './data-access/order.repository.ts';
+import { sagaConsumers } from './consumers/saga.consumers.ts';
+import { createOrderShards } from './data-access/order-shards.ts';
 import type { OrderDeps } from './domain/ports.ts';
-import { prismaPlugin } from './plugins/prisma.plugin.ts';
+import { orderExpiryPlugin } from './plugins/order-expiry.plugin.ts';
+import { shardsPlugin, shardServersFrom } from './plugins/shards.plugin.ts';
+import { adminOrderRoutes } from './routes/admin-orders/index.ts';
+import { internalOrderRoutes } from './routes/internal-orders/index.ts';
 import { orderRoutes } from './routes/orders/index.ts';
 
 export interface OrderAppOptions extends Record<string, unknown> {
   config: OrderConfig;
+  /** The clock of every use case (default: the system clock); tests pass a TestClock's. */
+  now?: () => Date;
 }
 
-/** The order service as one plugin. */
+/** The order service as one plugin: carts, checkout, the saga, over the shards. */
 export const orderApp = fp(
-  async function orderApp(app: FastifyInstance, { config }: OrderAppOptions): Promise<void> {
-    await app.register(prismaPlugin, databaseSettingsFrom('ORDER', config));
+  async function orderApp(app: FastifyInstance, { config, now }: OrderAppOptions): Promise<void> {
+    const servers = shardServersFrom(config);
+    await app.register(eventsPlugin, {
+      service: 'order',
+      kafka: kafkaConnectionFrom(config),
+      busDatabaseUrl: config.EVENT_BUS_DATABASE_URL ?? config.ORDER_DATABASE_URL,
+      // The shards' outboxes are relayed by the shards plugin, which follows them when a shard moves.
+      relay: [],
+    });
+    await app.register(shardsPlugin, { config, servers, relay: config.OUTBOX_RELAY_ENABLED });
+
+    const shards = createOrderShards(app.shardedDatabase, {
+      scatterConcurrency: 4,
+      onEffectError: (err) => app.log.error({ err }, 'an after-commit effect of an order transaction failed'),
+    });
     const deps: OrderDeps = {
-      orders: createOrderRepository(app.prisma),
-      newId: randomUUID,
-      now: () => new Date(),
+      shards,
+      catalog: app.productClient,
+      reservations: app.productClient,
+      cart: app.carts,
+      reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+      now: now ?? (() => new Date()),
+      warn: (err, message) => app.log.warn({ err }, message),
     };
+
+    await app.register(sagaConsumers, { deps });
+    await app.register(orderExpiryPlugin, {
+      deps,
+      intervalMs: config.ORDER_EXPIRY_SWEEP_INTERVAL_MS,
+      batchSize: 100,
+    });
     await app.register(jwtAuthPlugin, {
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
-      keys: remoteJwks(config.AUTH_JWKS_URL),
+      keys: remoteJwks(config.AUTH_JWKS_URL, { maxStaleMs: config.AUTH_JWKS_MAX_STALE_SECONDS * 1000 }),
+    });
+    // Keys live on the caller's shard, beside the orders they guard, so both commit together.
+    await app.register(idempotencyPlugin, {
+      store: (request) => {
+        const shard = shards.shardOf(request.caller!.id);
+        return {
+          transaction: (work) => shards.transactions(shard).run(work),
+          schema: shards.schemaOf(shard),
+        };
+      },
+      scope: (request) => request.caller!.id,
+      ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+      stores: () =>
+        shards.all().map((shard) => ({
+          transaction: (work) => shards.transactions(shard).run(work),
+          schema: shards.schemaOf(shard),
+        })),
     });
     await app.register(orderRoutes, { prefix: '/api/v1/orders', deps });
+    await app.register(adminOrderRoutes, { prefix: '/api/v1/admin/orders', deps });
+    await app.register(internalOrderRoutes, {
+      prefix: '/internal/v1/orders',
+      deps,
+      internalToken: config.INTERNAL_API_TOKEN,
+    });
   },
   { name: 'order-app' },
 );
 
 /** The order service with every platform default, ready to listen or to be tested with inject(). */
-export function createOrderService(config: OrderConfig): Promise<Service> {
+export function createOrderService(config: OrderConfig, overrides: { now?: () => Date } = {}): Promise<Service> {
   return buildService(
     {
       name: 'order',
@@ -41,8 +95,9 @@ export function createOrderService(config: OrderConfig): Promise<Service> {
       logLevel: config.LOG_LEVEL,
       prettyLogs: config.NODE_ENV === 'development',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      trustProxy: config.TRUST_PROXY,
     },
     orderApp,
-    { config },
+    { config, ...overrides },
   );
 }
