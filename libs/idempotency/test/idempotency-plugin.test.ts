@@ -223,7 +223,11 @@ describe('in flight', () => {
     for (const response of conflicts) assert.equal(response.json().code, 'IDEMPOTENCY_ERR_IN_FLIGHT');
     assert.equal(service.executions.length, 1);
     const id = created[0]!.json().id;
-    assert.equal((await service.effects('shard_a')).filter((effect) => effect.scope === 'carol' && effect.id === id).length, 1);
+    assert.equal(
+      (await service.effects('shard_a')).filter((effect) => effect.scope === 'carol' && effect.id === id)
+        .length,
+      1,
+    );
     assert.equal((await service.effects('shard_a')).filter((effect) => effect.amount === 13).length, 1);
   });
 });
@@ -257,7 +261,9 @@ describe('a crash between the phases', () => {
     never.resolve();
     const late = await zombie;
     assert.equal(late.statusCode, 409);
-    const effects = (await service.effects('shard_b')).filter((effect) => effect.id === service.executions[0]);
+    const effects = (await service.effects('shard_b')).filter(
+      (effect) => effect.id === service.executions[0],
+    );
     assert.equal(effects.length, 1);
     const replay = await service.order('bob', key, { amount: 14 });
     assert.equal(replay.body, retry.body);

@@ -15,10 +15,18 @@ export interface Behaviour {
   afterInsert(): Promise<void>;
 }
 
+interface Control {
+  behaviour: Behaviour;
+  executions: string[];
+}
+
 const defaultBehaviour: Behaviour = { beforeEffect: async () => {}, afterInsert: async () => {} };
 
 const OrderBody = Type.Object(
-  { amount: Type.Integer({ minimum: 1, maximum: 1000 }), note: Type.Optional(Type.String({ maxLength: 50 })) },
+  {
+    amount: Type.Integer({ minimum: 1, maximum: 1000 }),
+    note: Type.Optional(Type.String({ maxLength: 50 })),
+  },
   { additionalProperties: false },
 );
 const OrderView = Type.Object({ id: Type.String(), amount: Type.Integer(), note: Type.String() });
@@ -38,14 +46,31 @@ export class TestService {
   readonly app: Service;
   readonly pool: pg.Pool;
   readonly stores: Record<string, IdempotencyStore>;
-  /** The resource id each execution of the handler saw, in order. */
-  readonly executions: string[] = [];
-  behaviour: Behaviour = { ...defaultBehaviour };
+  readonly #control: Control;
 
-  private constructor(app: Service, pool: pg.Pool, stores: Record<string, IdempotencyStore>) {
+  private constructor(
+    app: Service,
+    pool: pg.Pool,
+    stores: Record<string, IdempotencyStore>,
+    control: Control,
+  ) {
     this.app = app;
     this.pool = pool;
     this.stores = stores;
+    this.#control = control;
+  }
+
+  /** The resource id each execution of the handler saw, in order. */
+  get executions(): string[] {
+    return this.#control.executions;
+  }
+
+  get behaviour(): Behaviour {
+    return this.#control.behaviour;
+  }
+
+  set behaviour(behaviour: Behaviour) {
+    this.#control.behaviour = behaviour;
   }
 
   static async start(
@@ -65,7 +90,7 @@ export class TestService {
       await createSchema(pool, schema);
       stores[shard] = pgStore(pool, schema);
     }
-    let service: TestService | undefined;
+    const control: Control = { behaviour: { ...defaultBehaviour }, executions: [] };
     const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.post(
         '/orders',
@@ -80,8 +105,8 @@ export class TestService {
         },
         async (request, reply) => {
           const { resourceId } = request.idempotency;
-          const behaviour = service!.behaviour;
-          service!.executions.push(resourceId);
+          const { behaviour } = control;
+          control.executions.push(resourceId);
           await behaviour.beforeEffect(resourceId);
           if (request.body.amount > 100) throw outOfStock(request.body.amount);
           return request.idempotency.complete(reply, async (tx) => {
@@ -120,8 +145,7 @@ export class TestService {
       {},
     );
     await app.ready();
-    service = new TestService(app, pool, stores);
-    return service;
+    return new TestService(app, pool, stores, control);
   }
 
   /** `POST /orders` as `caller`, with the key header when one is given. */
@@ -142,7 +166,9 @@ export class TestService {
 
   /** Rows of `shard`'s effects table. */
   async effects(shard: 'shard_a' | 'shard_b'): Promise<Array<{ id: string; scope: string; amount: number }>> {
-    const { rows } = await this.pool.query(`SELECT id, scope, amount FROM ${this.table(shard, 'effects')} ORDER BY id`);
+    const { rows } = await this.pool.query(
+      `SELECT id, scope, amount FROM ${this.table(shard, 'effects')} ORDER BY id`,
+    );
     return rows;
   }
 
