@@ -184,6 +184,29 @@ describe('outcomes that are stored', () => {
   });
 });
 
+describe('answers without complete', () => {
+  test('when the handler sends a 2xx itself, then it is recorded after it and replayed, with the chosen headers only', async () => {
+    const key = newKey();
+    const first = await service.note('n1', key, 'hello');
+    const retry = await service.note('n1', key, 'hello');
+    assert.equal(first.statusCode, 202);
+    assert.equal(retry.statusCode, 202);
+    assert.equal(retry.body, first.body);
+    assert.equal(retry.headers.location, '/notes/n1');
+    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.equal(retry.headers['x-not-replayed'], undefined);
+    assert.deepEqual(service.executions, ['n1']);
+  });
+
+  test('when the same key and body go to another resource, then 422: the path parameters are part of the request', async () => {
+    const key = newKey();
+    assert.equal((await service.note('n2', key, 'same')).statusCode, 202);
+    const other = await service.note('n3', key, 'same');
+    assert.equal(other.statusCode, 422);
+    assert.deepEqual(service.executions, ['n2']);
+  });
+});
+
 describe('in flight', () => {
   test('when a retry arrives while the first request runs, then 409 with Retry-After, and never a second execution', async () => {
     const key = newKey();
@@ -269,7 +292,49 @@ describe('a crash between the phases', () => {
     assert.equal(replay.body, retry.body);
   });
 
-  test('when an in-flight record with an expired lock is found, then the retry gets the recorded resource id', async () => {
+  test('when a stale attempt wakes up while the attempt that took over still runs, then the stale one rolls back and the new owner records the answer', async () => {
+    const key = newKey();
+    const staleHold = deferred();
+    const ownerHold = deferred();
+    const staleStarted = deferred();
+    const ownerStarted = deferred();
+    service.behaviour.beforeEffect = async () => {
+      staleStarted.resolve();
+      await staleHold.promise;
+    };
+    const stale = service.order('bob', key, { amount: 20 });
+    await staleStarted.promise;
+    await service.pool.query(
+      `UPDATE ${service.table('shard_b', 'idempotency_keys')} SET locked_until = now() - interval '1 second' WHERE scope = 'bob' AND key = $1`,
+      [key],
+    );
+    service.behaviour.beforeEffect = async () => {
+      ownerStarted.resolve();
+      await ownerHold.promise;
+    };
+    const owner = service.order('bob', key, { amount: 20 });
+    await ownerStarted.promise;
+
+    staleHold.resolve();
+    const staleAnswer = await stale;
+    assert.equal(staleAnswer.statusCode, 409);
+    assert.equal(staleAnswer.json().code, 'IDEMPOTENCY_ERR_IN_FLIGHT');
+    const resourceId = service.executions[0]!;
+    assert.deepEqual(
+      (await service.effects('shard_b')).filter((effect) => effect.id === resourceId),
+      [],
+    );
+
+    ownerHold.resolve();
+    const ownerAnswer = await owner;
+    assert.equal(ownerAnswer.statusCode, 201);
+    assert.equal(ownerAnswer.json().id, resourceId);
+    assert.equal((await service.effects('shard_b')).filter((effect) => effect.id === resourceId).length, 1);
+    const replay = await service.order('bob', key, { amount: 20 });
+    assert.equal(replay.body, ownerAnswer.body);
+  });
+
+  test('when phase 1 has run, then the key row is in flight (locked) and holds the resource id the handler sees', async () => {
     const key = newKey();
     const hold = deferred();
     const started = deferred();

@@ -127,6 +127,33 @@ export class TestService {
         },
       );
     };
+    // An effect outside the database (say, an e-mail idempotent by its own id): answered without complete.
+    const notes: FastifyPluginAsyncTypebox = async (app) => {
+      app.post(
+        '/notes/:id',
+        {
+          onRequest: async (request) => {
+            if (SCHEMA_OF_CALLER[String(request.headers['x-caller'])] === undefined) {
+              throw PlatformErrors.unauthorized();
+            }
+          },
+          config: { idempotency: {} },
+          schema: {
+            params: Type.Object({ id: Type.String({ maxLength: 20 }) }),
+            body: Type.Object({ text: Type.String({ maxLength: 50 }) }),
+            response: { 202: Type.Object({ id: Type.String(), text: Type.String(), at: Type.Number() }) },
+          },
+        },
+        async (request, reply) => {
+          control.executions.push(request.params.id);
+          return reply
+            .code(202)
+            .header('location', `/notes/${request.params.id}`)
+            .header('x-not-replayed', 'per request')
+            .send({ id: request.params.id, text: request.body.text, at: control.executions.length });
+        },
+      );
+    };
     const storeOf = (caller: string | string[] | undefined): IdempotencyStore =>
       stores[SCHEMA_OF_CALLER[String(caller)]!]!;
 
@@ -141,6 +168,7 @@ export class TestService {
           ...options,
         });
         await instance.register(routes);
+        await instance.register(notes);
       }),
       {},
     );
@@ -154,6 +182,16 @@ export class TestService {
     if (caller !== undefined) headers['x-caller'] = caller;
     if (key !== undefined) headers['idempotency-key'] = key;
     return this.app.inject({ method: 'POST', url: '/orders', headers, payload: body as object });
+  }
+
+  /** `POST /notes/:id` as alice. */
+  note(id: string, key: string, text: string) {
+    return this.app.inject({
+      method: 'POST',
+      url: `/notes/${id}`,
+      headers: { 'x-caller': 'alice', 'idempotency-key': key },
+      payload: { text },
+    });
   }
 
   /** Rows of `shard`'s key table (a or b). */
