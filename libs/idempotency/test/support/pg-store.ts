@@ -4,8 +4,15 @@ import type { IdempotencyStore, SqlTransaction } from '../../src/index.ts';
 
 export const IDEMPOTENCY_KEYS_SQL = new URL('../fixtures/idempotency-keys.sql', import.meta.url);
 
+/** Called with each transaction after its work, just before COMMIT; throwing rolls it back instead. */
+export type BeforeCommit = (tx: SqlTransaction) => Promise<void>;
+
 /** Runs `work` in one transaction on a pooled connection, shaped like Prisma's transaction client. */
-async function inTransaction<T>(pool: pg.Pool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (tx: SqlTransaction) => Promise<T>,
+  beforeCommit: BeforeCommit,
+): Promise<T> {
   const client = await pool.connect();
   const tx: SqlTransaction = {
     $executeRawUnsafe: async (sql, ...values) => (await client.query(sql, values)).rowCount ?? 0,
@@ -15,6 +22,7 @@ async function inTransaction<T>(pool: pg.Pool, work: (tx: SqlTransaction) => Pro
   try {
     await client.query('BEGIN');
     const result = await work(tx);
+    await beforeCommit(tx);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -26,8 +34,12 @@ async function inTransaction<T>(pool: pg.Pool, work: (tx: SqlTransaction) => Pro
 }
 
 /** The store a service would build from `prisma.$transaction`, over `pg` instead. */
-export function pgStore(pool: pg.Pool, schema: string): IdempotencyStore {
-  return { transaction: (work) => inTransaction(pool, work), schema };
+export function pgStore(
+  pool: pg.Pool,
+  schema: string,
+  beforeCommit: BeforeCommit = async () => {},
+): IdempotencyStore {
+  return { transaction: (work) => inTransaction(pool, work, beforeCommit), schema };
 }
 
 /**

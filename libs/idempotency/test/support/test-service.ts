@@ -11,8 +11,8 @@ import { createSchema, pgStore } from './pg-store.ts';
 export interface Behaviour {
   /** After phase 1, before the effect's transaction (where checkout calls the product service). */
   beforeEffect(resourceId: string): Promise<void>;
-  /** Inside the effect's transaction, after the effect's insert. */
-  afterInsert(): Promise<void>;
+  /** The effect's transaction, complete with the key's "done", just before COMMIT (a failed commit, a crash). */
+  beforeEffectCommit(): Promise<void>;
 }
 
 interface Control {
@@ -20,7 +20,10 @@ interface Control {
   executions: string[];
 }
 
-const defaultBehaviour: Behaviour = { beforeEffect: async () => {}, afterInsert: async () => {} };
+export const defaultBehaviour: Behaviour = {
+  beforeEffect: async () => {},
+  beforeEffectCommit: async () => {},
+};
 
 const OrderBody = Type.Object(
   {
@@ -84,13 +87,16 @@ export class TestService {
       if (!pool.ending) throw err;
     });
     const suffix = randomUUID().slice(0, 8);
+    const control: Control = { behaviour: { ...defaultBehaviour }, executions: [] };
+    const effectTransactions = new WeakSet<object>();
     const stores: Record<string, IdempotencyStore> = {};
     for (const shard of new Set(Object.values(SCHEMA_OF_CALLER))) {
       const schema = `${shard}_${suffix}`;
       await createSchema(pool, schema);
-      stores[shard] = pgStore(pool, schema);
+      stores[shard] = pgStore(pool, schema, async (tx) => {
+        if (effectTransactions.has(tx)) await control.behaviour.beforeEffectCommit();
+      });
     }
-    const control: Control = { behaviour: { ...defaultBehaviour }, executions: [] };
     const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.post(
         '/orders',
@@ -117,7 +123,7 @@ export class TestService {
               String(request.headers['x-caller']),
               request.body.amount,
             );
-            await behaviour.afterInsert();
+            effectTransactions.add(tx);
             return {
               statusCode: 201,
               headers: { location: `/orders/${resourceId}` },
