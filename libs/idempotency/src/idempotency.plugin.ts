@@ -396,6 +396,9 @@ function whyUnstorable(response: StoredResponse): string | undefined {
     return `its body is over ${IDEMPOTENCY_LIMITS.responseBody} characters`;
   }
   if (response.body.includes('\0')) return 'its body contains NUL, which PostgreSQL text cannot hold';
+  if (Object.values(response.headers).some((value) => value.includes('\0'))) {
+    return 'a header value contains NUL, which jsonb cannot hold';
+  }
   if (JSON.stringify(response.headers).length > IDEMPOTENCY_LIMITS.responseHeaders) {
     return `its recorded headers are over ${IDEMPOTENCY_LIMITS.responseHeaders} characters`;
   }
