@@ -8,7 +8,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { problemResponses } from '@shop/platform';
+import { problemResponses, registerPeriodicTask } from '@shop/platform';
 import { requestFingerprint } from './fingerprint.ts';
 import { IdempotencyErrors } from './idempotency.errors.ts';
 import { idempotencyMetrics } from './idempotency.metrics.ts';
@@ -79,7 +79,7 @@ export interface IdempotencyOptions {
   replayedHeaders?: string[];
   /** How often expired keys are deleted (default 10 min); 0 leaves it to `app.idempotencyKeys.reap()`. */
   reapIntervalMs?: number;
-  /** Keys deleted per statement (default 1000); a run repeats until fewer are left. */
+  /** Keys deleted per statement and store (default 1000); a sweep repeats while a round deletes any. */
   reapBatchSize?: number;
 }
 
@@ -103,7 +103,6 @@ const HEADER = 'idempotency-key';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 // Answers a retry is meant to re-execute, so they are not recorded.
 const TRANSIENT_CLIENT_ERRORS = new Set([408, 425, 429]);
-const MAX_REAP_BATCHES_PER_STORE = 100;
 
 const kKey = Symbol('idempotency.key');
 const kAttempt = Symbol('idempotency.attempt');
@@ -355,38 +354,32 @@ export const idempotencyPlugin = fp(
       route.schema = documented(route.schema ?? {}, ttlMs / 3_600_000);
     });
 
-    const reap = async (): Promise<number> => {
+    // One batch from every store per round; a sweep repeats rounds while they delete something.
+    const reapRound = async (): Promise<number> => {
       let deleted = 0;
       for (const target of stores()) {
-        for (let batch = 0; batch < MAX_REAP_BATCHES_PER_STORE; batch += 1) {
-          const removed = await deleteExpiredKeys(target, { ttlSeconds, limit: reapBatchSize });
-          deleted += removed;
-          if (removed < reapBatchSize) break;
-        }
+        deleted += await deleteExpiredKeys(target, { ttlSeconds, limit: reapBatchSize });
       }
       return deleted;
     };
+    const reap = async (): Promise<number> => {
+      let total = 0;
+      let deleted: number;
+      do {
+        deleted = await reapRound();
+        total += deleted;
+      } while (deleted > 0);
+      return total;
+    };
     app.decorate('idempotencyKeys', { reap });
-
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<unknown> | undefined;
     if (reapIntervalMs > 0) {
-      app.addHook('onReady', async () => {
-        timer = setInterval(() => {
-          running ??= reap()
-            .then((deleted) => app.log.debug({ deleted }, 'expired idempotency keys deleted'))
-            .catch((err: unknown) =>
-              app.log.warn({ err }, 'deleting expired idempotency keys failed; retrying on the next run'),
-            )
-            .finally(() => (running = undefined));
-        }, reapIntervalMs);
-        timer.unref();
+      registerPeriodicTask(app, {
+        name: 'deleting expired idempotency keys',
+        intervalMs: reapIntervalMs,
+        round: reapRound,
+        didWork: (deleted) => `deleted ${deleted} expired idempotency keys`,
       });
     }
-    app.addHook('onClose', async () => {
-      clearInterval(timer);
-      await running;
-    });
   },
   { name: 'idempotency', fastify: '5.x' },
 );
