@@ -169,7 +169,7 @@ export async function recordResponse(
   response: StoredResponse,
 ): Promise<boolean> {
   const updated = await tx.$executeRawUnsafe(
-    `UPDATE ${table(schema)} SET ${C.lockedUntil} = NULL, ${C.responseStatus} = $4, ` +
+    `UPDATE ${table(schema)} SET ${C.lockedUntil} = NULL, ${C.responseStatus} = $4::smallint, ` +
       `${C.responseHeaders} = $5::jsonb, ${C.responseBody} = $6 ` +
       `WHERE ${C.scope} = $1 AND ${C.key} = $2 AND ${C.lockedUntil} = $3::timestamptz AND ${C.responseStatus} IS NULL`,
     lease.scope,
