@@ -98,7 +98,14 @@ export default tseslint.config(
               message: 'Drivers belong in plugins/ and data-access/; the domain talks to them through ports.',
             },
             {
-              group: ['@shop/database', '@shop/database/*', '@shop/events', '@shop/events/*', '@shop/cache'],
+              group: [
+                '@shop/database',
+                '@shop/database/*',
+                '@shop/events',
+                '@shop/events/*',
+                '@shop/cache',
+                '@shop/idempotency',
+              ],
               message:
                 'Infrastructure libraries load drivers; the domain declares a port in domain/ports.ts.',
             },

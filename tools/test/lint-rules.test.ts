@@ -42,6 +42,7 @@ describe('module boundaries', () => {
     ['libs/database/src/lint-probe.ts', '@shop/testing', 'type:infra'],
     ['libs/events/src/lint-probe.ts', '@shop/testing', 'type:infra'],
     ['libs/cache/src/lint-probe.ts', '@shop/testing', 'type:infra'],
+    ['libs/idempotency/src/lint-probe.ts', '@shop/testing', 'type:infra'],
     ['apps/product/src/lint-probe.ts', '@shop/testing', 'type:app'],
     ['apps/auth/src/routes/lint-probe.ts', '@shop/testing', 'type:app'],
   ];
@@ -61,6 +62,7 @@ describe('module boundaries', () => {
     ['libs/contracts/src/lint-probe.ts', '@shop/cache'],
     ['libs/platform/src/lint-probe.ts', '@shop/cache'],
     ['libs/platform/src/lint-probe.ts', '@shop/events'],
+    ['libs/platform/src/lint-probe.ts', '@shop/idempotency'],
   ];
   for (const [path, specifier] of cycles) {
     it(`when ${path} imports ${specifier}, which builds on it, then it is rejected as a cycle`, async () => {
@@ -113,6 +115,7 @@ describe('the domain imports no framework or driver', () => {
     '@shop/database/fastify',
     '@shop/events',
     '@shop/cache',
+    '@shop/idempotency',
   ];
   for (const specifier of banned) {
     it(`when a domain file imports ${specifier}, then lint rejects it`, async () => {

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import type { IdempotencyStore, SqlTransaction } from '../../src/index.ts';
+
+export const IDEMPOTENCY_KEYS_SQL = new URL('../fixtures/idempotency-keys.sql', import.meta.url);
+
+/** Called with each transaction after its work, just before COMMIT; throwing rolls it back instead. */
+export type BeforeCommit = (tx: SqlTransaction) => Promise<void>;
+
+/** Runs `work` in one transaction on a pooled connection, shaped like Prisma's transaction client. */
+async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (tx: SqlTransaction) => Promise<T>,
+  beforeCommit: BeforeCommit,
+): Promise<T> {
+  const client = await pool.connect();
+  const tx: SqlTransaction = {
+    $executeRawUnsafe: async (sql, ...values) => (await client.query(sql, values)).rowCount ?? 0,
+    $queryRawUnsafe: async <R>(sql: string, ...values: unknown[]) =>
+      (await client.query(sql, values)).rows as R,
+  };
+  try {
+    await client.query('BEGIN');
+    const result = await work(tx);
+    await beforeCommit(tx);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The store a service would build from `prisma.$transaction`, over `pg` instead. */
+export function pgStore(
+  pool: pg.Pool,
+  schema: string,
+  beforeCommit: BeforeCommit = async () => {},
+): IdempotencyStore {
+  return { transaction: (work) => inTransaction(pool, work, beforeCommit), schema };
+}
+
+/**
+ * Creates `schema` with the idempotency keys table (from the SQL Prisma renders for the README's model) and
+ * a table of the test route's effects.
+ */
+export async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  const sql = await readFile(IDEMPOTENCY_KEYS_SQL, 'utf8');
+  const quoted = pg.escapeIdentifier(schema);
+  const client = await pool.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${quoted}; SET search_path TO ${quoted}; ${sql}`);
+    await client.query(
+      `CREATE TABLE ${quoted}.effects (id uuid PRIMARY KEY, scope text NOT NULL, amount int NOT NULL)`,
+    );
+  } finally {
+    await client.query('RESET search_path');
+    client.release();
+  }
+}
