@@ -1,7 +1,13 @@
 import { migrate, type MigrationLogger } from '@shop/database';
 import pg from 'pg';
 import { seedShardMap } from './directory/shard-directory.ts';
-import { describeAssignments, spreadAssignments, validateShardMap, type ShardAssignment, type ShardMap } from './directory/shard-map.ts';
+import {
+  describeAssignments,
+  spreadAssignments,
+  validateShardMap,
+  type ShardAssignment,
+  type ShardMap,
+} from './directory/shard-map.ts';
 import { redactUrl, type ShardServers } from './shard-servers.ts';
 import { ShardMapError } from './sharding.errors.ts';
 
@@ -36,7 +42,8 @@ export async function migrateShards(options: MigrateShardsOptions): Promise<Shar
   const map = await mapFor(options);
   const { logger } = options;
   const byServer = new Map<string, number[]>();
-  for (const { shard, server } of map.assignments) byServer.set(server, [...(byServer.get(server) ?? []), shard]);
+  for (const { shard, server } of map.assignments)
+    byServer.set(server, [...(byServer.get(server) ?? []), shard]);
   const quiet: MigrationLogger = { info: () => undefined, warn: (message) => logger.warn(message) };
 
   const results = await Promise.all(
@@ -71,7 +78,11 @@ async function mapFor(options: MigrateShardsOptions): Promise<ShardMap> {
       'migrateShards needs the directory URL (or a map) to know which server each shard is on.',
     );
   }
-  const pool = new pg.Pool({ connectionString: options.directoryUrl, max: 1, application_name: 'shop-migrate shard map' });
+  const pool = new pg.Pool({
+    connectionString: options.directoryUrl,
+    max: 1,
+    application_name: 'shop-migrate shard map',
+  });
   pool.on('error', () => undefined);
   try {
     const { map, seeded } = await seedShardMap(

@@ -43,7 +43,8 @@ export async function scatterGather<Row extends ListingKey>(
   options: ScatterGatherOptions<Row>,
 ): Promise<ScatterGatherPage<Row>> {
   const { pageSize } = options;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, not ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new RangeError(`pageSize must be a positive integer, not ${pageSize}`);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer, not ${options.concurrency}`);
   }
@@ -69,7 +70,10 @@ export async function scatterGather<Row extends ListingKey>(
     .sort(newestFirst);
   const rows = merged.slice(0, pageSize);
   const last = rows.at(-1);
-  return { rows, nextCursor: merged.length > pageSize && last !== undefined ? encodeCursor(last) : undefined };
+  return {
+    rows,
+    nextCursor: merged.length > pageSize && last !== undefined ? encodeCursor(last) : undefined,
+  };
 }
 
 /** (createdAt desc, id desc); ids compare as PostgreSQL compares uuids (lower-case hex, byte order). */

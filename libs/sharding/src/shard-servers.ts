@@ -23,7 +23,11 @@ export function parseShardServers(text: string, variable = 'the shard server lis
   for (const [index, entry] of entries.entries()) {
     const equals = entry.indexOf('=');
     if (equals < 0) {
-      throw configError(variable, `entry ${index + 1} has no "name="`, 'write each entry as name=postgres://...');
+      throw configError(
+        variable,
+        `entry ${index + 1} has no "name="`,
+        'write each entry as name=postgres://...',
+      );
     }
     const name = entry.slice(0, equals).trim();
     const url = entry.slice(equals + 1).trim();

@@ -62,7 +62,11 @@ export class ShardedDatabase<Client extends ShardClient> {
   readonly #clients = new Map<string, Client>();
   #closed = false;
 
-  private constructor(options: ShardedDatabaseOptions<Client>, watcher: ShardMapWatcher, pools: Map<string, pg.Pool>) {
+  private constructor(
+    options: ShardedDatabaseOptions<Client>,
+    watcher: ShardMapWatcher,
+    pools: Map<string, pg.Pool>,
+  ) {
     this.#options = options;
     this.#watcher = watcher;
     this.#pools = pools;
@@ -72,10 +76,15 @@ export class ShardedDatabase<Client extends ShardClient> {
    * Reads the shard map and starts following it. Refuses (ShardMapError) when the directory has no map, or
    * one whose shard count differs from `shardCount` or that names a server missing from `servers`.
    */
-  static async open<Client extends ShardClient>(options: ShardedDatabaseOptions<Client>): Promise<ShardedDatabase<Client>> {
+  static async open<Client extends ShardClient>(
+    options: ShardedDatabaseOptions<Client>,
+  ): Promise<ShardedDatabase<Client>> {
     const names = Object.keys(options.servers);
     if (names.length === 0) {
-      throw new ShardMapError('SHARD_ERR_CONFIG', 'No shard servers are configured: configure at least one name=URL.');
+      throw new ShardMapError(
+        'SHARD_ERR_CONFIG',
+        'No shard servers are configured: configure at least one name=URL.',
+      );
     }
     if (!Number.isInteger(options.poolSizePerServer) || options.poolSizePerServer < 1) {
       throw new ShardMapError(
@@ -101,7 +110,10 @@ export class ShardedDatabase<Client extends ShardClient> {
       // Each shard's adapter adds its own 'error' listener to the shared pool: not a leak.
       pool.setMaxListeners(options.shardCount + 10);
       pool.on('error', (error) =>
-        options.logger.warn({ err: error, server: name, url: redactUrl(url) }, 'sharding: an idle connection failed'),
+        options.logger.warn(
+          { err: error, server: name, url: redactUrl(url) },
+          'sharding: an idle connection failed',
+        ),
       );
       pools.set(name, pool);
     }
@@ -183,7 +195,9 @@ export class ShardedDatabase<Client extends ShardClient> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#watcher.close();
-    const results = await Promise.allSettled([...this.#clients.values()].map((client) => client.$disconnect()));
+    const results = await Promise.allSettled(
+      [...this.#clients.values()].map((client) => client.$disconnect()),
+    );
     this.#clients.clear();
     await Promise.allSettled([...this.#pools.values()].map((pool) => pool.end()));
     const failed = results.find((result) => result.status === 'rejected');
@@ -203,7 +217,8 @@ export class ShardedDatabase<Client extends ShardClient> {
   }
 
   #clientOf(placement: ShardPlacement): Client {
-    if (this.#closed) throw new Error('The sharded database is closed; no shard can be reached after close().');
+    if (this.#closed)
+      throw new Error('The sharded database is closed; no shard can be reached after close().');
     const key = `${placement.shard}@${placement.server}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
@@ -215,7 +230,9 @@ export class ShardedDatabase<Client extends ShardClient> {
 
   #checkShard(shard: number): void {
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.#options.shardCount) {
-      throw new RangeError(`shard must be an integer from 0 to ${this.#options.shardCount - 1}, not ${shard}`);
+      throw new RangeError(
+        `shard must be an integer from 0 to ${this.#options.shardCount - 1}, not ${shard}`,
+      );
     }
   }
 }

@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { ShardMapConflictError, ShardMapError } from '../sharding.errors.ts';
-import { validateShardMap, type ShardAssignment, type ShardMap, type ShardMapExpectations } from './shard-map.ts';
+import {
+  validateShardMap,
+  type ShardAssignment,
+  type ShardMap,
+  type ShardMapExpectations,
+} from './shard-map.ts';
 
 export const DIRECTORY_SCHEMA = 'shard_directory';
 export const SHARD_MAP_TABLE = `${DIRECTORY_SCHEMA}.shard_map`;
@@ -116,7 +121,10 @@ export function nextShardMap(
   const byShard = new Map(changes.map((change) => [change.shard, change]));
   for (const shard of byShard.keys()) {
     if (!current.assignments.some((a) => a.shard === shard)) {
-      throw new ShardMapError('SHARD_ERR_INVALID_MAP', `Shard ${shard} is not in the map; shards are 0..${current.shardCount - 1}.`);
+      throw new ShardMapError(
+        'SHARD_ERR_INVALID_MAP',
+        `Shard ${shard} is not in the map; shards are 0..${current.shardCount - 1}.`,
+      );
     }
   }
   return {
@@ -136,7 +144,10 @@ function fromRow(row: ShardMapRow): unknown {
   return { version: Number(row.version), shardCount: row.shard_count, assignments: row.assignments };
 }
 
-async function inTransaction<T>(db: DirectoryConnection, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  db: DirectoryConnection,
+  work: (client: pg.ClientBase) => Promise<T>,
+): Promise<T> {
   const client = db instanceof pg.Pool ? await db.connect() : db;
   try {
     await client.query('BEGIN');

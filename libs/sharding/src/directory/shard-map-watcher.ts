@@ -131,7 +131,10 @@ export class ShardMapWatcher {
       onConnected: () => void this.refresh(),
     });
     await this.#listener.start();
-    this.#poll = setInterval(() => void this.refresh(), this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+    this.#poll = setInterval(
+      () => void this.refresh(),
+      this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    );
     this.#poll.unref();
   }
 
@@ -160,7 +163,11 @@ export class ShardMapWatcher {
     const previous = this.#map;
     this.#map = map;
     logger.info(
-      { version: map.version, previousVersion: previous.version, assignments: describeAssignments(map.assignments) },
+      {
+        version: map.version,
+        previousVersion: previous.version,
+        assignments: describeAssignments(map.assignments),
+      },
       'sharding: following a new shard map',
     );
     for (const listener of this.#listeners) {

@@ -106,7 +106,10 @@ export function validateShardMap(raw: unknown, expected: ShardMapExpectations): 
 export function parseAssignments(text: string, shardCount: number): ShardAssignment[] {
   const assignments: ShardAssignment[] = [];
   let server: string | undefined;
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const colon = part.indexOf(':');
     let range = part;
     if (colon >= 0) {
@@ -146,10 +149,17 @@ export function spreadAssignments(servers: readonly string[], shardCount: number
 export function describeAssignments(assignments: readonly ShardAssignment[]): string {
   const parts: string[] = [];
   const sorted = [...assignments].sort((a, b) => a.shard - b.shard);
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1]!.server === sorted[i]!.server && sorted[j + 1]!.shard === sorted[j]!.shard + 1) j++;
-    parts.push(`${sorted[i]!.server}:${sorted[i]!.shard === sorted[j]!.shard ? sorted[i]!.shard : `${sorted[i]!.shard}-${sorted[j]!.shard}`}`);
+    while (
+      j + 1 < sorted.length &&
+      sorted[j + 1]!.server === sorted[i]!.server &&
+      sorted[j + 1]!.shard === sorted[j]!.shard + 1
+    )
+      j++;
+    parts.push(
+      `${sorted[i]!.server}:${sorted[i]!.shard === sorted[j]!.shard ? sorted[i]!.shard : `${sorted[i]!.shard}-${sorted[j]!.shard}`}`,
+    );
     i = j + 1;
   }
   const frozen = sorted.filter((a) => a.state === 'frozen').map((a) => a.shard);
