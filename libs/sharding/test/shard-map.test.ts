@@ -24,7 +24,10 @@ function refusal(pattern: RegExp) {
 describe('validateShardMap', () => {
   it('when every shard is assigned once to a known server, then the map is returned sorted by shard', () => {
     const assignments = onA(4).reverse();
-    const map = validateShardMap({ version: 3, shardCount: 4, assignments }, { shardCount: 4, servers: ['a'] });
+    const map = validateShardMap(
+      { version: 3, shardCount: 4, assignments },
+      { shardCount: 4, servers: ['a'] },
+    );
     assert.deepEqual(map, { version: 3, shardCount: 4, assignments: onA(4) });
   });
 
@@ -44,7 +47,8 @@ describe('validateShardMap', () => {
       { shard: 4, server: 'a', state: 'active' },
     ];
     assert.throws(
-      () => validateShardMap({ version: 2, shardCount: 4, assignments }, { shardCount: 4, servers: ['a', 'b'] }),
+      () =>
+        validateShardMap({ version: 2, shardCount: 4, assignments }, { shardCount: 4, servers: ['a', 'b'] }),
       refusal(
         /shard map version 2 is invalid: .*shard 2 is on server "c", which this replica has no URL for \(configured: a, b\).*state "moving".*names shard 4, not one of 0..3.*shard 0 is assigned 2 times.*shard 1 is not assigned/,
       ),
@@ -52,8 +56,14 @@ describe('validateShardMap', () => {
   });
 
   it('when the version or the assignments are not what a map holds, then it is refused', () => {
-    assert.throws(() => validateShardMap({ version: 0, shardCount: 1, assignments: onA(1) }, { shardCount: 1 }), refusal(/positive integer/));
-    assert.throws(() => validateShardMap({ version: 1, shardCount: 1, assignments: {} }, { shardCount: 1 }), refusal(/must be an array/));
+    assert.throws(
+      () => validateShardMap({ version: 0, shardCount: 1, assignments: onA(1) }, { shardCount: 1 }),
+      refusal(/positive integer/),
+    );
+    assert.throws(
+      () => validateShardMap({ version: 1, shardCount: 1, assignments: {} }, { shardCount: 1 }),
+      refusal(/must be an array/),
+    );
   });
 });
 
@@ -76,7 +86,9 @@ describe('assignments', () => {
     assert.equal(describeAssignments(spreadAssignments(['a', 'b'], 16)), 'a:0-7,b:8-15');
     assert.equal(describeAssignments(spreadAssignments(['a'], 16)), 'a:0-15');
     assert.equal(describeAssignments(spreadAssignments(['a', 'b', 'c'], 16)), 'a:0-5,b:6-10,c:11-15');
-    const frozen = spreadAssignments(['a'], 4).map((a) => (a.shard === 2 ? { ...a, state: 'frozen' as const } : a));
+    const frozen = spreadAssignments(['a'], 4).map((a) =>
+      a.shard === 2 ? { ...a, state: 'frozen' as const } : a,
+    );
     assert.equal(describeAssignments(frozen), 'a:0-3 (frozen: 2)');
   });
 });

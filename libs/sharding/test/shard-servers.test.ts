@@ -5,7 +5,10 @@ import { parseShardServers, redactUrl, ShardMapError } from '../src/index.ts';
 describe('parseShardServers', () => {
   it('when the list names servers with URLs, then each name maps to its URL (spaces and a trailing comma tolerated)', () => {
     assert.deepEqual(
-      parseShardServers(' a=postgres://u:p@host-a:5432/orders , b=postgresql://u:p%2Cw@host-b/orders,', 'ORDER_SHARD_SERVERS'),
+      parseShardServers(
+        ' a=postgres://u:p@host-a:5432/orders , b=postgresql://u:p%2Cw@host-b/orders,',
+        'ORDER_SHARD_SERVERS',
+      ),
       { a: 'postgres://u:p@host-a:5432/orders', b: 'postgresql://u:p%2Cw@host-b/orders' },
     );
   });
@@ -17,7 +20,11 @@ describe('parseShardServers', () => {
     ['twice', 'a=postgres://h/db,a=postgres://h/db2', /names server "a" twice/],
     ['not a URL', 'a=not a url', /server "a" has no valid URL.*postgres:\/\/user:password@host/],
     ['other protocol', 'a=mysql://u:p@h/db', /server "a" has a mysql: URL/],
-    ['no database', 'a=postgres://u:secret@h', /server "a" \(postgres:\/\/u:\*\*\*@h\) names no host or no database/],
+    [
+      'no database',
+      'a=postgres://u:secret@h',
+      /server "a" \(postgres:\/\/u:\*\*\*@h\) names no host or no database/,
+    ],
   ];
   for (const [what, text, message] of refusals) {
     it(`when the list is wrong (${what}), then it is refused naming the variable and what to do`, () => {

@@ -48,7 +48,9 @@ describe('ShardedDatabase', () => {
     await env.drop();
   });
 
-  async function open(options: Partial<ShardedDatabaseOptions<FakeClient>> = {}): Promise<ShardedDatabase<FakeClient>> {
+  async function open(
+    options: Partial<ShardedDatabaseOptions<FakeClient>> = {},
+  ): Promise<ShardedDatabase<FakeClient>> {
     const database = await ShardedDatabase.open<FakeClient>({
       servers: env.servers,
       directoryUrl: env.directoryUrl,
@@ -66,7 +68,11 @@ describe('ShardedDatabase', () => {
   }
 
   async function current(): Promise<ShardMap> {
-    const result = await env.directory.query<{ version: string; shard_count: number; assignments: ShardMap['assignments'] }>(
+    const result = await env.directory.query<{
+      version: string;
+      shard_count: number;
+      assignments: ShardMap['assignments'];
+    }>(
       `SELECT version::text, shard_count, assignments FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`,
     );
     const row = result.rows[0]!;
@@ -82,7 +88,10 @@ describe('ShardedDatabase', () => {
     const database = await open();
     assert.equal(database.schemaOf(3), 'orders_s03');
     assert.equal(database.schemaOf(12), 'orders_s12');
-    assert.deepEqual(database.shards(), Array.from({ length: 16 }, (_, i) => i));
+    assert.deepEqual(
+      database.shards(),
+      Array.from({ length: 16 }, (_, i) => i),
+    );
     assert.deepEqual(database.servers(), ['a', 'b']);
     assert.equal(await serverOf(database.forRead(3)), 'a');
     assert.equal(await serverOf(database.forWrite(12)), 'b');
@@ -92,7 +101,10 @@ describe('ShardedDatabase', () => {
     assert.equal(database.forRead(3), database.forWrite(3), 'one client per shard and server');
     assert.equal(database.shardOf('customer-42'), database.shardOf('customer-42'));
     assert.deepEqual(
-      database.placements().slice(7, 9).map(({ shard, schema, server, state }) => ({ shard, schema, server, state })),
+      database
+        .placements()
+        .slice(7, 9)
+        .map(({ shard, schema, server, state }) => ({ shard, schema, server, state })),
       [
         { shard: 7, schema: 'orders_s07', server: 'a', state: 'active' },
         { shard: 8, schema: 'orders_s08', server: 'b', state: 'active' },
@@ -109,9 +121,14 @@ describe('ShardedDatabase', () => {
     const before = follower.map.version;
     assert.equal(await serverOf(follower.forRead(5)), 'a');
 
-    await publishShardMap(env.directory, nextShardMap(publisher.map, [{ shard: 5, server: 'b' }]), 'move 5 to b', {
-      servers: publisher.servers(),
-    });
+    await publishShardMap(
+      env.directory,
+      nextShardMap(publisher.map, [{ shard: 5, server: 'b' }]),
+      'move 5 to b',
+      {
+        servers: publisher.servers(),
+      },
+    );
 
     await eventually('the follower to route shard 5 to b', () => follower.map.version === before + 1);
     assert.equal(await serverOf(follower.forRead(5)), 'b');
@@ -129,7 +146,11 @@ describe('ShardedDatabase', () => {
     );
     assert.ok(killed.rowCount! >= 1, 'a LISTEN connection was killed');
 
-    await publishShardMap(env.directory, nextShardMap(await current(), [{ shard: 6, server: 'b' }]), 'move 6 to b');
+    await publishShardMap(
+      env.directory,
+      nextShardMap(await current(), [{ shard: 6, server: 'b' }]),
+      'move 6 to b',
+    );
 
     await eventually('the follower to route shard 6 to b', () => follower.map.version === before + 1);
     assert.equal(await serverOf(follower.forRead(6)), 'b');
@@ -140,19 +161,26 @@ describe('ShardedDatabase', () => {
     const notified = await open();
     const next = nextShardMap(await current(), [{ shard: 7, server: 'b' }]);
     // A publisher that lost its notify: the row alone, as a dropped connection after COMMIT leaves it.
-    await env.directory.query(`INSERT INTO ${SHARD_MAP_TABLE} (version, shard_count, assignments) VALUES ($1, 16, $2)`, [
-      next.version,
-      JSON.stringify(next.assignments),
-    ]);
+    await env.directory.query(
+      `INSERT INTO ${SHARD_MAP_TABLE} (version, shard_count, assignments) VALUES ($1, 16, $2)`,
+      [next.version, JSON.stringify(next.assignments)],
+    );
 
-    await eventually('the polling follower to route shard 7 to b', () => follower.map.version === next.version);
+    await eventually(
+      'the polling follower to route shard 7 to b',
+      () => follower.map.version === next.version,
+    );
     assert.equal(await serverOf(follower.forRead(7)), 'b');
     assert.equal(notified.map.version, next.version - 1, 'without the poll, nothing would have told it');
   });
 
   it('when a shard is frozen, then its writes answer 503 with Retry-After, its reads and every other shard keep serving', async () => {
     const database = await open({ frozenRetryAfterSeconds: 3 });
-    await publishShardMap(env.directory, nextShardMap(await current(), [{ shard: 9, state: 'frozen' }]), 'freeze 9');
+    await publishShardMap(
+      env.directory,
+      nextShardMap(await current(), [{ shard: 9, state: 'frozen' }]),
+      'freeze 9',
+    );
     await database.refresh();
 
     assert.throws(
@@ -168,7 +196,11 @@ describe('ShardedDatabase', () => {
     assert.equal(await serverOf(database.forRead(9)), 'b');
     for (const shard of database.shards().filter((s) => s !== 9)) assert.ok(database.forWrite(shard));
 
-    await publishShardMap(env.directory, nextShardMap(await current(), [{ shard: 9, state: 'active' }]), 'unfreeze 9');
+    await publishShardMap(
+      env.directory,
+      nextShardMap(await current(), [{ shard: 9, state: 'active' }]),
+      'unfreeze 9',
+    );
     await database.refresh();
     assert.ok(database.forWrite(9));
   });
@@ -179,14 +211,22 @@ describe('ShardedDatabase', () => {
       assert.match(error.message, /has 16 shards but this deployment is configured for 8/);
       return true;
     });
-    await assert.rejects(open({ servers: { a: env.servers['a']! } }), /on server "b", which this replica has no URL for \(configured: a\)/);
+    await assert.rejects(
+      open({ servers: { a: env.servers['a']! } }),
+      /on server "b", which this replica has no URL for \(configured: a\)/,
+    );
   });
 
   it('when the directory holds no map, then the replica refuses to start and says to run the migrations', async () => {
     const empty = await createTestServers([]);
     try {
-      await empty.directory.query(`CREATE SCHEMA shard_directory; CREATE TABLE ${SHARD_MAP_TABLE} (version bigint PRIMARY KEY, shard_count integer NOT NULL, assignments jsonb NOT NULL)`);
-      await assert.rejects(open({ directoryUrl: empty.directoryUrl }), /holds no shard map yet: run npm run db:migrate/);
+      await empty.directory.query(
+        `CREATE SCHEMA shard_directory; CREATE TABLE ${SHARD_MAP_TABLE} (version bigint PRIMARY KEY, shard_count integer NOT NULL, assignments jsonb NOT NULL)`,
+      );
+      await assert.rejects(
+        open({ directoryUrl: empty.directoryUrl }),
+        /holds no shard map yet: run npm run db:migrate/,
+      );
     } finally {
       await empty.drop();
     }
@@ -204,7 +244,13 @@ describe('ShardedDatabase', () => {
     });
     const clients = [database.forRead(0), database.forRead(15)];
     await database.close();
-    assert.deepEqual(clients.map((client) => [client.disconnected, client.pool.ended]), [[true, true], [true, true]]);
+    assert.deepEqual(
+      clients.map((client) => [client.disconnected, client.pool.ended]),
+      [
+        [true, true],
+        [true, true],
+      ],
+    );
     assert.throws(() => database.forRead(0), /closed/);
   });
 

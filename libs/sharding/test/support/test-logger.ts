@@ -13,7 +13,6 @@ export function testLogger(): Logger & { entries: LogEntry[] } {
     (level: LogEntry['level']) =>
     (details: object, message?: string): void => {
       entries.push({ level, message, details });
-      // eslint-disable-next-line no-restricted-properties -- a test switch, not service configuration
       if (process.env['SHARDING_TEST_LOG'] === '1' && (level === 'warn' || level === 'error')) {
         process.stderr.write(`[${level}] ${message ?? ''}\n`);
       }
