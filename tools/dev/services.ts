@@ -19,6 +19,26 @@ const ShopBlock = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    // A service whose data is split over logical shards (one schema each) on several servers, placed by
+    // the shard map of @shop/sharding; `npm run db:migrate` migrates every shard where the map puts it.
+    sharded: Type.Optional(
+      Type.Object(
+        {
+          // The variable listing the servers: name=postgres://...,name=postgres://...
+          servers: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }),
+          // The variable holding the URL of the directory database (the shard map).
+          directory: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }),
+          // Logical shards, fixed per deployment (changing it is a re-shard).
+          count: Type.Integer({ minimum: 1, maximum: 256 }),
+          // Shard n lives in schema <schemaPrefix><n, two digits>.
+          schemaPrefix: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
+          // The variable with version 1's placement (a:0-7,b:8-15) for an empty directory; default:
+          // contiguous ranges over the servers in the order listed.
+          initialAssignment: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     // Extra environment for the embedded start.
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
     // Seeds its database with demo data when it is empty.

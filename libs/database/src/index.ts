@@ -41,8 +41,10 @@ export {
 export {
   assertMigrationsMatchSchema,
   compareMigrationsWithSchema,
+  compareSchemasWithDatamodel,
   MigrationsDriftError,
   type CreateDatabase,
+  type LiveSchema,
   type SchemaCheckOptions,
   type SchemaCheckResult,
   type ThrowawayDatabase,

@@ -3,6 +3,8 @@ export type { EventInput, PreparedEvent } from './envelope.ts';
 export { EventValidationError, PoisonEventError } from './events.errors.ts';
 export type { BackoffOptions } from './backoff.ts';
 export type { Logger } from './logger.ts';
+export { PgListener } from './pg-listener.ts';
+export type { PgListenerOptions } from './pg-listener.ts';
 export { eventMetrics } from './metrics.ts';
 export type { EventMetrics } from './metrics.ts';
 export type { SqlTransaction } from './sql.ts';

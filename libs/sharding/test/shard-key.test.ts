@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { LOGICAL_SHARDS, logicalShardOf } from '../src/index.ts';
 
@@ -31,4 +31,14 @@ test('when ids differ by one character, then their shards are unrelated (not a s
 
 test('when the shard count is not an integer from 1 to 256, then it is refused', () => {
   for (const count of [0, -1, 2.5, 257]) assert.throws(() => logicalShardOf('x', count), RangeError);
+});
+
+test('when 100,000 random customer ids are sharded, then every shard gets within 10% of an even share', () => {
+  const counts = new Array<number>(LOGICAL_SHARDS).fill(0);
+  const total = 100_000;
+  for (let i = 0; i < total; i++) counts[logicalShardOf(randomUUID())]! += 1;
+  const share = total / LOGICAL_SHARDS;
+  for (const [shard, count] of counts.entries()) {
+    assert.ok(Math.abs(count - share) / share <= 0.1, `shard ${shard} got ${count} of ${total}`);
+  }
 });

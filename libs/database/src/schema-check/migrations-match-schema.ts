@@ -87,6 +87,39 @@ export async function assertMigrationsMatchSchema(
   return { comparedObjects: result.comparedObjects };
 }
 
+/** One schema of an existing database, e.g. shard `orders_s07` on server b. */
+export interface LiveSchema {
+  readonly databaseUrl: string;
+  readonly schema: string;
+}
+
+/**
+ * Compares schemas of existing, migrated databases (every shard of a sharded service, each on its
+ * server) with what schema.prisma describes, object by object; schema.prisma is rendered once into a
+ * throwaway database. One result per schema, in order: left = the live schema, right = schema.prisma.
+ */
+export async function compareSchemasWithDatamodel(options: {
+  schemas: readonly LiveSchema[];
+  schemaPath: string;
+  createDatabase: CreateDatabase;
+}): Promise<(SchemaCheckResult & LiveSchema)[]> {
+  const fromSchema = await withDatabase(options.createDatabase, 'schema', (url) =>
+    catalogFromDatamodel(url, resolve(options.schemaPath)),
+  );
+  const results: (SchemaCheckResult & LiveSchema)[] = [];
+  for (const target of options.schemas) {
+    const live = await readCatalog(target.databaseUrl, target.schema);
+    const differences = diffCatalogs(live, fromSchema);
+    results.push({
+      ...target,
+      differences,
+      comparedObjects: new Set([...live.keys(), ...fromSchema.keys()]).size,
+      report: formatDifferences(differences, { left: target.schema, right: 'schema.prisma' }),
+    });
+  }
+  return results;
+}
+
 /** The catalog a migrations folder produces in a fresh database (schema public). */
 export async function catalogFromMigrations(databaseUrl: string, migrationsDir: string): Promise<Catalog> {
   await migrate({ databaseUrl, migrationsDir, schema: 'public' });
