@@ -1,16 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { redisConnectionFrom } from '@shop/cache';
+import { redisPlugin } from '@shop/cache/fastify';
 import { kafkaConnectionFrom } from '@shop/events';
 import { eventsPlugin } from '@shop/events/fastify';
 import { idempotencyPlugin } from '@shop/idempotency';
 import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
 import type { OrderConfig } from './config.ts';
 import { sagaConsumers } from './consumers/saga.consumers.ts';
+import { createCartStore } from './data-access/cart-store.ts';
 import { createOrderShards } from './data-access/order-shards.ts';
+import { ProductClient } from './data-access/product.client.ts';
+import { createCart } from './domain/cart.ts';
 import type { OrderDeps } from './domain/ports.ts';
 import { orderExpiryPlugin } from './plugins/order-expiry.plugin.ts';
 import { shardsPlugin, shardServersFrom } from './plugins/shards.plugin.ts';
 import { adminOrderRoutes } from './routes/admin-orders/index.ts';
+import { cartRoutes } from './routes/cart/index.ts';
 import { internalOrderRoutes } from './routes/internal-orders/index.ts';
 import { orderRoutes } from './routes/orders/index.ts';
 
@@ -33,15 +39,28 @@ export const orderApp = fp(
     });
     await app.register(shardsPlugin, { config, servers, relay: config.OUTBOX_RELAY_ENABLED });
 
+    // Carts: in Redis (in this process without one), priced by the product service.
+    await app.register(redisPlugin, { connection: redisConnectionFrom(config) });
+    const products = new ProductClient({
+      baseUrl: config.PRODUCT_SERVICE_URL,
+      internalToken: config.INTERNAL_API_TOKEN,
+      timeoutMs: config.PRODUCT_TIMEOUT_MS,
+    });
+    app.addHook('onClose', () => products.close());
+    const cart = createCart({
+      store: createCartStore(app.redis, { keyPrefix: config.CART_KEY_PREFIX }),
+      catalog: products,
+    });
+
     const shards = createOrderShards(app.shardedDatabase, {
       scatterConcurrency: 4,
       onEffectError: (err) => app.log.error({ err }, 'an after-commit effect of an order transaction failed'),
     });
     const deps: OrderDeps = {
       shards,
-      catalog: app.productClient,
-      reservations: app.productClient,
-      cart: app.carts,
+      catalog: products,
+      reservations: products,
+      cart,
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
       now: now ?? (() => new Date()),
       warn: (err, message) => app.log.warn({ err }, message),
@@ -76,6 +95,7 @@ export const orderApp = fp(
         })),
     });
     await app.register(orderRoutes, { prefix: '/api/v1/orders', deps });
+    await app.register(cartRoutes, { prefix: '/api/v1/cart', cart });
     await app.register(adminOrderRoutes, { prefix: '/api/v1/admin/orders', deps });
     await app.register(internalOrderRoutes, {
       prefix: '/internal/v1/orders',

@@ -1,3 +1,4 @@
+import { redisEnv } from '@shop/cache';
 import { databaseEnv } from '@shop/database';
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import {
@@ -42,6 +43,15 @@ export const OrderEnvSchema = Type.Object({
   /** How often every replica re-reads the shard map even without a notification. */
   ORDER_SHARD_MAP_POLL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
 
+  /** Where carts live. Unset (both): carts in this process, for the embedded start only. */
+  ...redisEnv,
+  /** Prefix of every cart key in Redis, so environments (or test files) can share one Redis. */
+  CART_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'cart:' }),
+  /** Origin of the product service. Required in production; elsewhere the embedded start's http://127.0.0.1:3002. */
+  PRODUCT_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Per attempt of a call to the product service; a cart read or a checkout fails with 503 past it. */
+  PRODUCT_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
+
   ...kafkaEnv,
   /** Off: this process writes events to the shards' outboxes and another one relays them. */
   OUTBOX_RELAY_ENABLED: Type.Boolean({ default: true }),
@@ -55,15 +65,23 @@ export const OrderEnvSchema = Type.Object({
   /** How long a checkout's Idempotency-Key is remembered (the draft and Stripe: 24 h). */
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 24 }),
 
-  /** Shared secret of the internal routes (product's, and this service's own for payment). */
+  /**
+   * Shared secret sent in `x-internal-token` to the product service's /internal routes, and expected on
+   * this service's own (the payment service's order read). Required in production (and never the
+   * development value); elsewhere the development value every service defaults to.
+   */
   INTERNAL_API_TOKEN: Type.Optional(Secret(Type.String({ minLength: 32 }))),
 });
 
-export type OrderConfig = Static<typeof OrderEnvSchema> & { INTERNAL_API_TOKEN: string };
+export type OrderConfig = Static<typeof OrderEnvSchema> & {
+  INTERNAL_API_TOKEN: string;
+  PRODUCT_SERVICE_URL: string;
+};
 
 /**
  * Validates the environment once, at start-up: a bad or missing variable stops the start with its name.
- * Production must name its Kafka and internal token (the stand-ins cannot serve several replicas).
+ * Production must name its Redis (in-process carts are lost on restart and differ per replica), Kafka,
+ * the product service and its own internal token.
  */
 export function loadOrderConfig(env?: Record<string, string | undefined>): OrderConfig {
   const config = loadConfig(OrderEnvSchema, env);
@@ -72,12 +90,21 @@ export function loadOrderConfig(env?: Record<string, string | undefined>): Order
     ...jwtVerifyEnvProblems(config),
     ...requiredInProduction(config, {
       INTERNAL_API_TOKEN: {
-        hint: 'at least 32 characters, the value the product service expects',
+        hint: "at least 32 characters, the product service's INTERNAL_API_TOKEN",
         refused: [DEV_INTERNAL_API_TOKEN],
       },
+      'REDIS_URL or REDIS_CLUSTER_NODES': {
+        hint: 'where carts live, shared by every replica',
+        satisfied: Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES),
+      },
+      PRODUCT_SERVICE_URL: 'the product service origin, e.g. http://product:3002',
       KAFKA_BROKERS: 'host:port,...',
     }),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config, INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN };
+  return {
+    ...config,
+    INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN,
+    PRODUCT_SERVICE_URL: config.PRODUCT_SERVICE_URL ?? 'http://127.0.0.1:3002',
+  };
 }

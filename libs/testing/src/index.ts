@@ -32,3 +32,4 @@ export {
   type TestableService,
 } from './service-under-test.ts';
 export { testMigrationsMatchSchema, type CompareMigrationsWithSchema } from './migrations-match-schema.ts';
+export { startAppProcess, type AppProcess, type AppProcessOptions } from './app-process.ts';

@@ -11,6 +11,9 @@ export interface ServerProcessOptions {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** The child's whole environment and working directory (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
   readonly dir: ScratchDir;
   /** One readiness probe; polled until it resolves true. */
   readonly isReady: () => Promise<boolean>;
@@ -31,11 +34,11 @@ export class ServerProcess {
 
   async start(): Promise<void> {
     if (this.#child !== undefined) return;
-    const { command, args, dir, isReady, startTimeoutMs } = this.#options;
+    const { command, args, env, cwd, dir, isReady, startTimeoutMs } = this.#options;
     const log = await open(dir.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { stdio: ['ignore', log.fd, log.fd] });
+      child = spawn(command, args, { env, cwd, stdio: ['ignore', log.fd, log.fd] });
     } finally {
       await log.close();
     }

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { findFreePorts } from './free-port.ts';
+import { createScratchDir } from './lifecycle.ts';
+import { launchLocalServer, ServerProcess, type LocalServer } from './server-process.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const START_TIMEOUT_MS = 60_000;
+const READY_PROBE_TIMEOUT_MS = 1_000;
+
+// What the child takes from this process: enough to run node, nothing that configures a service. The test
+// process carries DATABASE_URL, REDIS_URL and KAFKA_BROKERS for the test kit, which an app must not pick up.
+const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
+
+export interface AppProcessOptions {
+  /** The app under apps/, e.g. `product`. */
+  app: string;
+  /** The app's environment (its config variables); PORT, OPS_PORT and HOST are set here. */
+  env: Record<string, string>;
+  /** The public port (default: a free one). */
+  port?: number;
+}
+
+/** A service running as its own process, as it runs in production (`node apps/<app>/src/main.ts`). */
+export interface AppProcess extends LocalServer {
+  /** http://127.0.0.1:<port>: the public listener. */
+  url: string;
+  /** http://127.0.0.1:<ops port>: /metrics and the full OpenAPI document. */
+  opsUrl: string;
+}
+
+/**
+ * Starts an app's main.ts from the repository root with `env` (plus PORT and OPS_PORT on free ports and
+ * HOST 127.0.0.1; tracing off unless `env` turns it on) and waits until its `/ready` answers 200. Its
+ * output goes to a scratch log, whose last lines a failed start shows. `stop()` is an outage (SIGTERM, a
+ * graceful shutdown; `start()` brings it back on the same ports), `dispose()` the end; stopAllServers()
+ * and the process's exit stop it too.
+ */
+export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
+  const { app, env } = options;
+  const [free, dir] = await Promise.all([findFreePorts(2), createScratchDir(`app-${app}`)]);
+  const port = options.port ?? (free[0] as number);
+  const opsPort = free[1] as number;
+  const url = `http://127.0.0.1:${port}`;
+  const inherited = Object.fromEntries(INHERITED.map((name) => [name, process.env[name]]));
+  const server = new ServerProcess({
+    name: `the ${app} service on ${url}`,
+    command: process.execPath,
+    args: [`apps/${app}/src/main.ts`],
+    cwd: REPO_ROOT,
+    env: {
+      ...inherited,
+      OTEL_TRACES_EXPORTER: 'none',
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+    },
+    dir,
+    isReady: async () =>
+      (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS) })).ok,
+    startTimeoutMs: START_TIMEOUT_MS,
+    remedy: `Read the ${app} service's log above: a config error names the variable to set.`,
+  });
+  const controls = await launchLocalServer(server, {
+    port,
+    dir,
+    product: `the ${app} service`,
+    starting: `the ${app} service on ${url}`,
+    onDispose: () => undefined,
+  });
+  return { ...controls, url, opsUrl: `http://127.0.0.1:${opsPort}` };
+}
