@@ -17,6 +17,7 @@ import { prismaPlugin } from './plugins/prisma.plugin.ts';
 import { reservationSweeperPlugin } from './plugins/reservation-sweeper.plugin.ts';
 import { adminProductRoutes } from './routes/admin-products/index.ts';
 import { categoryRoutes } from './routes/categories/index.ts';
+import { internalProductRoutes } from './routes/internal-products/index.ts';
 import { inventoryRoutes } from './routes/inventory/index.ts';
 import { productRoutes } from './routes/products/index.ts';
 
@@ -78,6 +79,11 @@ export const productApp = fp(
     await app.register(adminProductRoutes, { prefix: '/api/v1/admin/products', deps });
     await app.register(inventoryRoutes, {
       prefix: '/internal/v1/inventory',
+      deps,
+      internalToken: config.INTERNAL_API_TOKEN,
+    });
+    await app.register(internalProductRoutes, {
+      prefix: '/internal/v1/products',
       deps,
       internalToken: config.INTERNAL_API_TOKEN,
     });

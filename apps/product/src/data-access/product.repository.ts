@@ -1,4 +1,10 @@
-import { categoryName, type Category, type ManagedProduct, type ProductStatus } from '../domain/product.ts';
+import {
+  categoryName,
+  type Category,
+  type ManagedProduct,
+  type ProductAvailability,
+  type ProductStatus,
+} from '../domain/product.ts';
 import type { ProductReader, ProductWriter, UpdateOutcome } from '../domain/ports.ts';
 import { ProductErrors } from '../domain/product.errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
@@ -39,6 +45,31 @@ export function createProductReader(prisma: PrismaClient): ProductReader {
         slug: group.category,
         name: categoryName(group.category),
         productCount: group._count._all,
+      }));
+    },
+
+    async availability(ids): Promise<ProductAvailability[]> {
+      const rows = await prisma.product.findMany({
+        where: { id: { in: [...ids] }, deletedAt: null },
+        select: {
+          id: true,
+          sku: true,
+          name: true,
+          priceAmount: true,
+          priceCurrency: true,
+          imageUrl: true,
+          active: true,
+          stock: { select: { available: true } },
+        },
+      });
+      return rows.map((row) => ({
+        id: row.id,
+        sku: row.sku,
+        name: row.name,
+        price: { amount: row.priceAmount, currency: row.priceCurrency },
+        imageUrl: row.imageUrl,
+        sellable: row.active,
+        available: row.active ? (row.stock?.available ?? 0) : 0,
       }));
     },
 

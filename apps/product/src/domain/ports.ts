@@ -7,6 +7,7 @@ import type {
   NewProduct,
   Product,
   ProductChanges,
+  ProductAvailability,
   ProductStatus,
 } from './product.ts';
 
@@ -17,6 +18,8 @@ export interface ProductReader {
   /** Up to `search.limit + 1` products after `search.after`, so the caller can tell whether more follow. */
   search(search: ProductSearch): Promise<RankedProduct[]>;
   categories(): Promise<Category[]>;
+  /** The products among `ids` that exist and are not deleted, with their current stock, in any order. */
+  availability(ids: readonly string[]): Promise<ProductAvailability[]>;
   /** Any product, hidden or deleted too, straight from the database (admins). */
   findManaged(id: string): Promise<ManagedProduct | null>;
   /**

@@ -34,6 +34,23 @@ export interface ManagedProduct extends Product {
   deletedAt: string | null;
 }
 
+/**
+ * What checkout and carts need of a product, read fresh from the database (never from the catalog cache:
+ * the stock count must be the current one). `available` is 0 when the product is not sellable, since no
+ * reservation of it can succeed.
+ */
+export interface ProductAvailability {
+  id: string;
+  sku: string;
+  name: string;
+  price: Money;
+  imageUrl: string | null;
+  /** On sale: active and not deleted (deleted products are never answered). */
+  sellable: boolean;
+  /** Units a reservation can take now. */
+  available: number;
+}
+
 /** `active`: on sale; `inactive`: hidden but not deleted (a draft, or taken off sale); `deleted`: soft-deleted. */
 export type ProductStatus = 'active' | 'inactive' | 'deleted';
 
