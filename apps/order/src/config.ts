@@ -31,11 +31,6 @@ export const OrderEnvSchema = Type.Object({
   /** Where the shard map lives; the first shard server when unset. */
   ORDER_SHARD_DIRECTORY_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /**
-   * The map written when the directory is empty, e.g. `a:0-7,b:8-15`; all shards on the first server when
-   * unset. Later changes go through `npm run shard:move`, never through this variable.
-   */
-  ORDER_SHARD_INITIAL_MAP: Type.Optional(Type.String({ minLength: 1 })),
-  /**
    * Logical shards. Fixed for the life of a deployment: changing it re-homes every customer (a re-shard),
    * which this service does not do (see libs/sharding/README.md).
    */
