@@ -44,3 +44,4 @@ export {
   type ScatterGatherOptions,
   type ScatterGatherPage,
 } from './scatter-gather.ts';
+export * from './move/index.ts';
