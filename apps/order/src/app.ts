@@ -107,7 +107,10 @@ export const orderApp = fp(
 );
 
 /** The order service with every platform default, ready to listen or to be tested with inject(). */
-export function createOrderService(config: OrderConfig, overrides: { now?: () => Date } = {}): Promise<Service> {
+export function createOrderService(
+  config: OrderConfig,
+  overrides: { now?: () => Date } = {},
+): Promise<Service> {
   return buildService(
     {
       name: 'order',

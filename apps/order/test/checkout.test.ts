@@ -9,7 +9,13 @@ import { SHARD_COUNT, startOrderSystem, type OrderSystem } from './support/order
 // The checkout and the saga through HTTP, against real PostgreSQL (the shards on two servers), Redis,
 // Kafka and a running product service; the payment service is played by publishing its events.
 
-const address = { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
+const address = {
+  name: 'Ada Lovelace',
+  line1: '12 St James Square',
+  city: 'London',
+  postalCode: 'SW1Y 4JH',
+  country: 'GB',
+};
 
 interface OrderBody {
   id: string;
@@ -32,7 +38,7 @@ describe('checkout and the order saga', () => {
     return { id, headers: await system.auth.bearer(['customer'], { subject: id }) };
   }
 
-  async function checkout(
+  function checkout(
     who: { headers: Record<string, string> },
     items: { productId: string; quantity: number }[],
     key = randomUUID(),
@@ -55,7 +61,10 @@ describe('checkout and the order saga', () => {
     });
 
   test('placed, stock held, paid, stock sold, confirmed', async () => {
-    const product = await system.product.createProduct({ stock: 5, price: { amount: 2_500, currency: 'EUR' } });
+    const product = await system.product.createProduct({
+      stock: 5,
+      price: { amount: 2_500, currency: 'EUR' },
+    });
     const ada = await customer();
     const res = await checkout(ada, [{ productId: product.id, quantity: 2 }]).expect(201);
     const order = res.body as OrderBody;
@@ -63,10 +72,14 @@ describe('checkout and the order saga', () => {
     assert.deepEqual(order.total, { amount: 5_000, currency: 'EUR' }, 'priced by the catalog');
     assert.equal(res.headers['location'], `/api/v1/orders/${order.id}`);
     assert.equal(shardOfOrderId(order.id, SHARD_COUNT), logicalShardOf(ada.id, SHARD_COUNT), 'on her shard');
-    assert.deepEqual(await system.product.stock(product.id), { available: 3, reserved: 2 });
+    assert.deepEqual(await system.stock(product.id), { available: 3, reserved: 2 });
 
     const shard = logicalShardOf(ada.id, SHARD_COUNT);
-    const rows = await system.shards.sql<{ status: string }>(shard, 'SELECT status FROM $schema.orders WHERE id = $1', [order.id]);
+    const rows = await system.shards.sql<{ status: string }>(
+      shard,
+      'SELECT status FROM $schema.orders WHERE id = $1',
+      [order.id],
+    );
     assert.deepEqual(rows, [{ status: 'PENDING_PAYMENT' }], 'stored on the server the map names');
     const placed = await eventually('order.placed.v1', async () => {
       const events = await system.eventsOf('order-events', 'order.placed.v1', order.id);
@@ -74,9 +87,17 @@ describe('checkout and the order saga', () => {
     });
     assert.equal(placed.length, 1);
 
-    await system.publish(PaymentSucceededV1, order.id, { paymentId: 'pay_happy', orderId: order.id, amount: order.total });
+    await system.publish(PaymentSucceededV1, order.id, {
+      paymentId: 'pay_happy',
+      orderId: order.id,
+      amount: order.total,
+    });
     await statusBecomes(ada, order.id, 'CONFIRMED');
-    assert.deepEqual(await system.product.stock(product.id), { available: 3, reserved: 0 }, 'the held units are sold');
+    assert.deepEqual(
+      await system.stock(product.id),
+      { available: 3, reserved: 0 },
+      'the held units are sold',
+    );
   });
 
   test('a replayed key answers the first response; the same key with another body is 422', async () => {
@@ -90,7 +111,7 @@ describe('checkout and the order saga', () => {
     await checkout(bob, [{ productId: product.id, quantity: 2 }], key).expect(422);
     const mine = await system.http.get('/api/v1/orders').set(bob.headers).expect(200);
     assert.equal(mine.body.items.length, 1, 'one order, however often the key is sent');
-    assert.deepEqual(await system.product.stock(product.id), { available: 4, reserved: 1 });
+    assert.deepEqual(await system.stock(product.id), { available: 4, reserved: 1 });
   });
 
   test("another customer's order is a 404, to read and to cancel", async () => {
@@ -102,19 +123,25 @@ describe('checkout and the order saga', () => {
     await system.http.post(`/api/v1/orders/${body.id}/cancel`).set(stranger.headers).expect(404);
     assert.equal((await orderOf(owner, body.id)).status, 'PENDING_PAYMENT');
     // A well-formed id that names no shard, and one of a shard with nothing: both the same 404.
-    await system.http.get('/api/v1/orders/00000000-0000-4000-8000-000000000000').set(owner.headers).expect(404);
+    await system.http
+      .get('/api/v1/orders/00000000-0000-4000-8000-000000000000')
+      .set(owner.headers)
+      .expect(404);
   });
 
   test('cancelling before payment puts the stock back on sale', async () => {
     const product = await system.product.createProduct({ stock: 3 });
     const carol = await customer();
     const { body } = await checkout(carol, [{ productId: product.id, quantity: 3 }]).expect(201);
-    assert.deepEqual(await system.product.stock(product.id), { available: 0, reserved: 3 });
-    const cancelled = await system.http.post(`/api/v1/orders/${body.id}/cancel`).set(carol.headers).expect(200);
+    assert.deepEqual(await system.stock(product.id), { available: 0, reserved: 3 });
+    const cancelled = await system.http
+      .post(`/api/v1/orders/${body.id}/cancel`)
+      .set(carol.headers)
+      .expect(200);
     assert.equal(cancelled.body.status, 'CANCELLED');
     assert.equal(cancelled.body.reason, 'customer-requested');
     await eventually('stock released', async () => {
-      const stock = await system.product.stock(product.id);
+      const stock = await system.stock(product.id);
       return stock.available === 3 && stock.reserved === 0;
     });
     await system.http.post(`/api/v1/orders/${body.id}/cancel`).set(carol.headers).expect(200);
@@ -124,10 +151,22 @@ describe('checkout and the order saga', () => {
     const product = await system.product.createProduct({ stock: 3 });
     const dan = await customer();
     const { body } = await checkout(dan, [{ productId: product.id, quantity: 1 }]).expect(201);
-    await system.publish(PaymentFailedV1, body.id, { paymentId: 'pay_declined', orderId: body.id, amount: body.total, reason: 'card_declined' });
-    await eventually('the decline is recorded', async () => (await orderOf(dan, body.id)).reason === 'payment-failed: card_declined');
+    await system.publish(PaymentFailedV1, body.id, {
+      paymentId: 'pay_declined',
+      orderId: body.id,
+      amount: body.total,
+      reason: 'card_declined',
+    });
+    await eventually(
+      'the decline is recorded',
+      async () => (await orderOf(dan, body.id)).reason === 'payment-failed: card_declined',
+    );
     assert.equal((await orderOf(dan, body.id)).status, 'PENDING_PAYMENT');
-    await system.publish(PaymentSucceededV1, body.id, { paymentId: 'pay_second_card', orderId: body.id, amount: body.total });
+    await system.publish(PaymentSucceededV1, body.id, {
+      paymentId: 'pay_second_card',
+      orderId: body.id,
+      amount: body.total,
+    });
     await statusBecomes(dan, body.id, 'CONFIRMED');
     const refused = await system.http.post(`/api/v1/orders/${body.id}/cancel`).set(dan.headers).expect(409);
     assert.equal(refused.body.code, 'ORDER_ERR_NOT_CANCELLABLE');
@@ -138,14 +177,17 @@ describe('checkout and the order saga', () => {
     const erin = await customer();
     const { body } = await checkout(erin, [{ productId: product.id, quantity: 2 }]).expect(201);
     // Stock committed before the order is paid: out of order, so ignored.
-    await system.publish(InventoryCommittedV1, body.id, { orderId: body.id, items: [{ productId: product.id, quantity: 2 }] });
+    await system.publish(InventoryCommittedV1, body.id, {
+      orderId: body.id,
+      items: [{ productId: product.id, quantity: 2 }],
+    });
     const payment = { paymentId: 'pay_dup', orderId: body.id, amount: body.total };
     const eventId = randomUUID();
     await system.publish(PaymentSucceededV1, body.id, payment, eventId);
     await system.publish(PaymentSucceededV1, body.id, payment, eventId);
     await system.publish(PaymentSucceededV1, body.id, payment);
     await statusBecomes(erin, body.id, 'CONFIRMED');
-    assert.deepEqual(await system.product.stock(product.id), { available: 2, reserved: 0 }, 'sold once');
+    assert.deepEqual(await system.stock(product.id), { available: 2, reserved: 0 }, 'sold once');
     const paid = await system.eventsOf('order-events', 'order.paid.v1', body.id);
     assert.equal(paid.length, 1, 'one order.paid.v1 whatever was redelivered');
     const refunds = await system.eventsOf('order-events', 'order.refund-requested.v1', body.id);
@@ -155,13 +197,15 @@ describe('checkout and the order saga', () => {
   test('200 concurrent checkouts for 50 units: exactly 50 orders, stock 0', async () => {
     const product = await system.product.createProduct({ stock: 50 });
     const buyers = await Promise.all(Array.from({ length: 200 }, () => customer()));
-    const answers = await Promise.all(buyers.map((buyer) => checkout(buyer, [{ productId: product.id, quantity: 1 }])));
+    const answers = await Promise.all(
+      buyers.map((buyer) => checkout(buyer, [{ productId: product.id, quantity: 1 }])),
+    );
     const byStatus = new Map<number, number>();
     for (const answer of answers) byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(byStatus), { 201: 50, 409: 150 });
     for (const refused of answers.filter((answer) => answer.status === 409))
       assert.equal(refused.body.code, 'ORDER_ERR_INSUFFICIENT_STOCK');
-    assert.deepEqual(await system.product.stock(product.id), { available: 0, reserved: 50 });
+    assert.deepEqual(await system.stock(product.id), { available: 0, reserved: 50 });
     const stored = await system.shards.countAll(
       'SELECT count(*) FROM $schema.order_lines WHERE product_id = $1',
       [product.id],

@@ -57,7 +57,8 @@ export function createOrderShards(
         concurrency: options.scatterConcurrency,
         pageSize,
         cursor,
-        fetch: (shard, after, limit) => createOrderReader(database.forRead(shard)).list({ ...filters, after, limit }),
+        fetch: (shard, after, limit) =>
+          createOrderReader(database.forRead(shard)).list({ ...filters, after, limit }),
       });
       return { orders: [...page.rows], nextCursor: page.nextCursor };
     },

@@ -64,6 +64,7 @@ export interface OrderWriter {
  * and the idempotency keys of that shard record in the same transaction.
  */
 export interface OrderUnitOfWork extends SqlTransaction {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
   orders: OrderWriter;
   publish: Publish;
   /** Runs after a successful commit, never after a rollback. */

@@ -33,7 +33,10 @@ export async function listOwnOrders(
   });
   const orders = rows.slice(0, pageSize);
   const last = orders.at(-1);
-  return { orders, nextCursor: rows.length > pageSize && last !== undefined ? encodeCursor(last) : undefined };
+  return {
+    orders,
+    nextCursor: rows.length > pageSize && last !== undefined ? encodeCursor(last) : undefined,
+  };
 }
 
 /** Every customer's orders for admins, newest first, across all shards. */

@@ -49,7 +49,8 @@ export const shardsPlugin = fp(
       connectionTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
       applicationName: 'order',
       pollIntervalMs: config.ORDER_SHARD_MAP_POLL_MS,
-      clientFor: (pool, schema) => withDatabaseErrors(new PrismaClient({ adapter: new PrismaPg(pool, { schema }) })),
+      clientFor: (pool, schema) =>
+        withDatabaseErrors(new PrismaClient({ adapter: new PrismaPg(pool, { schema }) })),
       logger: app.log,
     });
     app.decorate('shardedDatabase', database);
@@ -86,7 +87,9 @@ export const shardsPlugin = fp(
       unsubscribe = database.onChange(() => {
         following = following
           .then(followPlacements)
-          .catch((err: unknown) => app.log.error({ err }, 'moving the outbox relays to the new shard map failed'));
+          .catch((err: unknown) =>
+            app.log.error({ err }, 'moving the outbox relays to the new shard map failed'),
+          );
       });
     }
 

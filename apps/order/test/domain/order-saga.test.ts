@@ -79,6 +79,7 @@ class Shard {
       },
       afterCommit: () => undefined,
       $executeRawUnsafe: async () => 0,
+      $queryRawUnsafe: async () => assert.fail('the saga reads through the repository'),
     };
   }
 

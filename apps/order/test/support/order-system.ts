@@ -55,7 +55,10 @@ export async function startShardServers(): Promise<ShardServersUnderTest> {
     migrationsDir: path.join(appDir, 'prisma', 'migrations'),
     logger: { info: () => undefined, warn: () => undefined },
   });
-  const pools = { a: new pg.Pool({ connectionString: urls.a, max: 4 }), b: new pg.Pool({ connectionString: urls.b, max: 4 }) };
+  const pools = {
+    a: new pg.Pool({ connectionString: urls.a, max: 4 }),
+    b: new pg.Pool({ connectionString: urls.b, max: 4 }),
+  };
   for (const pool of Object.values(pools)) pool.on('error', () => undefined);
   const poolOf = (shard: number) => (shard < 8 ? pools.a : pools.b);
   const sql = async <Row extends pg.QueryResultRow>(shard: number, text: string, values?: unknown[]) =>
@@ -87,10 +90,17 @@ export interface OrderSystem {
   shards: ShardServersUnderTest;
   /** A client of the same Kafka, to play the payment service and to read what was published. */
   kafka: MessageBroker;
+  /** A product's stock as the product service holds it. */
+  stock(productId: string): Promise<{ available: number; reserved: number }>;
   /** Starts another order replica on the same shards and infrastructure. */
   startReplica(env?: Record<string, string>): Promise<Service>;
   /** Publishes an event as its producer would (keyed by `subject`). */
-  publish<C extends EventContract>(contract: C, subject: string, data: EventData<C>, id?: string): Promise<string>;
+  publish<C extends EventContract>(
+    contract: C,
+    subject: string,
+    data: EventData<C>,
+    id?: string,
+  ): Promise<string>;
   /** The events of one type on a topic for one subject, in order. */
   eventsOf(topic: string, type: string, subject: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -100,14 +110,17 @@ export interface OrderSystem {
  * The order service as it runs: shards on two PostgreSQL servers, carts in Redis, events through Kafka,
  * and a real product service (a child process on its own database) for prices and stock.
  */
-export async function startOrderSystem(env: Record<string, string> = {}): Promise<OrderSystem> {
+export async function startOrderSystem(
+  env: Record<string, string> = {},
+  productEnv: Record<string, string> = {},
+): Promise<OrderSystem> {
   const [{ brokers }, redis, auth, shards] = await Promise.all([
     getKafka(),
     getRedis(),
     startTestAuth(),
     startShardServers(),
   ]);
-  const product = await startProductService({ auth, kafkaBrokers: brokers });
+  const product = await startProductService({ auth, kafkaBrokers: brokers.join(','), env: productEnv });
   const kafka = createMessageBroker({
     clientId: 'order-test',
     kafkaBrokers: brokers,
@@ -141,7 +154,7 @@ export async function startOrderSystem(env: Record<string, string> = {}): Promis
   const close = async () => {
     await Promise.allSettled(replicas.map((replica) => replica.close()));
     await kafka.close();
-    await product.stop();
+    await product.close();
     await auth.close();
     await shards.close();
   };
@@ -155,6 +168,14 @@ export async function startOrderSystem(env: Record<string, string> = {}): Promis
       shards,
       kafka,
       startReplica,
+      async stock(productId) {
+        const res = await fetch(`${product.url}/internal/v1/inventory/stock/${productId}`, {
+          headers: { 'x-internal-token': product.internalToken },
+        });
+        if (!res.ok) throw new Error(`stock of ${productId}: ${res.status} ${await res.text()}`);
+        const { available, reserved } = (await res.json()) as { available: number; reserved: number };
+        return { available, reserved };
+      },
       async publish(contract, subject, data, id) {
         const { topic, envelope } = prepareEvent(contract, { subject, data, ...(id ? { id } : {}) });
         await kafka.publish([{ topic, key: subject, value: JSON.stringify(envelope), headers: {} }]);

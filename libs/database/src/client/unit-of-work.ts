@@ -3,9 +3,13 @@ export interface TransactionalClient<Tx> {
   $transaction<T>(work: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T>;
 }
 
-/** Raw SQL in the transaction, the way @shop/events' outbox and inbox write their rows into it. */
+/**
+ * Raw SQL in the transaction, the way @shop/events' outbox and inbox and @shop/idempotency's keys read and
+ * write their rows in it.
+ */
 export interface RawSql {
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
 /** What every unit of work gives a use case besides its repositories. */
@@ -58,6 +62,7 @@ export function createTransactions<Tx extends RawSql, Repositories, Publish = ne
         const base: UnitOfWorkBase = {
           afterCommit: (effect) => void effects.push(effect),
           $executeRawUnsafe: (query, ...values) => tx.$executeRawUnsafe(query, ...values),
+          $queryRawUnsafe: (query, ...values) => tx.$queryRawUnsafe(query, ...values),
         };
         const publish = options.publish === undefined ? {} : { publish: options.publish(tx) };
         return work({ ...options.repositories(tx), ...base, ...publish } as UnitOfWork<

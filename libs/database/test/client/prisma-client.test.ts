@@ -61,7 +61,7 @@ describe('createPrismaClient', () => {
       { id: order.id, total_minor: 4_200, currency: 'EUR', email: 'ada@example.com' },
     ]);
     assert.equal(await shard08.customer.count(), 0);
-    const [raw] = await shard07.$queryRawUnsafe<{ orders: number }>(
+    const [raw] = await shard07.$queryRawUnsafe<{ orders: number }[]>(
       'SELECT count(*)::int AS orders FROM orders',
     );
     assert.equal(raw?.orders, 1);

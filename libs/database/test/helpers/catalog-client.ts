@@ -16,7 +16,7 @@ export interface CatalogClient {
   order: {
     create(args: object): Promise<{ id: string; status: string; lines: { sku: string; quantity: number }[] }>;
   };
-  $queryRawUnsafe<Row>(sql: string, ...values: unknown[]): Promise<Row[]>;
+  $queryRawUnsafe<T = unknown>(sql: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number>;
   $transaction<T>(work: (tx: CatalogClient) => Promise<T>, options?: object): Promise<T>;
   $disconnect(): Promise<void>;

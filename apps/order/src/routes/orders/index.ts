@@ -49,8 +49,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: OrderDeps }> = async
         },
         async (work) => {
           let placed: Order | undefined;
-          await request.idempotency.complete(reply, async (tx) => {
-            placed = await work(tx as OrderUnitOfWork);
+          await request.idempotency.complete<OrderUnitOfWork>(reply, async (tx) => {
+            placed = await work(tx);
             return {
               statusCode: 201,
               headers: { location: `/api/v1/orders/${placed.id}` },
