@@ -69,6 +69,21 @@ CREATE TABLE "processed_events" (
     CONSTRAINT "processed_events_pkey" PRIMARY KEY ("consumer","event_id")
 );
 
+-- CreateTable
+CREATE TABLE "idempotency_keys" (
+    "scope" VARCHAR(255) NOT NULL,
+    "key" VARCHAR(255) NOT NULL,
+    "fingerprint" CHAR(64) NOT NULL,
+    "resource_id" VARCHAR(255),
+    "locked_until" TIMESTAMPTZ(3),
+    "response_status" SMALLINT,
+    "response_headers" JSONB,
+    "response_body" VARCHAR(1048576),
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "idempotency_keys_pkey" PRIMARY KEY ("scope","key")
+);
+
 -- CreateIndex
 CREATE INDEX "orders_customer_id_created_at_id_idx" ON "orders"("customer_id", "created_at" DESC, "id" DESC);
 
@@ -80,6 +95,9 @@ CREATE INDEX "orders_status_expires_at_idx" ON "orders"("status", "expires_at");
 
 -- CreateIndex
 CREATE INDEX "processed_events_processed_at_idx" ON "processed_events"("processed_at");
+
+-- CreateIndex
+CREATE INDEX "idempotency_keys_created_at_idx" ON "idempotency_keys"("created_at");
 
 -- AddForeignKey
 ALTER TABLE "order_lines" ADD CONSTRAINT "order_lines_order_id_fkey" FOREIGN KEY ("order_id") REFERENCES "orders"("id") ON DELETE CASCADE ON UPDATE CASCADE;
