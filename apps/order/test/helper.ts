@@ -12,9 +12,15 @@ export interface OrderTestContext extends ServiceUnderTest<Service> {
   auth: TestAuth;
 }
 
-/** The order service on a fresh, migrated database of its own, trusting a stand-in auth service. */
-export async function startOrder(env: Record<string, string> = {}): Promise<OrderTestContext> {
-  const auth = await startTestAuth();
+/**
+ * The order service on a fresh, migrated database of its own, trusting a stand-in auth service: its own,
+ * or `options.auth` when another service must trust the same one (the caller then closes it).
+ */
+export async function startOrder(
+  env: Record<string, string> = {},
+  options: { auth?: TestAuth } = {},
+): Promise<OrderTestContext> {
+  const auth = options.auth ?? (await startTestAuth());
   const sut = await startServiceUnderTest(
     {
       database: 'order',
@@ -35,6 +41,6 @@ export async function startOrder(env: Record<string, string> = {}): Promise<Orde
     },
     env,
   );
-  sut.onClose(() => auth.close());
+  if (!options.auth) sut.onClose(() => auth.close());
   return { ...sut, auth };
 }

@@ -107,7 +107,10 @@ export function createCart(deps: CartDeps): Cart {
   return {
     view,
     async setQuantity(customerId, productId, quantity) {
-      const product = (await catalog.lookup([productId])).get(productId);
+      // One product call both checks the product and prices the cart answered afterwards.
+      const asked = new Set([...(await store.lines(customerId)).map((line) => line.productId), productId]);
+      const products = new Map(await catalog.lookup([...asked]));
+      const product = products.get(productId);
       if (!product) throw CartErrors.productNotFound();
       if (!product.sellable) throw CartErrors.productNotSellable();
       if (quantity > product.available) {
@@ -127,7 +130,11 @@ export function createCart(deps: CartDeps): Cart {
           { extensions: { maxLines: CART_LIMITS.maxLines } },
         );
       }
-      return view(customerId);
+      const lines = await store.lines(customerId);
+      // Only lines another request added meanwhile are unknown here; a product that is gone was asked for.
+      const unseen = lines.map((line) => line.productId).filter((id) => !asked.has(id));
+      if (unseen.length > 0) for (const [id, seen] of await catalog.lookup(unseen)) products.set(id, seen);
+      return priceCart(lines, products);
     },
     removeItem: (customerId, productId) => store.removeLine(customerId, productId),
     lines: (customerId) => store.lines(customerId),

@@ -137,11 +137,13 @@ describe('putting products in the cart', () => {
     assert.deepEqual((await ctx.http.get('/api/v1/cart').set(asOwner).expect(200)).body, res.body);
   });
 
-  test('when the cart is read, then the product service is asked once for every line together', async () => {
+  test('when the cart is read or changed, then the product service is asked once, for every line together', async () => {
     const asOwner = await customer();
     const products = [stub.add(), stub.add(), stub.add()];
     for (const product of products) {
+      const before = stub.requests.length;
       await ctx.http.put(`/api/v1/cart/items/${product.id}`).set(asOwner).send({ quantity: 1 }).expect(200);
+      assert.equal(stub.requests.length - before, 1, 'one call checks the product and prices the cart');
     }
     const before = stub.requests.length;
 

@@ -3,8 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createRedisClient } from '@shop/cache';
 import { AppError } from '@shop/platform';
-import { getRedis, startRedisServer, TestClock, uniqueKeyPrefix } from '@shop/testing';
-import type { Redis } from 'ioredis';
+import {
+  getRedis,
+  startRedisCluster,
+  startRedisServer,
+  TestClock,
+  uniqueKeyPrefix,
+  type LocalRedisCluster,
+} from '@shop/testing';
+import type { Cluster, Redis } from 'ioredis';
 import { MemoryCartStore, RedisCartStore } from '../../src/data-access/cart-store.ts';
 import { CART_TTL_SECONDS, type CartStore } from '../../src/domain/cart.ts';
 
@@ -90,6 +97,23 @@ before(async () => {
 after(() => redis.quit());
 
 cartStoreContract('Redis', () => redisStore);
+
+// Kubernetes runs a 3-node Redis Cluster: the store's commands and script touch one key each, so any node
+// that owns the customer's slot runs them.
+let cluster: LocalRedisCluster;
+let clusterClient: Cluster;
+let clusterStore: RedisCartStore;
+before(async () => {
+  cluster = await startRedisCluster(3);
+  clusterClient = createRedisClient({ clusterNodes: cluster.nodes }, { commandTimeoutMs: 2_000 }) as Cluster;
+  await new Promise((resolve) => clusterClient.once('ready', resolve));
+  clusterStore = new RedisCartStore(clusterClient, { keyPrefix });
+});
+after(async () => {
+  await clusterClient?.quit();
+  await cluster?.dispose();
+});
+cartStoreContract('Redis Cluster', () => clusterStore);
 const memoryStore = new MemoryCartStore();
 cartStoreContract('in-process', () => memoryStore);
 
