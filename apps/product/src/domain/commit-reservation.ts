@@ -41,6 +41,10 @@ export async function commitPaidOrderIn(
 ): Promise<CommitOutcome> {
   const outcome = await sellReservedStockIn(uow, deps, orderId);
   if (outcome.kind === 'failed') {
+    // As a cancellation does, leave a released reservation behind: a reserve for this order arriving
+    // later (a late retry) is then refused instead of holding stock for an order being refunded.
+    if (outcome.reason === 'reservation-missing')
+      await uow.reservations.insertIfAbsent(orderId, 'released', deps.now());
     await uow.publish(InventoryCommitFailedV1, orderId, {
       orderId,
       reason: outcome.reason,

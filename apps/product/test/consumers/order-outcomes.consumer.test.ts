@@ -183,7 +183,7 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     assert.deepEqual(await deadLettered([envelope.id]), []);
   });
 
-  test('when order.paid.v1 names an order that reserved nothing, then inventory.commit-failed.v1 answers reservation-missing instead of a dead letter', async () => {
+  test('when order.paid.v1 names an order that reserved nothing, then inventory.commit-failed.v1 answers reservation-missing instead of a dead letter, and a late reserve for it is refused', async () => {
     const order = newOrder();
     const { id } = await createProduct(ctx, { stock: 3 });
     const envelope = await publish(OrderPaidV1, order, paid(order, [{ productId: id, quantity: 1 }]));
@@ -192,6 +192,16 @@ describe('the order outcomes consumer (on the PostgreSQL stand-in bus)', () => {
     assert.equal(answer!.type, 'inventory.commit-failed.v1');
     assert.deepEqual(answer!.data, { orderId: order, reason: 'reservation-missing' });
     assert.deepEqual(await stock(id), { available: 3, reserved: 0 });
+    const lateReserve = await ctx.http
+      .put(`/internal/v1/inventory/reservations/${order}`)
+      .set(ctx.asService)
+      .send({ items: [{ productId: id, quantity: 1 }] })
+      .expect(409);
+    assert.equal(
+      lateReserve.body.code,
+      'INVENTORY_ERR_RESERVATION_RELEASED',
+      'no hold for an order being refunded',
+    );
     await handledUpTo();
     assert.deepEqual(await deadLettered([envelope.id]), []);
   });
