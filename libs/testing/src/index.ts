@@ -1,5 +1,5 @@
-export { createTestDatabase, getPostgres } from './postgres.ts';
-export type { PostgresServer, TestDatabase } from './postgres.ts';
+export { createTestDatabase, getPostgres, startPostgresServer } from './postgres.ts';
+export type { LocalPostgresServer, PostgresServer, PostgresServerOptions, TestDatabase } from './postgres.ts';
 export { loadEmbeddedPostgres, postgresDataDirectory } from './embedded-postgres.ts';
 export { stopAllServers } from './lifecycle.ts';
 export { getRedis, startRedisServer, uniqueKeyPrefix } from './redis.ts';

@@ -17,6 +17,20 @@ export interface PostgresServer {
   readonly url: string;
 }
 
+/** A PostgreSQL server this test started for itself, independent of the shared one. */
+export interface LocalPostgresServer extends PostgresServer {
+  /** Stops the server and deletes its data directory. */
+  stop(): Promise<void>;
+}
+
+export interface PostgresServerOptions {
+  /**
+   * Server settings (`-c key=value`) over the test defaults, e.g. `{ max_connections: '50' }`. The defaults
+   * already include `wal_level=logical` with room for replication slots and senders.
+   */
+  settings?: Readonly<Record<string, string>>;
+}
+
 export interface TestDatabase {
   /** URL of the fresh database, same credentials as the server URL. */
   readonly url: string;
@@ -35,6 +49,13 @@ const TEST_SETTINGS = {
   full_page_writes: 'off',
   max_connections: '300',
   listen_addresses: '127.0.0.1',
+  // Logical replication (moving a shard between servers) needs these on the publisher; they cost a few
+  // bytes of WAL per commit, nothing a test notices, so every test server has them.
+  wal_level: 'logical',
+  max_replication_slots: '20',
+  max_wal_senders: '20',
+  max_logical_replication_workers: '8',
+  max_worker_processes: '16',
 };
 
 const shared = sharedStart(resolvePostgres);
@@ -71,13 +92,26 @@ export async function createTestDatabase(label?: string): Promise<TestDatabase> 
   };
 }
 
+/**
+ * Starts a dedicated PostgreSQL server for this test, whatever `DATABASE_URL` says: for tests that need
+ * two servers (a shard moving between them) or may take a server down. Stopped by `stop()`, by
+ * `stopAllServers()`, or when the process exits.
+ */
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<LocalPostgresServer> {
+  return startEmbeddedPostgres({ ...TEST_SETTINGS, ...options.settings }, () => undefined);
+}
+
 async function resolvePostgres(): Promise<PostgresServer> {
   const url = process.env.DATABASE_URL;
   if (url !== undefined && url !== '') return { url };
-  return startEmbeddedPostgres();
+  const { url: startedUrl } = await startEmbeddedPostgres(TEST_SETTINGS, () => shared.forget());
+  return { url: startedUrl };
 }
 
-async function startEmbeddedPostgres(): Promise<PostgresServer> {
+async function startEmbeddedPostgres(
+  serverSettings: Readonly<Record<string, string>>,
+  onDispose: () => void,
+): Promise<LocalPostgresServer> {
   const dir = await createScratchDir('postgres');
   await postgresDataDirectory(dir.path);
   const databaseDir = join(dir.path, 'data');
@@ -87,7 +121,7 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
   const write = (message: unknown): void => {
     log.write(message instanceof Error ? `${message.stack ?? message.message}\n` : String(message));
   };
-  const settings = Object.entries(TEST_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  const settings = Object.entries(serverSettings).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const EmbeddedPostgresServer = await importEmbeddedPostgres();
   const instance = new EmbeddedPostgresServer({
     databaseDir,
@@ -104,16 +138,16 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
   });
 
   let pid: number | undefined;
-  const untrack = track({
-    dispose: async () => {
+  let stopped: Promise<void> | undefined;
+  const dispose = (): Promise<void> =>
+    (stopped ??= (async () => {
       untrack();
-      shared.forget();
+      onDispose();
       await keepingProcessAlive(instance.stop());
       log.end();
       await dir.remove();
-    },
-    killNow: () => signalQuietly(pid, 'SIGQUIT'),
-  });
+    })());
+  const untrack = track({ dispose, killNow: () => signalQuietly(pid, 'SIGQUIT') });
 
   const started = Date.now();
   progress(`starting PostgreSQL ${version} on 127.0.0.1:${port} (data: ${databaseDir}) ...`);
@@ -148,7 +182,7 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
   progress(
     `PostgreSQL ready at 127.0.0.1:${port} in ${((Date.now() - started) / 1000).toFixed(1)}s (log: ${dir.logFile})`,
   );
-  return { url };
+  return { url, stop: dispose };
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, getPostgres } from '../src/index.ts';
+import { createTestDatabase, getPostgres, startPostgresServer } from '../src/index.ts';
 import type { TestDatabase } from '../src/index.ts';
 
 async function query<Row extends pg.QueryResultRow>(url: string, sql: string): Promise<Row[]> {
@@ -65,5 +65,31 @@ describe('PostgreSQL test server', () => {
     const rows = await query(url, `SELECT 1 FROM pg_database WHERE datname = '${db.name}'`);
     assert.equal(rows.length, 0);
     await open.end().catch(() => undefined);
+  });
+});
+
+describe('a dedicated PostgreSQL server', () => {
+  it('when one is started, then it is another server than the shared one, ready for logical replication', async () => {
+    const [shared, own] = await Promise.all([
+      getPostgres(),
+      startPostgresServer({ settings: { max_connections: '42' } }),
+    ]);
+    try {
+      assert.notEqual(own.url, shared.url);
+      const [row] = await query<{ wal_level: string; max_connections: string }>(
+        own.url,
+        "SELECT current_setting('wal_level') AS wal_level, current_setting('max_connections') AS max_connections",
+      );
+      assert.deepEqual(row, { wal_level: 'logical', max_connections: '42' });
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('when it is stopped, then it refuses connections', async () => {
+    const own = await startPostgresServer();
+    await query(own.url, 'SELECT 1');
+    await own.stop();
+    await assert.rejects(query(own.url, 'SELECT 1'), /ECONNREFUSED/);
   });
 });
