@@ -105,6 +105,8 @@ export async function moveShard(
   const session = await MoveSession.open(shard, options);
   try {
     return await session.move(target);
+  } catch (error) {
+    throw error instanceof StepInterrupted ? error.cause : error;
   } finally {
     await session.close();
   }
@@ -271,7 +273,7 @@ class MoveSession {
         tables: checksums,
       };
     } catch (error) {
-      if (error instanceof StepInterrupted) throw error.cause;
+      if (error instanceof StepInterrupted) throw error;
       this.#log(`failed while frozen: ${(error as Error).message}`);
       await this.#undo(source, target).catch((undoError: unknown) => {
         throw new ShardMoveError(
