@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@shop/database';
 import { startPostgresServer, type LocalPostgresServer } from '@shop/testing';
 import pg from 'pg';
-import { isShardReadOnlyError, readShardMap, type ShardMoveOptions } from '../../src/index.ts';
+import { isShardReadOnlyError, readShardMap, type ShardMap, type ShardMoveOptions } from '../../src/index.ts';
 
 // Two real PostgreSQL servers holding 16 shard schemas (0-7 on a, 8-15 on b), the directory table on a,
 // and a tiny router that writes orders the way a replica does: by the map, waiting out a frozen shard.
@@ -84,9 +84,14 @@ export interface WriteOutcome {
   readonly refusals: number;
 }
 
+// Like a replica that has not yet heard the map's notification, the router keeps the map it read for a
+// while and reads it again only when that is stale or a write was refused.
+const MAP_MAX_AGE_MS = 50;
+
 export class TestRouter {
   readonly #directory: pg.Pool;
   readonly #pools: Record<string, pg.Pool>;
+  #map: { map: ShardMap; readAt: number } | undefined;
 
   constructor(directory: pg.Pool, pools: Record<string, pg.Pool>) {
     this.#directory = directory;
@@ -99,8 +104,7 @@ export class TestRouter {
     let refusals = 0;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`shard ${shard} refused writes until the writer's deadline`);
-      const client = await this.#directory.connect();
-      const map = await readShardMap(client).finally(() => client.release());
+      const map = await this.#currentMap(refusals > 0);
       const assignment = map.assignments.find((entry) => entry.shard === shard);
       if (assignment === undefined) throw new Error(`map version ${map.version} has no shard ${shard}`);
       if (assignment.state === 'frozen') {
@@ -117,6 +121,18 @@ export class TestRouter {
         await sleep(10);
       }
     }
+  }
+
+  async #currentMap(refresh: boolean): Promise<ShardMap> {
+    if (refresh || this.#map === undefined || Date.now() - this.#map.readAt > MAP_MAX_AGE_MS) {
+      const client = await this.#directory.connect();
+      try {
+        this.#map = { map: await readShardMap(client), readAt: Date.now() };
+      } finally {
+        client.release();
+      }
+    }
+    return this.#map.map;
   }
 
   async #insert(server: string, schema: string, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  abortShardMove,
   cleanupShard,
   moveShard,
   SHARD_READ_ONLY_SQLSTATE,
@@ -151,6 +152,7 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
       /simulated crash/,
     );
     assert.deepEqual(await assignment(cluster, 5), { shard: 5, server: 'a', state: 'frozen' });
+    await assert.rejects(insertProcessedEvent(cluster, 'a', 5), { code: SHARD_READ_ONLY_SQLSTATE });
 
     await moveShard(5, 'b', cluster.options);
 
@@ -193,19 +195,29 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
     );
     assert.deepEqual(await assignment(cluster, 7), { shard: 7, server: 'a', state: 'active' });
     assert.equal(await schemaExistsOn(cluster, 'b', 7), false);
-    assert.deepEqual(
-      await cluster.query('a', "SELECT 1 FROM pg_publication WHERE pubname LIKE 'shard_move_%'"),
-      [],
-    );
-    assert.deepEqual(
-      await cluster.query('b', "SELECT 1 FROM pg_subscription WHERE subname LIKE 'shard_move_%'"),
-      [],
-    );
+    assert.deepEqual(await moveLeftovers(cluster, 7), { publications: 0, slots: 0, subscriptions: 0 });
     const afterUndo = await seedOrders(cluster, 7, 1);
 
     await moveShard(7, 'b', cluster.options);
 
     assert.deepEqual(await orderIds(cluster, 'b', 7), [...seeded, ...afterUndo].sort());
+  });
+
+  it('when an interrupted move is aborted, then the shard is active and writable on a and nothing of the move is left', async () => {
+    const seeded = await seedOrders(cluster, 2, 20);
+    await assert.rejects(
+      moveShard(2, 'b', { ...cluster.options, onStep: interruptAt('verify') }),
+      /simulated crash/,
+    );
+    assert.deepEqual(await assignment(cluster, 2), { shard: 2, server: 'a', state: 'frozen' });
+
+    await abortShardMove(2, cluster.options);
+
+    assert.deepEqual(await assignment(cluster, 2), { shard: 2, server: 'a', state: 'active' });
+    await insertProcessedEvent(cluster, 'a', 2);
+    assert.deepEqual(await orderIds(cluster, 'a', 2), [...seeded].sort());
+    assert.equal(await schemaExistsOn(cluster, 'b', 2), false);
+    assert.deepEqual(await moveLeftovers(cluster, 2), { publications: 0, slots: 0, subscriptions: 0 });
   });
 
   it('when a move is asked for a shard already on the target or an unknown server, then it refuses and says what to do', async () => {
@@ -219,6 +231,29 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
     });
   });
 });
+
+function insertProcessedEvent(cluster: MoveCluster, server: 'a' | 'b', shard: number) {
+  return cluster.query(
+    server,
+    `INSERT INTO ${schemaOf(shard)}.processed_events (event_id, consumer) VALUES (gen_random_uuid(), 'test')`,
+  );
+}
+
+async function moveLeftovers(cluster: MoveCluster, shard: number) {
+  const name = `shard_move_${schemaOf(shard)}`;
+  const [onA] = await cluster.query<{ publications: number; slots: number }>(
+    'a',
+    `SELECT (SELECT count(*)::int FROM pg_publication WHERE pubname = $1) AS publications,
+            (SELECT count(*)::int FROM pg_replication_slots WHERE slot_name LIKE 'pg_%' OR slot_name = $1) AS slots`,
+    [name],
+  );
+  const [onB] = await cluster.query<{ subscriptions: number }>(
+    'b',
+    'SELECT count(*)::int AS subscriptions FROM pg_subscription WHERE subname = $1',
+    [name],
+  );
+  return { ...onA, ...onB };
+}
 
 async function readMapVersion(cluster: MoveCluster): Promise<number> {
   const rows = await cluster.query<{ version: string }>(
