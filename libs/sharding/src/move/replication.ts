@@ -164,6 +164,11 @@ export async function slotPosition(client: pg.ClientBase, slot: string): Promise
   return { confirmedLsn: row.confirmed ?? '0/0', lagBytes: Number(row.lag ?? Number.MAX_SAFE_INTEGER) };
 }
 
+export async function replicationSlotExists(client: pg.ClientBase, slot: string): Promise<boolean> {
+  const result = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  return result.rowCount !== 0;
+}
+
 export async function currentWalLsn(client: pg.ClientBase): Promise<string> {
   const result = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
   return result.rows[0]?.lsn ?? '0/0';

@@ -12,6 +12,7 @@ import {
   listShardTables,
   publishedTables,
   publisherConnectionString,
+  replicationSlotExists,
   schemaExists,
   slotPosition,
   slotReached,
@@ -54,6 +55,8 @@ export interface ShardMoveOptions {
   readonly maxLagBytes?: number;
   /** How long each waiting step (copy, drain) may take before the move gives up; default 1 hour. */
   readonly timeoutMs?: number;
+  /** How long the freeze may try to lock the shard's tables against in-flight writes; default 30 s. */
+  readonly freezeLockTimeoutMs?: number;
   /** Poll interval of the waiting steps; default 100 ms. */
   readonly pollMs?: number;
   readonly log?: (message: string) => void;
@@ -86,6 +89,7 @@ const DEFAULT_PREFIX = 'orders_s';
 const DEFAULT_MAX_LAG_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 60 * 60_000;
 const DEFAULT_POLL_MS = 100;
+const DEFAULT_FREEZE_LOCK_TIMEOUT_MS = 30_000;
 const REPORT_EVERY_MS = 2_000;
 // One move or cleanup at a time per directory: two moves would race on the map and on the servers' load.
 const MOVE_LOCK_KEY = 0x53484d56;
@@ -240,10 +244,16 @@ class MoveSession {
     }
 
     try {
-      const lockMs = await installReadOnlyTriggers(from, this.#schema, tables, this.#label, (reason) =>
-        this.#log(`freeze: ${reason}`),
+      const lockMs = await installReadOnlyTriggers(from, this.#schema, tables, this.#label, {
+        timeoutMs: this.#options.freezeLockTimeoutMs ?? DEFAULT_FREEZE_LOCK_TIMEOUT_MS,
+        onWait: (attempts, waitedMs) =>
+          this.#log(
+            `freeze: writes still hold the tables; ${attempts} attempts to lock them in ${waitedMs} ms`,
+          ),
+      });
+      this.#log(
+        `freeze: ${tables.length} tables on ${source} read-only (locked against writes in ${lockMs} ms)`,
       );
-      this.#log(`freeze: ${tables.length} tables on ${source} read-only (write locks taken in ${lockMs} ms)`);
       await this.#drain(from, to);
       await this.#step('sequences');
       const sequences = await setSequencesPast(to, this.#schema, await readSequences(from, this.#schema));
@@ -357,6 +367,17 @@ class MoveSession {
         'SHARD_MOVE_ERR_NO_SOURCE_SCHEMA',
         `The map puts shard ${this.#label} on ${source}, but ${source} has no schema ${this.#schema}. Check ` +
           'ORDER_SHARD_SERVERS points at the right server, or run npm run db:migrate first.',
+      );
+    }
+    if (
+      (await replicationSlotExists(from, this.#replication)) &&
+      !(await subscriptionExists(to, this.#replication))
+    ) {
+      throw new ShardMoveError(
+        'SHARD_MOVE_ERR_OTHER_MOVE_UNFINISHED',
+        `${source} has the replication slot ${this.#replication}, but ${target} has no subscription on it: a move of ` +
+          `shard ${this.#label} to another server did not finish. Finish that one (run it again with the same ` +
+          `target), or undo it with npm run shard:move -- ${this.#shard} --abort, then run this move.`,
       );
     }
     if (await hasReadOnlyTriggers(to, this.#schema)) {

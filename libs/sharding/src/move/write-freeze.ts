@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { ShardMoveError } from './shard-move.errors.ts';
 
 /**
  * SQLSTATE of a write refused by a frozen or moved shard's old copy: the order service maps it to 503 with
@@ -8,9 +10,9 @@ export const SHARD_READ_ONLY_SQLSTATE = 'SM001';
 
 const FUNCTION = 'shard_move_refuse_writes';
 const TRIGGER = 'shard_move_read_only';
-const LOCK_TIMEOUT = '5s';
-// Lock waits that are worth another attempt: our lock timed out, or we were chosen as a deadlock victim.
-const RETRYABLE = new Set(['55P03', '40P01']);
+const LOCK_NOT_AVAILABLE = '55P03';
+const RETRY_MS = 20;
+const REPORT_EVERY_MS = 2_000;
 
 /** True when `error` is PostgreSQL refusing a write to a shard copy that has been frozen by a move. */
 export function isShardReadOnlyError(error: unknown): boolean {
@@ -18,24 +20,32 @@ export function isShardReadOnlyError(error: unknown): boolean {
 }
 
 /**
- * Makes the shard's tables read-only: in one transaction, EXCLUSIVE locks on all of them (waiting for
- * in-flight writes, which then commit before the freeze) and a statement trigger on each that refuses
- * INSERT, UPDATE, DELETE and TRUNCATE. Idempotent. Returns how long the lock took, for the progress line.
+ * Makes the shard's tables read-only: in one transaction, EXCLUSIVE locks on all of them (so no write is
+ * half-way) and a statement trigger on each that refuses INSERT, UPDATE, DELETE and TRUNCATE. Idempotent.
+ * Returns how long taking the locks took, for the progress line.
+ *
+ * The locks are taken with NOWAIT and retried: waiting in the lock queue while holding another of the
+ * shard's tables deadlocks with a writer that holds that one and wants the next, and PostgreSQL may pick
+ * the writer as the victim (an error for a client that did nothing wrong). Retrying never holds a lock
+ * while waiting; with the map frozen only replicas that have not heard it yet still write, so a moment
+ * without writes comes quickly.
  */
 export async function installReadOnlyTriggers(
   client: pg.ClientBase,
   schema: string,
   tables: readonly string[],
   label: string,
-  onRetry: (reason: string) => void,
+  options: { timeoutMs: number; onWait: (attempts: number, waitedMs: number) => void },
 ): Promise<number> {
   const started = Date.now();
   const q = (name: string) => `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
+  let attempts = 0;
+  let lastReport = started;
   for (;;) {
+    attempts += 1;
     await client.query('BEGIN');
     try {
-      await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-      await client.query(`LOCK TABLE ${tables.map(q).join(', ')} IN EXCLUSIVE MODE`);
+      await client.query(`LOCK TABLE ${tables.map(q).join(', ')} IN EXCLUSIVE MODE NOWAIT`);
       await client.query(
         `CREATE OR REPLACE FUNCTION ${q(FUNCTION)}() RETURNS trigger LANGUAGE plpgsql AS $body$
          BEGIN
@@ -55,9 +65,21 @@ export async function installReadOnlyTriggers(
       return Date.now() - started;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      const code = (error as { code?: string }).code;
-      if (code === undefined || !RETRYABLE.has(code)) throw error;
-      onRetry(code === '40P01' ? 'deadlock with a writer, retrying' : `still waiting for in-flight writes`);
+      if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+      const waited = Date.now() - started;
+      if (waited >= options.timeoutMs) {
+        throw new ShardMoveError(
+          'SHARD_MOVE_ERR_FREEZE_LOCK_TIMEOUT',
+          `Could not lock the shard's tables in ${schema} within ${Math.round(options.timeoutMs / 1000)} s: ` +
+            'writes kept holding them. Look for long transactions on the source (SELECT pid, xact_start, query ' +
+            "FROM pg_stat_activity WHERE state <> 'idle' ORDER BY xact_start), end or wait for them, then run the move again.",
+        );
+      }
+      if (Date.now() - lastReport >= REPORT_EVERY_MS) {
+        lastReport = Date.now();
+        options.onWait(attempts, waited);
+      }
+      await sleep(RETRY_MS);
     }
   }
 }

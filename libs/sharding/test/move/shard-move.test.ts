@@ -220,6 +220,22 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
     assert.deepEqual(await moveLeftovers(cluster, 2), { publications: 0, slots: 0, subscriptions: 0 });
   });
 
+  it('when a slot of an unfinished move to another server is on the source, then the move refuses until that one is aborted', async () => {
+    await cluster.query(
+      'a',
+      "SELECT pg_create_logical_replication_slot('shard_move_orders_s01', 'pgoutput')",
+    );
+
+    await assert.rejects(moveShard(1, 'b', cluster.options), {
+      code: 'SHARD_MOVE_ERR_OTHER_MOVE_UNFINISHED',
+      message: /npm run shard:move -- 1 --abort/,
+    });
+    await abortShardMove(1, cluster.options);
+
+    assert.deepEqual(await moveLeftovers(cluster, 1), { publications: 0, slots: 0, subscriptions: 0 });
+    assert.deepEqual(await assignment(cluster, 1), { shard: 1, server: 'a', state: 'active' });
+  });
+
   it('when a move is asked for a shard already on the target or an unknown server, then it refuses and says what to do', async () => {
     await assert.rejects(moveShard(9, 'b', cluster.options), {
       code: 'SHARD_MOVE_ERR_ALREADY_THERE',
