@@ -309,6 +309,18 @@ class MoveSession {
       if (server === current.server) continue;
       if (await subscriptionExists(await this.#client(server), this.#replication)) target = server;
     }
+    const from = await this.#client(current.server);
+    const leftovers =
+      target !== undefined ||
+      current.state !== 'active' ||
+      (await publishedTables(from, this.#replication)) !== undefined ||
+      (await replicationSlotExists(from, this.#replication));
+    if (!leftovers) {
+      this.#log(
+        `no unfinished move of shard ${this.#label}: it is active on ${current.server}; nothing to undo`,
+      );
+      return;
+    }
     this.#log(
       `aborting the move of shard ${this.#label}: ${target === undefined ? 'no subscription found' : `copy on ${target}`}, source ${current.server}`,
     );

@@ -241,6 +241,8 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
       code: 'SHARD_MOVE_ERR_ALREADY_THERE',
       message: /already on b.*npm run shard:cleanup/s,
     });
+    await abortShardMove(9, cluster.options);
+    assert.ok(cluster.log.includes('no unfinished move of shard 09: it is active on b; nothing to undo'));
     await assert.rejects(moveShard(1, 'c', cluster.options), {
       code: 'SHARD_MOVE_ERR_UNKNOWN_SERVER',
       message: /ORDER_SHARD_SERVERS/,
