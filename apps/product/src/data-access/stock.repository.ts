@@ -48,6 +48,13 @@ export function createStockRepository(tx: Prisma.TransactionClient): StockReposi
       return rows[0] ?? null;
     },
 
+    lockLevels: (productIds) =>
+      tx.$queryRaw<StockLevel[]>`
+        SELECT product_id AS "productId", available, reserved FROM stock_levels
+         WHERE product_id = ANY(${[...productIds]}::uuid[])
+         ORDER BY product_id
+           FOR UPDATE`,
+
     level: (productId) =>
       tx.stockLevel.findUnique({
         where: { productId },

@@ -63,6 +63,8 @@ export interface StockRepository {
   /** available += delta, only if the result is not negative. */
   adjust(productId: string, delta: number): Promise<StockLevel | null>;
   level(productId: string): Promise<StockLevel | null>;
+  /** The levels of `productIds` (those that exist), row-locked in product id order until the transaction ends. */
+  lockLevels(productIds: readonly string[]): Promise<StockLevel[]>;
 }
 
 export interface ReservationRepository {

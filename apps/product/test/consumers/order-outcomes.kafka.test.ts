@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { OrderConfirmedV1 } from '@shop/contracts';
+import { OrderPaidV1 } from '@shop/contracts';
 import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
 import { eventually, getKafka } from '@shop/testing';
 import { createProduct, startProduct, type ProductTestContext } from '../helper.ts';
@@ -26,7 +26,7 @@ describe('the product service on a real Kafka', () => {
     await ctx.close();
   });
 
-  test('when order.confirmed.v1 arrives through Kafka, then the stock is sold and inventory.committed.v1 is relayed back to Kafka', async () => {
+  test('when order.paid.v1 arrives through Kafka, then the stock is sold and inventory.committed.v1 is relayed back to Kafka', async () => {
     const { id } = await createProduct(ctx, { stock: 5 });
     const order = `order-${crypto.randomUUID()}`;
     await ctx.http
@@ -35,9 +35,15 @@ describe('the product service on a real Kafka', () => {
       .send({ items: [{ productId: id, quantity: 2 }] })
       .expect(201);
 
-    const { topic, envelope } = prepareEvent(OrderConfirmedV1, {
+    const { topic, envelope } = prepareEvent(OrderPaidV1, {
       subject: order,
-      data: { orderId: order, customerId: 'customer-k', paymentId: 'payment-k' },
+      data: {
+        orderId: order,
+        customerId: 'customer-k',
+        paymentId: 'payment-k',
+        items: [{ productId: id, quantity: 2 }],
+        total: { amount: 3998, currency: 'USD' },
+      },
     });
     await kafka.publish([{ topic, key: order, value: JSON.stringify(envelope), headers: {} }]);
 

@@ -9,10 +9,5 @@ export {
 } from './shard-move.ts';
 export { ShardMoveError } from './shard-move.errors.ts';
 export { SHARD_READ_ONLY_SQLSTATE, isShardReadOnlyError } from './write-freeze.ts';
-export {
-  readShardMap,
-  publishShardMap,
-  type ShardAssignment,
-  type ShardMap,
-  type ShardState,
-} from './shard-map.directory.ts';
+// The move's own shard-map reader and publisher (shard-map.directory.ts) stay private: the package's shard
+// map module owns those names.

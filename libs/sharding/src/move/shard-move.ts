@@ -309,6 +309,18 @@ class MoveSession {
       if (server === current.server) continue;
       if (await subscriptionExists(await this.#client(server), this.#replication)) target = server;
     }
+    const from = await this.#client(current.server);
+    const leftovers =
+      target !== undefined ||
+      current.state !== 'active' ||
+      (await publishedTables(from, this.#replication)) !== undefined ||
+      (await replicationSlotExists(from, this.#replication));
+    if (!leftovers) {
+      this.#log(
+        `no unfinished move of shard ${this.#label}: it is active on ${current.server}; nothing to undo`,
+      );
+      return;
+    }
     this.#log(
       `aborting the move of shard ${this.#label}: ${target === undefined ? 'no subscription found' : `copy on ${target}`}, source ${current.server}`,
     );
@@ -477,19 +489,26 @@ class MoveSession {
     await this.#step('initial-copy');
     const maxLag = this.#options.maxLagBytes ?? DEFAULT_MAX_LAG_BYTES;
     await this.#waitUntil('initial copy and catch-up', async () => {
+      if (!(await subscriptionExists(to, this.#replication))) {
+        throw new ShardMoveError(
+          'SHARD_MOVE_ERR_SUBSCRIPTION_GONE',
+          `The subscription ${this.#replication} disappeared from the target during the copy (dropped by hand?). ` +
+            'Nothing was frozen yet: run the move again, it starts a fresh copy.',
+        );
+      }
       const [copy, slot] = await Promise.all([
         copyProgress(to, this.#replication),
-        slotPosition(from, this.#replication).catch(() => undefined),
+        slotPosition(from, this.#replication),
       ]);
-      const lag = slot?.lagBytes;
-      const done = copy.ready === tableCount && lag !== undefined && lag <= maxLag;
+      const lag = slot.lagBytes;
+      const done = copy.ready === tableCount && lag <= maxLag;
       const states = Object.entries(copy.states)
         .map(([state, count]) => `${state}: ${count}`)
         .join(', ');
       return {
         done,
         detail:
-          `${copy.ready}/${tableCount} tables ready (${states || 'starting'}), lag ${lag === undefined ? '?' : formatBytes(lag)}` +
+          `${copy.ready}/${tableCount} tables ready (${states || 'starting'}), lag ${formatBytes(lag)}` +
           (copy.errors > 0 ? `, ${copy.errors} subscription errors (see the target server's log)` : ''),
       };
     });

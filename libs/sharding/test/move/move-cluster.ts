@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@shop/database';
 import { startPostgresServer, type LocalPostgresServer } from '@shop/testing';
 import pg from 'pg';
-import { isShardReadOnlyError, readShardMap, type ShardMap, type ShardMoveOptions } from '../../src/index.ts';
+import { isShardReadOnlyError, type ShardMoveOptions } from '../../src/index.ts';
+import { readShardMap, type ShardMap } from '../../src/move/shard-map.directory.ts';
 
 // Two real PostgreSQL servers holding 16 shard schemas (0-7 on a, 8-15 on b), the directory table on a,
 // and a tiny router that writes orders the way a replica does: by the map, waiting out a frozen shard.
@@ -68,7 +69,14 @@ export async function startMoveCluster(): Promise<MoveCluster> {
   return {
     servers,
     log,
-    options: { servers, directoryUrl: a.url, migrationsDir: MIGRATIONS_DIR, log: (line) => log.push(line) },
+    options: {
+      servers,
+      directoryUrl: a.url,
+      migrationsDir: MIGRATIONS_DIR,
+      // A broken move fails the test within a minute instead of waiting out the default hour.
+      timeoutMs: 60_000,
+      log: (line) => log.push(line),
+    },
     query,
     router: new TestRouter(pools.a, pools),
     stop: async () => {

@@ -175,6 +175,25 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
     assert.ok(cluster.log.some((line) => line.includes('already exists (an earlier run); following it')));
   });
 
+  it('when the subscription is dropped during the copy, then the move stops before freezing and a re-run copies afresh', async () => {
+    const seeded = await seedOrders(cluster, 0, 50);
+    const dropSubscription = async (step: ShardMoveStep) => {
+      if (step === 'initial-copy') await cluster.query('b', 'DROP SUBSCRIPTION shard_move_orders_s00');
+    };
+
+    await assert.rejects(moveShard(0, 'b', { ...cluster.options, onStep: dropSubscription }), {
+      code: 'SHARD_MOVE_ERR_SUBSCRIPTION_GONE',
+      message: /run the move again/,
+    });
+    assert.deepEqual(await assignment(cluster, 0), { shard: 0, server: 'a', state: 'active' });
+    await insertProcessedEvent(cluster, 'a', 0);
+
+    await moveShard(0, 'b', cluster.options);
+
+    assert.deepEqual(await orderIds(cluster, 'b', 0), [...seeded].sort());
+    assert.deepEqual(await counts(cluster, 'b', 0), { orders: 50, lines: 100, events: 50, seqs: 50 });
+  });
+
   it('when the copy differs at verification, then the move is undone, the shard is writable on a again and a re-run moves it', async () => {
     const seeded = await seedOrders(cluster, 7, 50);
     const corruptTarget = async (step: ShardMoveStep) => {
@@ -241,6 +260,8 @@ describe('moving a logical shard between two PostgreSQL servers', () => {
       code: 'SHARD_MOVE_ERR_ALREADY_THERE',
       message: /already on b.*npm run shard:cleanup/s,
     });
+    await abortShardMove(9, cluster.options);
+    assert.ok(cluster.log.includes('no unfinished move of shard 09: it is active on b; nothing to undo'));
     await assert.rejects(moveShard(1, 'c', cluster.options), {
       code: 'SHARD_MOVE_ERR_UNKNOWN_SERVER',
       message: /ORDER_SHARD_SERVERS/,
