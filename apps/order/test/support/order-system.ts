@@ -128,7 +128,7 @@ export async function startOrderSystem(
   });
   const baseEnv = {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     ORDER_DATABASE_URL: shards.urls.a,
     ORDER_SHARD_SERVERS: `a=${shards.urls.a},b=${shards.urls.b}`,
     ORDER_SHARD_MAP_POLL_MS: '200',
