@@ -1,11 +1,10 @@
-import path from 'node:path';
-import { migrate } from '@shop/database';
 import type { Service } from '@shop/platform';
 import { startServiceUnderTest, startTestAuth, type ServiceUnderTest, type TestAuth } from '@shop/testing';
 import { createOrderService } from '../src/app.ts';
 import { loadOrderConfig } from '../src/config.ts';
+import { appDir, migrateShardsOf } from './support/order-system.ts';
 
-export const appDir = path.resolve(import.meta.dirname, '..');
+export { appDir };
 
 export interface OrderTestContext extends ServiceUnderTest<Service> {
   /** The stand-in auth service whose tokens the service trusts. */
@@ -13,7 +12,8 @@ export interface OrderTestContext extends ServiceUnderTest<Service> {
 }
 
 /**
- * The order service on a fresh, migrated database of its own, trusting a stand-in auth service: its own,
+ * The order service on a fresh database of its own holding all 16 shards (one server, the embedded
+ * start's layout; test/support/order-system.ts puts them on two), trusting a stand-in auth service: its own,
  * or `options.auth` when another service must trust the same one (the caller then closes it).
  */
 export async function startOrder(
@@ -24,8 +24,7 @@ export async function startOrder(
   const sut = await startServiceUnderTest(
     {
       database: 'order',
-      migrate: (databaseUrl) =>
-        migrate({ databaseUrl, migrationsDir: path.join(appDir, 'prisma', 'migrations') }),
+      migrate: (databaseUrl) => migrateShardsOf({ main: databaseUrl }),
       start: (databaseUrl, overrides) =>
         createOrderService(
           loadOrderConfig({

@@ -35,6 +35,22 @@ export interface ShardServersUnderTest {
 
 export const schemaOf = (shard: number) => `${SHARD_SCHEMA_PREFIX}${String(shard).padStart(2, '0')}`;
 
+/**
+ * Seeds the shard map in the first server (when empty) and migrates every shard where it puts them, as
+ * `npm run db:migrate` does.
+ */
+export function migrateShardsOf(servers: Record<string, string>, initialMap?: string) {
+  return migrateShards({
+    servers,
+    directoryUrl: Object.values(servers)[0]!,
+    ...(initialMap === undefined ? {} : { initialAssignments: parseAssignments(initialMap, SHARD_COUNT) }),
+    shardCount: SHARD_COUNT,
+    schemaPrefix: SHARD_SCHEMA_PREFIX,
+    migrationsDir: path.join(appDir, 'prisma', 'migrations'),
+    logger: { info: () => undefined, warn: () => undefined },
+  });
+}
+
 /** Two real PostgreSQL servers, every shard migrated on the one the map places it on. */
 export async function startShardServers(): Promise<ShardServersUnderTest> {
   const first = await createTestDatabase('order-shards-a');
@@ -46,15 +62,7 @@ export async function startShardServers(): Promise<ShardServersUnderTest> {
   await admin.end();
   secondUrl.pathname = '/order_shards_b';
   const urls = { a: first.url, b: secondUrl.toString() };
-  await migrateShards({
-    servers: urls,
-    directoryUrl: urls.a,
-    initialAssignments: parseAssignments(INITIAL_MAP, SHARD_COUNT),
-    shardCount: SHARD_COUNT,
-    schemaPrefix: SHARD_SCHEMA_PREFIX,
-    migrationsDir: path.join(appDir, 'prisma', 'migrations'),
-    logger: { info: () => undefined, warn: () => undefined },
-  });
+  await migrateShardsOf(urls, INITIAL_MAP);
   const pools = {
     a: new pg.Pool({ connectionString: urls.a, max: 4 }),
     b: new pg.Pool({ connectionString: urls.b, max: 4 }),
