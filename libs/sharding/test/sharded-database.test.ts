@@ -205,6 +205,32 @@ describe('ShardedDatabase', () => {
     assert.ok(database.forWrite(9));
   });
 
+  it('when a newer map is invalid, then the replica keeps routing by the last valid one and logs it, and follows the corrected version', async () => {
+    const logger = testLogger();
+    const database = await open({ logger });
+    const valid = await current();
+    await env.directory.query(
+      `INSERT INTO ${SHARD_MAP_TABLE} (version, shard_count, assignments) VALUES ($1, 16, '[]')`,
+      [valid.version + 1],
+    );
+    await database.refresh();
+    assert.equal(database.map.version, valid.version);
+    assert.ok(
+      logger.entries.some(
+        (entry) => entry.level === 'error' && /newest shard map is invalid/.test(entry.message ?? ''),
+      ),
+      'the invalid map is logged as an error',
+    );
+
+    const corrected = { ...nextShardMap(valid, [{ shard: 10, server: 'a' }]), version: valid.version + 2 };
+    await publishShardMap(env.directory, corrected, 'corrected');
+    await eventually(
+      'the replica to follow the corrected map',
+      () => database.map.version === corrected.version,
+    );
+    assert.equal(await serverOf(database.forRead(10)), 'a');
+  });
+
   it('when the configured shard count or servers do not fit the map, then the replica refuses to start naming the mismatch', async () => {
     await assert.rejects(open({ shardCount: 8 }), (error: Error) => {
       assert.ok(error instanceof ShardMapError);
