@@ -131,6 +131,8 @@ export class ShardMapWatcher {
       onConnected: () => void this.refresh(),
     });
     await this.#listener.start();
+    // The catch-up read of the first connect: a map published between the first read and LISTEN counts too.
+    await this.#refreshing;
     this.#poll = setInterval(
       () => void this.refresh(),
       this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
