@@ -64,6 +64,7 @@ export class ShardMapWatcher {
         'SHARD_ERR_NO_MAP',
         `Cannot read the shard map from the directory database: ${(error as Error).message}. Check the ` +
           'directory URL and that the directory exists (npm run db:migrate creates and seeds it).',
+        { cause: error },
       );
     }
     if (map === undefined) {
