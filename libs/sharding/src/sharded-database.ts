@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ShardMapWatcher, type ShardMapListener } from './directory/shard-map-watcher.ts';
 import type { ShardMap, ShardState } from './directory/shard-map.ts';
 import { logicalShardOf } from './shard-key.ts';
+import { shardSchema } from './shard-schema.ts';
 import { redactUrl, type ShardServers } from './shard-servers.ts';
 import { ShardingErrors, ShardMapError } from './sharding.errors.ts';
 
@@ -133,7 +134,7 @@ export class ShardedDatabase<Client extends ShardClient> {
   /** `orders_s03` for shard 3. */
   schemaOf(shard: number): string {
     this.#checkShard(shard);
-    return `${this.#options.schemaPrefix}${String(shard).padStart(2, '0')}`;
+    return shardSchema(this.#options.schemaPrefix, shard);
   }
 
   /** The client of the shard's current server; reads are served while a shard is frozen. */

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { compareSchemasWithDatamodel } from '@shop/database';
 import { createTestDatabase } from '@shop/testing';
 import pg from 'pg';
-import { migrateShards, readShardMap, spreadAssignments } from '../src/index.ts';
+import { migrateShards, parseAssignments, readShardMap, spreadAssignments } from '../src/index.ts';
 import { createTestServers } from './support/test-servers.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'orders-app', 'prisma');
@@ -131,5 +131,27 @@ describe('migrateShards', () => {
       logger,
     });
     assert.deepEqual(lines, ['shard 00 on b: 2 applied', 'shard 01 on b: 2 applied']);
+  });
+
+  it('when a server cannot be reached, then the run fails naming the shard and the other servers still finish', async () => {
+    lines.length = 0;
+    const servers = { b: env.servers['b']!, down: 'postgres://postgres:postgres@127.0.0.1:1/none' };
+    const map = { version: 1, shardCount: 4, assignments: parseAssignments('b:0-1,down:2-3', 4) };
+    await assert.rejects(
+      migrateShards({
+        servers,
+        map,
+        shardCount: 4,
+        schemaPrefix: 'third_s',
+        migrationsDir: MIGRATIONS,
+        logger,
+      }),
+      /^Error: shard 02 on down \(schema third_s02\): Cannot connect to/,
+    );
+    assert.deepEqual(lines.sort(), [
+      'shard 00 on b: 2 applied',
+      'shard 01 on b: 2 applied',
+      'warning: shard 02 on down: failed',
+    ]);
   });
 });
