@@ -112,4 +112,24 @@ describe('npm run db:migrate', () => {
       /ORDERS_SHARD_SERVERS server "a" \(postgres:\/\/h\) names no host or no database/,
     );
   });
+
+  it('when the sharded block is malformed, then nothing is migrated and the file and field are named', async () => {
+    const broken = await workspace();
+    try {
+      const manifest = join(broken, 'apps', 'orders', 'package.json');
+      await writeFile(
+        manifest,
+        JSON.stringify({
+          name: '@shop/orders',
+          shop: { port: 3102, sharded: { servers: 'X', directory: 'Y', count: 0, schemaPrefix: 'o_s' } },
+        }),
+      );
+      await assert.rejects(
+        migrateApps({ root: broken, requested: [], env: {}, log: () => undefined }),
+        /apps\/orders\/package\.json: the "shop" block is invalid: \/sharded\/count/,
+      );
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
 });
