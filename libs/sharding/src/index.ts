@@ -45,3 +45,4 @@ export {
   type ScatterGatherOptions,
   type ScatterGatherPage,
 } from './scatter-gather.ts';
+export { shardingMetrics, type ShardingMetrics } from './metrics.ts';

@@ -4,6 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { AppError } from '@shop/platform/errors';
 import { eventually } from '@shop/testing';
 import type pg from 'pg';
+import { Registry } from 'prom-client';
 import {
   nextShardMap,
   parseAssignments,
@@ -175,7 +176,8 @@ describe('ShardedDatabase', () => {
   });
 
   it('when a shard is frozen, then its writes answer 503 with Retry-After, its reads and every other shard keep serving', async () => {
-    const database = await open({ frozenRetryAfterSeconds: 3 });
+    const registry = new Registry();
+    const database = await open({ frozenRetryAfterSeconds: 3, registry });
     await publishShardMap(
       env.directory,
       nextShardMap(await current(), [{ shard: 9, state: 'frozen' }]),
@@ -194,6 +196,16 @@ describe('ShardedDatabase', () => {
       },
     );
     assert.equal(await serverOf(database.forRead(9)), 'b');
+    const metrics = await registry.getMetricsAsJSON();
+    const value = (name: string) => metrics.find((metric) => metric.name === name)?.values;
+    assert.deepEqual(
+      value('sharding_map_version')?.map((v) => v.value),
+      [database.map.version],
+    );
+    assert.deepEqual(
+      value('sharding_frozen_writes_total')?.map((v) => [v.labels['shard'], v.value]),
+      [['9', 1]],
+    );
     for (const shard of database.shards().filter((s) => s !== 9)) assert.ok(database.forWrite(shard));
 
     await publishShardMap(
