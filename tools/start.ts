@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@shop/database';
+import { migrateShards, parseShardServers } from '@shop/sharding';
 import { ensureDatabase, type DevPostgres } from './dev/databases.ts';
 import { discoverServices, type DevService } from './dev/services.ts';
 
@@ -164,7 +165,27 @@ async function main(): Promise<void> {
   for (const service of services) {
     const databaseUrl = await databaseUrlFor(service, embeddedPostgres);
     const env: Record<string, string> = { ...service.env };
-    if (databaseUrl && service.database) {
+    if (databaseUrl && service.database && service.sharded) {
+      // Unless servers are configured, every shard is a schema of the service's one database, which also
+      // holds the shard map.
+      const { sharded } = service;
+      const servers = process.env[sharded.servers] || `a=${databaseUrl}`;
+      const directoryUrl = process.env[sharded.directory] || databaseUrl;
+      log(`migrating the ${sharded.count} shards of ${service.name} ...`);
+      const results = await migrateShards({
+        servers: parseShardServers(servers, sharded.servers),
+        directoryUrl,
+        shardCount: sharded.count,
+        schemaPrefix: sharded.schemaPrefix,
+        migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations'),
+        logger: { info: () => undefined, warn: (message) => log(`${service.name}: ${message}`) },
+      });
+      const applied = results.reduce((sum, result) => sum + result.applied.length, 0);
+      log(`${service.name}: ${results.length} shards migrated, ${applied} migration(s) applied`);
+      env[sharded.servers] = servers;
+      env[sharded.directory] = directoryUrl;
+      env[service.database.variable] = databaseUrl;
+    } else if (databaseUrl && service.database) {
       log(`migrating the ${service.name} database ...`);
       const result = await migrate({
         databaseUrl,

@@ -72,15 +72,15 @@ describe('npm run db:migrate', () => {
     };
     await migrateApps({ root, requested: [], env, log: (line) => lines.push(line) });
 
-    assert.ok(lines.includes('ledger: 2 applied, 0 already applied (schema public).'), lines.join('\n'));
+    assert.ok(lines.includes('ledger: 3 applied, 0 already applied (schema public).'), lines.join('\n'));
     for (const line of [
-      '  shard 00 on a: 2 applied',
-      '  shard 01 on b: 2 applied',
-      '  shard 03 on b: 2 applied',
+      '  shard 00 on a: 3 applied',
+      '  shard 01 on b: 3 applied',
+      '  shard 03 on b: 3 applied',
     ]) {
       assert.ok(lines.includes(line), `${line} in:\n${lines.join('\n')}`);
     }
-    assert.ok(lines.includes('orders: 4 shards migrated, 8 migration(s) applied in all.'), lines.join('\n'));
+    assert.ok(lines.includes('orders: 4 shards migrated, 12 migration(s) applied in all.'), lines.join('\n'));
     assert.deepEqual(await schemas(databases['a']!.url), ['orders_s00']);
     assert.deepEqual(await schemas(databases['b']!.url), ['orders_s01', 'orders_s02', 'orders_s03']);
 
@@ -111,5 +111,25 @@ describe('npm run db:migrate', () => {
       migrateApps({ root, requested: ['orders'], env, log: () => undefined }),
       /ORDERS_SHARD_SERVERS server "a" \(postgres:\/\/h\) names no host or no database/,
     );
+  });
+
+  it('when the sharded block is malformed, then nothing is migrated and the file and field are named', async () => {
+    const broken = await workspace();
+    try {
+      const manifest = join(broken, 'apps', 'orders', 'package.json');
+      await writeFile(
+        manifest,
+        JSON.stringify({
+          name: '@shop/orders',
+          shop: { port: 3102, sharded: { servers: 'X', directory: 'Y', count: 0, schemaPrefix: 'o_s' } },
+        }),
+      );
+      await assert.rejects(
+        migrateApps({ root: broken, requested: [], env: {}, log: () => undefined }),
+        /apps\/orders\/package\.json: the "shop" block is invalid: \/sharded\/count/,
+      );
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 });

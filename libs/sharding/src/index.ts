@@ -1,5 +1,6 @@
 export { LOGICAL_SHARDS, logicalShardOf } from './shard-key.ts';
 export { newOrderId, shardOfOrderId } from './order-id.ts';
+export { shardSchema } from './shard-schema.ts';
 export { ShardingErrors, ShardMapConflictError, ShardMapError } from './sharding.errors.ts';
 export { parseShardServers, redactUrl, SERVER_NAME, type ShardServers } from './shard-servers.ts';
 export {
@@ -44,4 +45,5 @@ export {
   type ScatterGatherOptions,
   type ScatterGatherPage,
 } from './scatter-gather.ts';
+export { shardingMetrics, type ShardingMetrics } from './metrics.ts';
 export * from './move/index.ts';

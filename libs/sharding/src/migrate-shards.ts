@@ -8,6 +8,7 @@ import {
   type ShardAssignment,
   type ShardMap,
 } from './directory/shard-map.ts';
+import { shardSchema } from './shard-schema.ts';
 import { redactUrl, type ShardServers } from './shard-servers.ts';
 import { ShardMapError } from './sharding.errors.ts';
 
@@ -46,26 +47,32 @@ export async function migrateShards(options: MigrateShardsOptions): Promise<Shar
     byServer.set(server, [...(byServer.get(server) ?? []), shard]);
   const quiet: MigrationLogger = { info: () => undefined, warn: (message) => logger.warn(message) };
 
-  const results = await Promise.all(
+  // Every server runs to its end (or its first failure) before a failure is reported, so the report is whole.
+  const outcomes = await Promise.allSettled(
     [...byServer].map(async ([server, shards]) => {
       const migrated: ShardMigration[] = [];
       for (const shard of shards) {
-        const schema = `${options.schemaPrefix}${String(shard).padStart(2, '0')}`;
+        const schema = shardSchema(options.schemaPrefix, shard);
+        const label = `shard ${String(shard).padStart(2, '0')} on ${server}`;
         const result = await migrate({
           databaseUrl: options.servers[server]!,
           migrationsDir: options.migrationsDir,
           schema,
           logger: quiet,
+        }).catch((error: unknown) => {
+          logger.warn(`${label}: failed`);
+          throw new Error(`${label} (schema ${schema}): ${(error as Error).message}`, { cause: error });
         });
         const applied = result.applied.map((migration) => migration.name);
-        logger.info(
-          `shard ${String(shard).padStart(2, '0')} on ${server}: ${applied.length === 0 ? 'up to date' : `${applied.length} applied`}`,
-        );
+        logger.info(`${label}: ${applied.length === 0 ? 'up to date' : `${applied.length} applied`}`);
         migrated.push({ shard, schema, server, applied });
       }
       return migrated;
     }),
   );
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  const results = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ShardMigration[]>).value);
   return results.flat().sort((a, b) => a.shard - b.shard);
 }
 

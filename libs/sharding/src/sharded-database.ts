@@ -1,8 +1,11 @@
 import type { Logger } from '@shop/events';
 import pg from 'pg';
+import type { Registry } from 'prom-client';
 import { ShardMapWatcher, type ShardMapListener } from './directory/shard-map-watcher.ts';
+import { shardingMetrics, type ShardingMetrics } from './metrics.ts';
 import type { ShardMap, ShardState } from './directory/shard-map.ts';
 import { logicalShardOf } from './shard-key.ts';
+import { shardSchema } from './shard-schema.ts';
 import { redactUrl, type ShardServers } from './shard-servers.ts';
 import { ShardingErrors, ShardMapError } from './sharding.errors.ts';
 
@@ -37,6 +40,8 @@ export interface ShardedDatabaseOptions<Client extends ShardClient> {
   connectionTimeoutMs?: number;
   /** Shows in pg_stat_activity; default `shop-sharded`. */
   applicationName?: string;
+  /** The service's Prometheus registry (`app.metrics.registry`): map version, frozen-write refusals. */
+  registry?: Registry;
 }
 
 /** Where one logical shard lives right now, for the outbox relays and operators. */
@@ -60,6 +65,7 @@ export class ShardedDatabase<Client extends ShardClient> {
   readonly #watcher: ShardMapWatcher;
   readonly #pools: ReadonlyMap<string, pg.Pool>;
   readonly #clients = new Map<string, Client>();
+  readonly #metrics: ShardingMetrics;
   #closed = false;
 
   private constructor(
@@ -70,6 +76,9 @@ export class ShardedDatabase<Client extends ShardClient> {
     this.#options = options;
     this.#watcher = watcher;
     this.#pools = pools;
+    this.#metrics = shardingMetrics(options.registry);
+    this.#metrics.mapVersion.set(watcher.version);
+    watcher.onChange((map) => this.#metrics.mapVersion.set(map.version));
   }
 
   /**
@@ -133,7 +142,7 @@ export class ShardedDatabase<Client extends ShardClient> {
   /** `orders_s03` for shard 3. */
   schemaOf(shard: number): string {
     this.#checkShard(shard);
-    return `${this.#options.schemaPrefix}${String(shard).padStart(2, '0')}`;
+    return shardSchema(this.#options.schemaPrefix, shard);
   }
 
   /** The client of the shard's current server; reads are served while a shard is frozen. */
@@ -148,6 +157,7 @@ export class ShardedDatabase<Client extends ShardClient> {
   forWrite(shard: number): Client {
     const placement = this.#placement(shard);
     if (placement.state === 'frozen') {
+      this.#metrics.frozenWrites.inc({ shard: String(shard) });
       const seconds = this.#options.frozenRetryAfterSeconds ?? 2;
       throw ShardingErrors.frozen(undefined, {
         headers: { 'retry-after': String(seconds) },

@@ -26,8 +26,12 @@ export const ShardingErrors = {
 export class ShardMapError extends Error {
   readonly code: string;
 
-  constructor(code: 'SHARD_ERR_INVALID_MAP' | 'SHARD_ERR_NO_MAP' | 'SHARD_ERR_CONFIG', message: string) {
-    super(message);
+  constructor(
+    code: 'SHARD_ERR_INVALID_MAP' | 'SHARD_ERR_NO_MAP' | 'SHARD_ERR_CONFIG',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
     this.name = 'ShardMapError';
     this.code = code;
   }

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { compareSchemasWithDatamodel } from '@shop/database';
 import { createTestDatabase } from '@shop/testing';
 import pg from 'pg';
-import { migrateShards, readShardMap, spreadAssignments } from '../src/index.ts';
+import { migrateShards, parseAssignments, readShardMap, spreadAssignments } from '../src/index.ts';
 import { createTestServers } from './support/test-servers.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'orders-app', 'prisma');
@@ -51,11 +51,11 @@ describe('migrateShards', () => {
     assert.match(lines[0]!, /^seeded shard map version 1 \(a:0-7,b:8-15\) from postgres:/);
     assert.deepEqual(
       lines.slice(1).sort(),
-      Array.from({ length: 16 }, (_, n) => `shard ${shard(n)} on ${n < 8 ? 'a' : 'b'}: 2 applied`),
+      Array.from({ length: 16 }, (_, n) => `shard ${shard(n)} on ${n < 8 ? 'a' : 'b'}: 3 applied`),
     );
     assert.deepEqual(
       results.map((r) => [r.shard, r.schema, r.server, r.applied.length]),
-      Array.from({ length: 16 }, (_, n) => [n, `orders_s${shard(n)}`, n < 8 ? 'a' : 'b', 2]),
+      Array.from({ length: 16 }, (_, n) => [n, `orders_s${shard(n)}`, n < 8 ? 'a' : 'b', 3]),
     );
     assert.deepEqual(
       await schemasOn('a'),
@@ -130,6 +130,28 @@ describe('migrateShards', () => {
       migrationsDir: MIGRATIONS,
       logger,
     });
-    assert.deepEqual(lines, ['shard 00 on b: 2 applied', 'shard 01 on b: 2 applied']);
+    assert.deepEqual(lines, ['shard 00 on b: 3 applied', 'shard 01 on b: 3 applied']);
+  });
+
+  it('when a server cannot be reached, then the run fails naming the shard and the other servers still finish', async () => {
+    lines.length = 0;
+    const servers = { b: env.servers['b']!, down: 'postgres://postgres:postgres@127.0.0.1:1/none' };
+    const map = { version: 1, shardCount: 4, assignments: parseAssignments('b:0-1,down:2-3', 4) };
+    await assert.rejects(
+      migrateShards({
+        servers,
+        map,
+        shardCount: 4,
+        schemaPrefix: 'third_s',
+        migrationsDir: MIGRATIONS,
+        logger,
+      }),
+      /^Error: shard 02 on down \(schema third_s02\): Cannot connect to/,
+    );
+    assert.deepEqual(lines.sort(), [
+      'shard 00 on b: 3 applied',
+      'shard 01 on b: 3 applied',
+      'warning: shard 02 on down: failed',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { AppError } from '@shop/platform/errors';
 import { eventually } from '@shop/testing';
 import type pg from 'pg';
+import { Registry } from 'prom-client';
 import {
   nextShardMap,
   parseAssignments,
@@ -175,7 +176,8 @@ describe('ShardedDatabase', () => {
   });
 
   it('when a shard is frozen, then its writes answer 503 with Retry-After, its reads and every other shard keep serving', async () => {
-    const database = await open({ frozenRetryAfterSeconds: 3 });
+    const registry = new Registry();
+    const database = await open({ frozenRetryAfterSeconds: 3, registry });
     await publishShardMap(
       env.directory,
       nextShardMap(await current(), [{ shard: 9, state: 'frozen' }]),
@@ -194,6 +196,16 @@ describe('ShardedDatabase', () => {
       },
     );
     assert.equal(await serverOf(database.forRead(9)), 'b');
+    const metrics = await registry.getMetricsAsJSON();
+    const value = (name: string) => metrics.find((metric) => metric.name === name)?.values;
+    assert.deepEqual(
+      value('sharding_map_version')?.map((v) => v.value),
+      [database.map.version],
+    );
+    assert.deepEqual(
+      value('sharding_frozen_writes_total')?.map((v) => [v.labels['shard'], v.value]),
+      [['9', 1]],
+    );
     for (const shard of database.shards().filter((s) => s !== 9)) assert.ok(database.forWrite(shard));
 
     await publishShardMap(
@@ -203,6 +215,32 @@ describe('ShardedDatabase', () => {
     );
     await database.refresh();
     assert.ok(database.forWrite(9));
+  });
+
+  it('when a newer map is invalid, then the replica keeps routing by the last valid one and logs it, and follows the corrected version', async () => {
+    const logger = testLogger();
+    const database = await open({ logger });
+    const valid = await current();
+    await env.directory.query(
+      `INSERT INTO ${SHARD_MAP_TABLE} (version, shard_count, assignments) VALUES ($1, 16, '[]')`,
+      [valid.version + 1],
+    );
+    await database.refresh();
+    assert.equal(database.map.version, valid.version);
+    assert.ok(
+      logger.entries.some(
+        (entry) => entry.level === 'error' && /newest shard map is invalid/.test(entry.message ?? ''),
+      ),
+      'the invalid map is logged as an error',
+    );
+
+    const corrected = { ...nextShardMap(valid, [{ shard: 10, server: 'a' }]), version: valid.version + 2 };
+    await publishShardMap(env.directory, corrected, 'corrected');
+    await eventually(
+      'the replica to follow the corrected map',
+      () => database.map.version === corrected.version,
+    );
+    assert.equal(await serverOf(database.forRead(10)), 'a');
   });
 
   it('when the configured shard count or servers do not fit the map, then the replica refuses to start naming the mismatch', async () => {

@@ -64,6 +64,7 @@ export class ShardMapWatcher {
         'SHARD_ERR_NO_MAP',
         `Cannot read the shard map from the directory database: ${(error as Error).message}. Check the ` +
           'directory URL and that the directory exists (npm run db:migrate creates and seeds it).',
+        { cause: error },
       );
     }
     if (map === undefined) {
@@ -131,6 +132,8 @@ export class ShardMapWatcher {
       onConnected: () => void this.refresh(),
     });
     await this.#listener.start();
+    // The catch-up read of the first connect: a map published between the first read and LISTEN counts too.
+    await this.#refreshing;
     this.#poll = setInterval(
       () => void this.refresh(),
       this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
