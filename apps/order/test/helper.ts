@@ -24,7 +24,7 @@ export async function startOrder(
   const sut = await startServiceUnderTest(
     {
       database: 'order',
-      migrate: (databaseUrl) => migrateShardsOf({ main: databaseUrl }),
+      migrate: (databaseUrl) => migrateShardsOf({ a: databaseUrl }),
       start: (databaseUrl, overrides) =>
         createOrderService(
           loadOrderConfig({

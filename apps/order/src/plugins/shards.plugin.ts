@@ -14,8 +14,8 @@ declare module 'fastify' {
 }
 
 export const SHARD_SCHEMA_PREFIX = 'orders_s';
-/** The server name of the single-server setup (ORDER_SHARD_SERVERS unset), e.g. the embedded start. */
-export const SINGLE_SERVER = 'main';
+/** The server name of the single-server setup (ORDER_SHARD_SERVERS unset), as npm start names it too. */
+export const SINGLE_SERVER = 'a';
 
 /** The shard servers by name: ORDER_SHARD_SERVERS, or the one database of ORDER_DATABASE_URL. */
 export function shardServersFrom(config: OrderConfig): ShardServers {
@@ -52,6 +52,7 @@ export const shardsPlugin = fp(
       clientFor: (pool, schema) =>
         withDatabaseErrors(new PrismaClient({ adapter: new PrismaPg(pool, { schema }) })),
       logger: app.log,
+      registry: app.metrics,
     });
     app.decorate('shardedDatabase', database);
 
