@@ -6,6 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { migrate } from '@shop/database';
+import { migrateShards } from '@shop/sharding';
 import { createTestDatabase, getPostgres, getRedis, stopAllServers, uniqueKeyPrefix } from '@shop/testing';
 
 // npm run fuzz:api: starts every HTTP service on the test kit's PostgreSQL and Redis, logs in as an admin
@@ -43,6 +44,8 @@ interface Run {
 interface FuzzedService {
   name: string;
   databaseVariable?: string;
+  /** Prepares its fresh database; by default its migrations applied to the public schema. */
+  migrate?: (databaseUrl: string) => Promise<unknown>;
   env(run: Run): Record<string, string>;
 }
 
@@ -57,6 +60,25 @@ const SERVICES: FuzzedService[] = [
     name: 'product',
     databaseVariable: 'PRODUCT_DATABASE_URL',
     env: (run) => ({ AUTH_JWKS_URL: `http://127.0.0.1:${run.portOf('auth')}/.well-known/jwks.json` }),
+  },
+  {
+    name: 'order',
+    databaseVariable: 'ORDER_DATABASE_URL',
+    // All 16 shards as schemas of its one database, the shard map beside them (the embedded start's layout).
+    migrate: (databaseUrl) =>
+      migrateShards({
+        servers: { a: databaseUrl },
+        directoryUrl: databaseUrl,
+        shardCount: 16,
+        schemaPrefix: 'orders_s',
+        migrationsDir: join(ROOT, 'apps', 'order', 'prisma', 'migrations'),
+        logger: { info: () => undefined, warn: (message) => log(`order: ${message}`) },
+      }),
+    env: (run) => ({
+      AUTH_JWKS_URL: `http://127.0.0.1:${run.portOf('auth')}/.well-known/jwks.json`,
+      PRODUCT_SERVICE_URL: `http://127.0.0.1:${run.portOf('product')}`,
+      CART_KEY_PREFIX: uniqueKeyPrefix('fuzz-cart'),
+    }),
   },
 ];
 
@@ -185,10 +207,11 @@ async function main(): Promise<number> {
     const env: Record<string, string> = {};
     if (service.databaseVariable) {
       const database = await createTestDatabase(`fuzz-${service.name}`);
-      await migrate({
-        databaseUrl: database.url,
-        migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations'),
-      });
+      await (service.migrate?.(database.url) ??
+        migrate({
+          databaseUrl: database.url,
+          migrationsDir: join(ROOT, 'apps', service.name, 'prisma', 'migrations'),
+        }));
       env[service.databaseVariable] = database.url;
     }
     log(`starting ${service.name} on 127.0.0.1:${run.portOf(service.name)} ...`);
