@@ -13,7 +13,7 @@ import {
 } from '@shop/testing';
 import { createProductService } from '../src/app.ts';
 import { loadProductConfig, type ProductConfig } from '../src/config.ts';
-import { INTERNAL_TOKEN_HEADER } from '../src/security/internal-token.ts';
+import { INTERNAL_TOKEN_HEADER } from '@shop/platform';
 
 export const appDir = path.resolve(import.meta.dirname, '..');
 

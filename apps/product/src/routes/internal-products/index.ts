@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { problemResponses } from '@shop/platform';
+import { INTERNAL_TOKEN_HEADER, problemResponses, requireInternalToken } from '@shop/platform';
 import { lookupProducts } from '../../domain/lookup-products.ts';
 import type { ProductDeps } from '../../domain/ports.ts';
-import { INTERNAL_TOKEN_HEADER, requireInternalToken } from '../../security/internal-token.ts';
 import { LookupBody, LookupView } from './internal-products.schemas.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { problemResponses } from '@shop/platform';
+import { INTERNAL_TOKEN_HEADER, problemResponses, requireInternalToken } from '@shop/platform';
 import { commitReservation } from '../../domain/commit-reservation.ts';
 import { InventoryErrors } from '../../domain/inventory.errors.ts';
 import type { Reservation } from '../../domain/inventory.ts';
@@ -7,7 +7,6 @@ import type { ProductDeps } from '../../domain/ports.ts';
 import { ProductErrors } from '../../domain/product.errors.ts';
 import { releaseReservation } from '../../domain/release-reservation.ts';
 import { reserveStock } from '../../domain/reserve-stock.ts';
-import { INTERNAL_TOKEN_HEADER, requireInternalToken } from '../../security/internal-token.ts';
 import {
   OrderIdParams,
   ProductIdParams,
