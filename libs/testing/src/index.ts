@@ -33,3 +33,5 @@ export {
 } from './service-under-test.ts';
 export { testMigrationsMatchSchema, type CompareMigrationsWithSchema } from './migrations-match-schema.ts';
 export { startAppProcess, type AppProcess, type AppProcessOptions } from './app-process.ts';
+export { recordingLogger, type LogEntry, type RecordingLogger } from './recording-logger.ts';
+export { inPgTransaction, type PgTransaction, type PgTransactionOptions } from './pg-transaction.ts';

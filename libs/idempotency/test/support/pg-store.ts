@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { inPgTransaction } from '@shop/testing';
 import type { IdempotencyStore, SqlTransaction } from '../../src/index.ts';
 
 export const IDEMPOTENCY_KEYS_SQL = new URL('../fixtures/idempotency-keys.sql', import.meta.url);
@@ -7,39 +8,13 @@ export const IDEMPOTENCY_KEYS_SQL = new URL('../fixtures/idempotency-keys.sql', 
 /** Called with each transaction after its work, just before COMMIT; throwing rolls it back instead. */
 export type BeforeCommit = (tx: SqlTransaction) => Promise<void>;
 
-/** Runs `work` in one transaction on a pooled connection, shaped like Prisma's transaction client. */
-async function inTransaction<T>(
-  pool: pg.Pool,
-  work: (tx: SqlTransaction) => Promise<T>,
-  beforeCommit: BeforeCommit,
-): Promise<T> {
-  const client = await pool.connect();
-  const tx: SqlTransaction = {
-    $executeRawUnsafe: async (sql, ...values) => (await client.query(sql, values)).rowCount ?? 0,
-    $queryRawUnsafe: async <R>(sql: string, ...values: unknown[]) =>
-      (await client.query(sql, values)).rows as R,
-  };
-  try {
-    await client.query('BEGIN');
-    const result = await work(tx);
-    await beforeCommit(tx);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** The store a service would build from `prisma.$transaction`, over `pg` instead. */
 export function pgStore(
   pool: pg.Pool,
   schema: string,
   beforeCommit: BeforeCommit = async () => {},
 ): IdempotencyStore {
-  return { transaction: (work) => inTransaction(pool, work, beforeCommit), schema };
+  return { transaction: (work) => inPgTransaction(pool, work, { beforeCommit }), schema };
 }
 
 /**

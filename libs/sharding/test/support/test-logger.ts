@@ -1,21 +1,6 @@
-import type { Logger } from '@shop/events';
+import { recordingLogger, type RecordingLogger } from '@shop/testing';
 
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string | undefined;
-  details: object;
-}
+export type { LogEntry } from '@shop/testing';
 
 /** A logger that keeps entries for assertions; SHARDING_TEST_LOG=1 also prints warnings and errors. */
-export function testLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const log =
-    (level: LogEntry['level']) =>
-    (details: object, message?: string): void => {
-      entries.push({ level, message, details });
-      if (process.env['SHARDING_TEST_LOG'] === '1' && (level === 'warn' || level === 'error')) {
-        process.stderr.write(`[${level}] ${message ?? ''}\n`);
-      }
-    };
-  return { entries, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-}
+export const testLogger = (): RecordingLogger => recordingLogger('SHARDING_TEST_LOG');
