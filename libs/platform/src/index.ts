@@ -38,7 +38,11 @@ export {
   type RemoteJwksOptions,
   type Role,
 } from './auth/jwt-auth.plugin.ts';
-export { DEV_INTERNAL_API_TOKEN, INTERNAL_TOKEN_HEADER, requireInternalToken } from './auth/internal-token.ts';
+export {
+  DEV_INTERNAL_API_TOKEN,
+  INTERNAL_TOKEN_HEADER,
+  requireInternalToken,
+} from './auth/internal-token.ts';
 export {
   ServiceClient,
   type ServiceClientOptions,

@@ -1,7 +1,13 @@
-import type { Publish, SqlTransaction } from '@shop/events';
 import type { ProductCatalog, StockLine, StockReservations } from './catalog.ts';
-import type { Money } from '@shop/contracts';
+import type { EventContract, EventData, Money } from '@shop/contracts';
 import type { Order, OrderStatus, RefundReason } from './order.ts';
+
+/** Writes an integration event in the transaction it is given (the outbox of @shop/events fits). */
+export type Publish = <C extends EventContract>(
+  contract: C,
+  subject: string,
+  data: EventData<C>,
+) => Promise<void>;
 
 /** Keyset position in a newest-first listing: (createdAt, id) of the last order seen. */
 export interface OrderKey {
@@ -63,7 +69,8 @@ export interface OrderWriter {
  * One transaction on one shard: its orders, the outbox the events leave through, and raw SQL so the inbox
  * and the idempotency keys of that shard record in the same transaction.
  */
-export interface OrderUnitOfWork extends SqlTransaction {
+export interface OrderUnitOfWork {
+  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
   orders: OrderWriter;
   publish: Publish;
