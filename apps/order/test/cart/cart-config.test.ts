@@ -13,6 +13,7 @@ const production = {
   REDIS_URL: 'redis://redis:6379',
   PRODUCT_SERVICE_URL: 'http://product:3002',
   INTERNAL_API_TOKEN: 'a-production-token-of-at-least-32-chars',
+  KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -25,16 +26,23 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
-test('when production names Redis, the product service and its own token, then the config loads', () => {
+test('when production names Redis, Kafka, the product service and its own token, then the config loads', () => {
   const config = loadOrderConfig(production);
   assert.equal(config.PRODUCT_SERVICE_URL, 'http://product:3002');
   assert.equal(config.INTERNAL_API_TOKEN, production.INTERNAL_API_TOKEN);
 });
 
-test('when production leaves out Redis, the product service or the token, or uses the published token, then it refuses to start naming each', () => {
-  const { REDIS_URL: _redis, PRODUCT_SERVICE_URL: _url, INTERNAL_API_TOKEN: _token, ...bare } = production;
+test('when production leaves out Redis, Kafka, the product service or the token, or uses the published token, then it refuses to start naming each', () => {
+  const {
+    REDIS_URL: _redis,
+    PRODUCT_SERVICE_URL: _url,
+    INTERNAL_API_TOKEN: _token,
+    KAFKA_BROKERS: _kafka,
+    ...bare
+  } = production;
   const missing = problemsOf(bare);
-  assert.equal(missing.length, 3, missing.join('\n'));
+  assert.equal(missing.length, 4, missing.join('\n'));
+  assert.ok(missing.some((p) => p.startsWith('KAFKA_BROKERS: required in production')));
   assert.ok(missing.some((p) => p.startsWith('REDIS_URL or REDIS_CLUSTER_NODES: required in production')));
   assert.ok(missing.some((p) => p.startsWith('PRODUCT_SERVICE_URL: required in production')));
   assert.ok(missing.some((p) => p.startsWith('INTERNAL_API_TOKEN: required in production')));

@@ -1,4 +1,6 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { prismaGenerate } from '../../src/index.ts';
 
@@ -23,9 +25,41 @@ export interface CatalogClient {
 }
 export type CatalogClientClass = new (options: { adapter: unknown }) => CatalogClient;
 
-/** Generates the fixture app's Prisma client (offline) and loads its class. */
+const schemaPath = join(catalogApp, 'prisma', 'schema.prisma');
+const lockDir = join(catalogApp, '.generating');
+const STALE_LOCK_MS = 120_000;
+
+const modifiedAt = async (path: string) => (await stat(path).catch(() => undefined))?.mtimeMs ?? 0;
+
+/**
+ * Generates the fixture's client unless it is newer than its schema. Test files run in parallel processes
+ * and prisma generate refuses to write into a folder another run is writing (EEXIST), so one process
+ * generates under a lock directory while the others wait and then find it fresh.
+ */
+async function generateOnce(): Promise<void> {
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A run that died while generating leaves its lock behind.
+      if (Date.now() - (await modifiedAt(lockDir)) > STALE_LOCK_MS)
+        await rm(lockDir, { recursive: true, force: true });
+      await sleep(100);
+    }
+  }
+  try {
+    if ((await modifiedAt(generatedClient)) <= (await modifiedAt(schemaPath)))
+      await prismaGenerate({ schemaPath });
+  } finally {
+    await rm(lockDir, { recursive: true, force: true });
+  }
+}
+
+/** Generates the fixture app's Prisma client (offline) once, and loads its class. */
 export async function loadCatalogClient(): Promise<CatalogClientClass> {
-  await prismaGenerate({ schemaPath: join(catalogApp, 'prisma', 'schema.prisma') });
+  await generateOnce();
   const module = (await import(pathToFileURL(generatedClient).href)) as { PrismaClient: CatalogClientClass };
   return module.PrismaClient;
 }
