@@ -101,9 +101,7 @@ export async function placeOrder(
   try {
     placed = await run(async (uow) => {
       // A retry after a crash between the commit and the answer finds the order already there.
-      const existing = await uow.orders.lock(order.id);
-      if (existing !== null) return existing;
-      await uow.orders.insert(order);
+      if (!(await uow.orders.insert(order))) return (await uow.orders.lock(order.id))!;
       await uow.publish(OrderPlacedV1, order.id, {
         orderId: order.id,
         customerId: order.customerId,

@@ -51,7 +51,8 @@ export interface RefundRequestRecord {
 
 /** Writes of one shard, inside one transaction. */
 export interface OrderWriter {
-  insert(order: Order): Promise<void>;
+  /** Writes a new order with its lines; false (writing nothing) when an order with its id exists. */
+  insert(order: Order): Promise<boolean>;
   /** The order, locked until the transaction ends, or null. */
   lock(id: string): Promise<Order | null>;
   /** Saves a locked order's new state (status, payment, refund, reason, version, updatedAt). */
