@@ -128,7 +128,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
       }
     }
 
-    const stored = await ordersStored(one.url);
+    const stored = await checkWrittenRows(one.url);
     const medianOf = (name: string) => median(runs.get(name)!.map((r) => r.ordersPerSecond));
     const perCpuOf = (name: string) => median(runs.get(name)!.map((r) => r.ordersPerServiceCpuSecond!));
     const common = {
@@ -152,6 +152,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
           serviceCpuMicrosPerOrder: round(1e6 / perCpuOf('serviceOneServer')),
           serviceRuns: runs.get('serviceOneServer'),
           pgbenchRuns: runs.get('pgbench'),
+          serviceCpuCoresMedian: median(runs.get('serviceOneServer')!.map((r) => r.serviceCpuCores!)),
           pgbenchClients: POOL_SIZE,
           ordersStoredOnOneServer: stored,
           ...common,
@@ -236,11 +237,13 @@ function serviceEnv(auth: TestAuth, productUrl: string): Record<string, string> 
 }
 
 function startOrderService(name: string, env: Record<string, string>): Promise<ChildServer> {
+  const profileDir = process.env['BENCH_CPU_PROF'];
   return startChildServer({
     name,
     entry: new URL('./lib/order/order.server.ts', import.meta.url),
     env,
     startTimeoutMs: 60_000,
+    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], stopGraceMs: 30_000 } : {}),
   });
 }
 
@@ -316,7 +319,7 @@ async function httpLoad(
     ],
   });
   const cpu = (await service.cpuSeconds()) - cpuBefore;
-  const created = result.statusCodeStats['201']?.count ?? 0;
+  const created = result.statusCodeStats?.['201']?.count ?? 0;
   const failed = result.errors + result.timeouts + (result['2xx'] - created) + result.non2xx;
   if (failed > 0 || created === 0) {
     throw new Error(
@@ -386,19 +389,36 @@ function sameRoundRatio(runs: Map<string, Run[]>, top: string, bottom: string): 
   return round(median(runs.get(top)!.map((run, i) => run.ordersPerSecond / b[i]!.ordersPerSecond)), 3);
 }
 
-/** Orders on the one-server shards after the runs: proof the service and pgbench really wrote them. */
-async function ordersStored(databaseUrl: string): Promise<number> {
+/**
+ * What the service and pgbench wrote on the one-server shards, checked row for row: 3 lines, one outbox
+ * event and one answered Idempotency-Key per order. A drift between the script and the service fails here.
+ */
+async function checkWrittenRows(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const union = Array.from(
-      { length: SHARD_COUNT },
-      (_, s) => `SELECT count(*) FROM "${schemaOf(s)}".orders`,
+    const perShard = Array.from({ length: SHARD_COUNT }, (_, shard) => {
+      const schema = `"${schemaOf(shard)}"`;
+      return (
+        `SELECT (SELECT count(*) FROM ${schema}.orders) AS orders, (SELECT count(*) FROM ${schema}.order_lines) AS lines, ` +
+        `(SELECT count(*) FROM ${schema}.outbox_events WHERE type = 'order.placed.v1') AS events, ` +
+        `(SELECT count(*) FROM ${schema}.idempotency_keys WHERE response_status = 201) AS keys`
+      );
+    });
+    const { rows } = await client.query<{ orders: number; lines: number; events: number; keys: number }>(
+      `SELECT sum(orders)::int AS orders, sum(lines)::int AS lines, sum(events)::int AS events, sum(keys)::int AS keys ` +
+        `FROM (${perShard.join(' UNION ALL ')}) AS shard`,
     );
-    const { rows } = await client.query<{ total: string }>(
-      `SELECT sum(count)::text AS total FROM (${union.join(' UNION ALL ')}) c`,
-    );
-    return Number(rows[0]!.total);
+    const { orders, lines, events, keys } = rows[0]!;
+    if (orders === 0 || lines !== orders * LINES_PER_ORDER || events !== orders || keys !== orders) {
+      throw new Error(
+        `The one-server shards hold ${orders} orders, ${lines} lines, ${events} order.placed.v1 events and ${keys} ` +
+          `answered Idempotency-Keys; every order should have ${LINES_PER_ORDER} lines, one event and one key. ` +
+          "Make bench/order/place-order.sql write what the service writes (see the service's SQL with " +
+          'log_statement=all), then run the bench again.',
+      );
+    }
+    return orders;
   } finally {
     await client.end();
   }
