@@ -25,7 +25,7 @@ const POOL_SIZE = 10;
 // CPU, so a connection per pooled client would leave the pool idle between requests.
 const HTTP_CONNECTIONS = 32;
 const CUSTOMERS = 2_000;
-const SEQUENTIAL_CHECKOUTS = 50;
+const SEQUENTIAL_CHECKOUTS = 10;
 const PRODUCTS = 500;
 const LINES_PER_ORDER = 3;
 const WARMUP_SECONDS = 2;
@@ -59,7 +59,9 @@ interface Contender {
 export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
   await requirePgbench();
   ctx.progress('starting PostgreSQL (or using DATABASE_URL) and a second PostgreSQL server');
-  const cleanUp: (() => Promise<unknown>)[] = [];
+  // Stopped first, all at once: the processes using the databases; then the databases and servers.
+  const processes: ChildServer[] = [];
+  const infrastructure: (() => Promise<unknown>)[] = [];
   try {
     const [one, twoA, second, auth] = await Promise.all([
       createTestDatabase('bench_order_one'),
@@ -67,7 +69,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
       startPostgresServer(),
       startTestAuth(),
     ]);
-    cleanUp.push(one.drop, twoA.drop, second.stop, auth.close);
+    infrastructure.push(one.drop, twoA.drop, second.stop, auth.close);
     const twoB = await createDatabase(second.url, 'bench_order_two_b');
 
     ctx.progress(`migrating ${SHARD_COUNT} shards on one server, and 0-7 / 8-15 on two`);
@@ -82,7 +84,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
       entry: new URL('./lib/order/product-stub.server.ts', import.meta.url),
       env: { INTERNAL_API_TOKEN: INTERNAL_TOKEN },
     });
-    cleanUp.push(stub.stop);
+    processes.push(stub);
     const env = serviceEnv(auth, stub.url);
     const started = await Promise.allSettled([
       startOrderService('service-one-server', { ...env, ORDER_DATABASE_URL: one.url }),
@@ -92,7 +94,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
         ORDER_SHARD_SERVERS: `a=${twoA.url},b=${twoB}`,
       }),
     ]);
-    for (const result of started) if (result.status === 'fulfilled') cleanUp.push(result.value.stop);
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
     for (const result of started) if (result.status === 'rejected') throw result.reason;
     const [serviceOne, serviceTwo] = started.map((r) => (r as PromiseFulfilledResult<ChildServer>).value) as [
       ChildServer,
@@ -101,7 +103,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
 
     const checkouts = await checkoutRequests(auth);
     const scripts = await pgbenchScripts();
-    cleanUp.push(() => rm(scripts.dir, { recursive: true, force: true }));
+    infrastructure.push(() => rm(scripts.dir, { recursive: true, force: true }));
 
     const contenders: Contender[] = [
       { name: 'serviceOneServer', load: (s) => httpLoad(serviceOne, checkouts, s) },
@@ -177,7 +179,8 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
       },
     ];
   } finally {
-    for (const step of cleanUp.reverse()) await step().catch(() => undefined);
+    await Promise.allSettled(processes.map((server) => server.stop()));
+    await Promise.allSettled(infrastructure.map((step) => step()));
   }
 }
 
