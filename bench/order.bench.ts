@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { migrateShards, parseAssignments } from '@shop/sharding';
+import { migrateShards, parseAssignments, shardSchema } from '@shop/sharding';
 import { createTestDatabase, startPostgresServer, startTestAuth, type TestAuth } from '@shop/testing';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -37,7 +37,7 @@ const MIGRATIONS_DIR = new URL('../apps/order/prisma/migrations', import.meta.ur
 const INTERNAL_TOKEN = `bench-internal-${randomUUID()}`;
 const run = promisify(execFile);
 
-const schemaOf = (shard: number) => `${SHARD_SCHEMA_PREFIX}${String(shard).padStart(2, '0')}`;
+const schemaOf = (shard: number) => shardSchema(SHARD_SCHEMA_PREFIX, shard);
 
 interface Run {
   round: number;
@@ -74,7 +74,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
 
     ctx.progress(`migrating ${SHARD_COUNT} shards on one server, and 0-7 / 8-15 on two`);
     await Promise.all([
-      migrate({ main: one.url }, `main:0-${SHARD_COUNT - 1}`),
+      migrate({ a: one.url }, `a:0-${SHARD_COUNT - 1}`),
       migrate({ a: twoA.url, b: twoB }, `a:0-7,b:8-${SHARD_COUNT - 1}`),
     ]);
 
@@ -87,7 +87,11 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
     processes.push(stub);
     const env = serviceEnv(auth, stub.url);
     const started = await Promise.allSettled([
-      startOrderService('service-one-server', { ...env, ORDER_DATABASE_URL: one.url }),
+      startOrderService('service-one-server', {
+        ...env,
+        ORDER_DATABASE_URL: one.url,
+        ORDER_SHARD_SERVERS: `a=${one.url}`,
+      }),
       startOrderService('service-two-servers', {
         ...env,
         ORDER_DATABASE_URL: twoA.url,
