@@ -134,7 +134,12 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
       }
     }
 
-    const stored = await checkWrittenRows(one.url);
+    const allShards = Array.from({ length: SHARD_COUNT }, (_, shard) => shard);
+    const storedOnOne = await checkWrittenRows('one-server', [{ url: one.url, shards: allShards }]);
+    const storedOnTwo = await checkWrittenRows('two-server', [
+      { url: twoA.url, shards: allShards.slice(0, 8) },
+      { url: twoB, shards: allShards.slice(8) },
+    ]);
     const medianOf = (name: string) => median(runs.get(name)!.map((r) => r.ordersPerSecond));
     const perCpuOf = (name: string) => median(runs.get(name)!.map((r) => r.ordersPerServiceCpuSecond!));
     const common = {
@@ -160,7 +165,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
           pgbenchRuns: runs.get('pgbench'),
           serviceCpuCoresMedian: median(runs.get('serviceOneServer')!.map((r) => r.serviceCpuCores!)),
           pgbenchClients: POOL_SIZE,
-          ordersStoredOnOneServer: stored,
+          ordersStoredOnOneServer: storedOnOne,
           ...common,
         },
       },
@@ -175,6 +180,7 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
           twoServersCpuMicrosPerOrder: round(1e6 / perCpuOf('serviceTwoServers')),
           oneServerCpuMicrosPerOrder: round(1e6 / perCpuOf('serviceOneServer')),
           twoServersRuns: runs.get('serviceTwoServers'),
+          ordersStoredOnTwoServers: storedOnTwo,
           note:
             'Both servers share the same 2 cores with the service, the stub and the load generator: the CPU, ' +
             'not PostgreSQL, limits the rate, so a second server adds a second pool but no capacity (expect ~1).',
@@ -396,37 +402,52 @@ function sameRoundRatio(runs: Map<string, Run[]>, top: string, bottom: string): 
   return round(median(runs.get(top)!.map((run, i) => run.ordersPerSecond / b[i]!.ordersPerSecond)), 3);
 }
 
+interface ShardsOnServer {
+  url: string;
+  shards: number[];
+}
+
 /**
- * What the service and pgbench wrote on the one-server shards, checked row for row: 3 lines, one outbox
- * event and one answered Idempotency-Key per order. A drift between the script and the service fails here.
+ * What the contenders wrote, checked shard by shard: orders on every shard (the customers spread), and 3
+ * lines, one outbox event and one answered Idempotency-Key per order. A script drifting from what the
+ * service writes fails here. Answers the orders written.
  */
-async function checkWrittenRows(databaseUrl: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const perShard = Array.from({ length: SHARD_COUNT }, (_, shard) => {
-      const schema = `"${schemaOf(shard)}"`;
-      return (
-        `SELECT (SELECT count(*) FROM ${schema}.orders) AS orders, (SELECT count(*) FROM ${schema}.order_lines) AS lines, ` +
-        `(SELECT count(*) FROM ${schema}.outbox_events WHERE type = 'order.placed.v1') AS events, ` +
-        `(SELECT count(*) FROM ${schema}.idempotency_keys WHERE response_status = 201) AS keys`
-      );
-    });
-    const { rows } = await client.query<{ orders: number; lines: number; events: number; keys: number }>(
-      `SELECT sum(orders)::int AS orders, sum(lines)::int AS lines, sum(events)::int AS events, sum(keys)::int AS keys ` +
-        `FROM (${perShard.join(' UNION ALL ')}) AS shard`,
-    );
-    const { orders, lines, events, keys } = rows[0]!;
-    if (orders === 0 || lines !== orders * LINES_PER_ORDER || events !== orders || keys !== orders) {
-      throw new Error(
-        `The one-server shards hold ${orders} orders, ${lines} lines, ${events} order.placed.v1 events and ${keys} ` +
-          `answered Idempotency-Keys; every order should have ${LINES_PER_ORDER} lines, one event and one key. ` +
-          "Make bench/order/place-order.sql write what the service writes (see the service's SQL with " +
-          'log_statement=all), then run the bench again.',
-      );
+async function checkWrittenRows(setup: string, servers: readonly ShardsOnServer[]): Promise<number> {
+  let total = 0;
+  for (const { url, shards } of servers) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const perShard = shards.map((shard) => {
+        const schema = `"${schemaOf(shard)}"`;
+        return (
+          `SELECT ${shard} AS shard, (SELECT count(*)::int FROM ${schema}.orders) AS orders, ` +
+          `(SELECT count(*)::int FROM ${schema}.order_lines) AS lines, ` +
+          `(SELECT count(*)::int FROM ${schema}.outbox_events WHERE type = 'order.placed.v1') AS events, ` +
+          `(SELECT count(*)::int FROM ${schema}.idempotency_keys WHERE response_status = 201) AS keys`
+        );
+      });
+      const { rows } = await client.query<{
+        shard: number;
+        orders: number;
+        lines: number;
+        events: number;
+        keys: number;
+      }>(perShard.join(' UNION ALL '));
+      for (const { shard, orders, lines, events, keys } of rows) {
+        if (orders === 0 || lines !== orders * LINES_PER_ORDER || events !== orders || keys !== orders) {
+          throw new Error(
+            `Shard ${shard} of the ${setup} setup holds ${orders} orders, ${lines} lines, ${events} order.placed.v1 ` +
+              `events and ${keys} answered Idempotency-Keys; every shard should have orders, and every order ` +
+              `${LINES_PER_ORDER} lines, one event and one key. Make bench/order/place-order.sql write what the ` +
+              "service writes (see the service's SQL with log_statement=all), then run the bench again.",
+          );
+        }
+        total += orders;
+      }
+    } finally {
+      await client.end();
     }
-    return orders;
-  } finally {
-    await client.end();
   }
+  return total;
 }
