@@ -24,22 +24,23 @@ COMMIT;
 
 -- The order, its lines, order.placed.v1 in the outbox and the recorded response, in one transaction.
 BEGIN;
-SELECT id FROM "orders_sNN"."orders" WHERE id = :order_id::uuid FOR UPDATE;
-INSERT INTO "orders_sNN"."orders" ("id","customer_id","status","currency","total_amount","shipping_address","payment_id","refunded_amount","reason","expires_at","version","created_at","updated_at")
-VALUES (:order_id, :customer_id, 'PENDING_PAYMENT', 'USD', 9732,
-  '{"city": "Town", "name": "A B", "line1": "1 Main St", "country": "US", "postalCode": "12345"}', NULL, 0, NULL,
-  now() + interval '15 minutes', 1, now(), now())
-RETURNING "orders_sNN"."orders"."id";
-INSERT INTO "orders_sNN"."order_lines" ("order_id","line_no","product_id","sku","name","quantity","unit_price_amount","line_total_amount")
-VALUES (:order_id, 1, '5dedb5ee-2a7c-425c-9229-dc42132b434a', 'BENCH-5dedb5ee', 'Bench product 5dedb5ee', 1, 4345, 4345),
-  (:order_id, 2, '2aca5484-22b4-4b8a-bff5-51f41914c8af', 'BENCH-2aca5484', 'Bench product 2aca5484', 1, 1154, 1154),
-  (:order_id, 3, 'd1815e11-e162-401b-af30-7f3d70806942', 'BENCH-d1815e11', 'Bench product d1815e11', 1, 4233, 4233);
-SELECT "orders_sNN"."orders"."id", "orders_sNN"."orders"."customer_id", "orders_sNN"."orders"."status",
-  "orders_sNN"."orders"."currency", "orders_sNN"."orders"."total_amount", "orders_sNN"."orders"."shipping_address",
-  "orders_sNN"."orders"."payment_id", "orders_sNN"."orders"."refunded_amount", "orders_sNN"."orders"."reason",
-  "orders_sNN"."orders"."expires_at", "orders_sNN"."orders"."version", "orders_sNN"."orders"."created_at",
-  "orders_sNN"."orders"."updated_at"
-FROM "orders_sNN"."orders" WHERE "orders_sNN"."orders"."id" = :order_id::uuid LIMIT 1;
+WITH placed AS (
+  INSERT INTO "orders_sNN"."orders" (id, customer_id, status, currency, total_amount, shipping_address, payment_id,
+                                     refunded_amount, reason, expires_at, version, created_at, updated_at)
+  VALUES (:order_id::uuid, :customer_id::uuid, 'PENDING_PAYMENT', 'USD', 9732,
+    '{"city": "Town", "name": "A B", "line1": "1 Main St", "country": "US", "postalCode": "12345"}'::jsonb, NULL, 0, NULL,
+    now() + interval '15 minutes', 1, now(), now())
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+)
+INSERT INTO "orders_sNN"."order_lines" (order_id, line_no, product_id, sku, name, quantity, unit_price_amount, line_total_amount)
+SELECT placed.id, line.*
+FROM placed, unnest('{1,2,3}'::int[],
+  '{5dedb5ee-2a7c-425c-9229-dc42132b434a,2aca5484-22b4-4b8a-bff5-51f41914c8af,d1815e11-e162-401b-af30-7f3d70806942}'::uuid[],
+  '{BENCH-5dedb5ee,BENCH-2aca5484,BENCH-d1815e11}'::text[],
+  '{"Bench product 5dedb5ee","Bench product 2aca5484","Bench product d1815e11"}'::text[],
+  '{1,1,1}'::int[], '{4345,1154,4233}'::int[], '{4345,1154,4233}'::int[])
+  AS line(line_no, product_id, sku, name, quantity, unit_price_amount, line_total_amount);
 INSERT INTO "orders_sNN"."outbox_events" (id, topic, key, type, payload, headers)
 SELECT v.* FROM (VALUES (gen_random_uuid(), 'order-events', :order_id, 'order.placed.v1',
   '{"id":"e138a924-fd05-4b8b-a39d-3c4a334020c0","type":"order.placed.v1","source":"order","subject":"01a2357e-d773-70ff-b66e-68d52544fbd1","occurredAt":"2026-12-02T06:43:54.959Z","data":{"orderId":"01a2357e-d773-70ff-b66e-68d52544fbd1","customerId":"260cf37d-fbe2-434c-b920-12334d5d12db","items":[{"productId":"5dedb5ee-2a7c-425c-9229-dc42132b434a","quantity":1,"unitPrice":{"amount":4345,"currency":"USD"}},{"productId":"2aca5484-22b4-4b8a-bff5-51f41914c8af","quantity":1,"unitPrice":{"amount":1154,"currency":"USD"}},{"productId":"d1815e11-e162-401b-af30-7f3d70806942","quantity":1,"unitPrice":{"amount":4233,"currency":"USD"}}],"total":{"amount":9732,"currency":"USD"}}}',
