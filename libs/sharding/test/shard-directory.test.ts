@@ -116,4 +116,20 @@ describe('the shard directory', () => {
     );
     await env.directory.query(`DELETE FROM ${SHARD_MAP_TABLE} WHERE version = 3`);
   });
+
+  it('when the map passes version 9, then the newest is still the highest number (10 sorts after 9)', async () => {
+    let map = (await readShardMap(env.directory, expected))!;
+    while (map.version < 10) {
+      map = await publishShardMap(
+        env.directory,
+        nextShardMap(map, [{ shard: 0, server: map.assignments[0]!.server === 'a' ? 'b' : 'a' }]),
+        `flip ${map.version + 1}`,
+        expected,
+      );
+    }
+    assert.equal((await readShardMap(env.directory, expected))?.version, 10);
+    const eleventh = await publishShardMap(env.directory, nextShardMap(map, []), 'eleventh', expected);
+    assert.equal(eleventh.version, 11);
+    assert.deepEqual(await readShardMap(env.directory, expected), eleventh);
+  });
 });

@@ -72,8 +72,9 @@ export async function readShardMap(
   db: DirectoryConnection,
   expected: ShardMapExpectations,
 ): Promise<ShardMap | undefined> {
+  // No `version::text AS version`: ORDER BY would then sort the text ('9' after '10'). pg returns bigint as a string.
   const result = await db.query<ShardMapRow>(
-    `SELECT version::text AS version, shard_count, assignments FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`,
+    `SELECT version, shard_count, assignments FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`,
   );
   const row = result.rows[0];
   return row === undefined ? undefined : validateShardMap(fromRow(row), expected);
@@ -95,7 +96,7 @@ export async function publishShardMap(
     // Self-exclusive, so publishers queue; readers (watchers) are not blocked.
     await client.query(`LOCK TABLE ${SHARD_MAP_TABLE} IN SHARE ROW EXCLUSIVE MODE`);
     const current = await client.query<{ version: string; shard_count: number }>(
-      `SELECT version::text AS version, shard_count FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`,
+      `SELECT version, shard_count FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`,
     );
     const currentVersion = Number(current.rows[0]?.version ?? 0);
     if (next.version !== currentVersion + 1) throw new ShardMapConflictError(next.version, currentVersion);
