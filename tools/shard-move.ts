@@ -4,8 +4,11 @@ import {
   abortShardMove,
   cleanupShard,
   moveShard,
+  parseShardServers,
+  ShardMapError,
   ShardMoveError,
   type ShardMoveOptions,
+  type ShardServers,
 } from '@shop/sharding';
 
 // npm run shard:move -- <shard> <target-server>     moves a logical shard of the order service to another server
@@ -24,6 +27,7 @@ const USAGE = `Usage:
 Environment:
   ORDER_SHARD_SERVERS           a=postgres://user:pass@host-a:5432/orders,b=postgres://...  (as the service has it)
   ORDER_SHARD_DIRECTORY_URL     the database holding shard_directory.shard_map
+  ORDER_SHARD_COUNT             the logical shard count, as the service has it (default 16)
   ORDER_SHARD_REPLICATION_URLS  optional, same format: how a target server reaches a source server, when that
                                 differs from the URLs above (the subscription connects from the target's network)
 
@@ -35,36 +39,30 @@ function progress(command: string, message: string): void {
   process.stderr.write(`[shard:${command}] ${new Date().toISOString().slice(11, 23)} ${message}\n`);
 }
 
-// `a=postgres://...,b=postgres://...` -> { a, b }; every mistake is named with the variable.
-function parseServerList(variable: string, text: string | undefined): Record<string, string> {
+// The service's parser, so the tool accepts exactly what the replicas accept; a mistake is a usage error.
+function serversFrom(variable: string, text: string | undefined): ShardServers {
   if (text === undefined || text.trim() === '') {
     throw new UsageError(
       `Set ${variable} to the shard servers, e.g. a=postgres://user:pass@host-a:5432/orders,b=...`,
     );
   }
-  const servers: Record<string, string> = {};
-  for (const entry of text
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')) {
-    const match = /^([a-z][a-z0-9_-]*)=(.+)$/i.exec(entry);
-    const url = match?.[2];
-    if (
-      match?.[1] === undefined ||
-      url === undefined ||
-      !/^postgres(ql)?:\/\//.test(url) ||
-      !URL.canParse(url)
-    ) {
-      throw new UsageError(
-        `${variable} has "${entry.replace(/:[^:@/]*@/, ':***@')}", not name=postgres://...; separate servers with commas ` +
-          '(percent-encode a comma inside a password as %2C).',
-      );
-    }
-    if (servers[match[1]] !== undefined)
-      throw new UsageError(`${variable} names server "${match[1]}" twice.`);
-    servers[match[1]] = url;
+  try {
+    return parseShardServers(text, variable);
+  } catch (error) {
+    if (error instanceof ShardMapError) throw new UsageError(error.message);
+    throw error;
   }
-  return servers;
+}
+
+function shardCountFrom(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > 256) {
+    throw new UsageError(
+      `ORDER_SHARD_COUNT is "${text}"; set it as the service has it, an integer from 1 to 256.`,
+    );
+  }
+  return count;
 }
 
 function parseShard(text: string | undefined): number {
@@ -84,11 +82,13 @@ function moveOptions(command: string, migrations: string | undefined): ShardMove
     );
   }
   const replication = process.env.ORDER_SHARD_REPLICATION_URLS;
+  const shardCount = shardCountFrom(process.env.ORDER_SHARD_COUNT);
   return {
-    servers: parseServerList('ORDER_SHARD_SERVERS', process.env.ORDER_SHARD_SERVERS),
+    servers: serversFrom('ORDER_SHARD_SERVERS', process.env.ORDER_SHARD_SERVERS),
     directoryUrl,
+    ...(shardCount === undefined ? {} : { shardCount }),
     migrationsDir: migrations === undefined ? DEFAULT_MIGRATIONS : resolve(migrations),
-    ...(replication ? { publisherUrls: parseServerList('ORDER_SHARD_REPLICATION_URLS', replication) } : {}),
+    ...(replication ? { publisherUrls: serversFrom('ORDER_SHARD_REPLICATION_URLS', replication) } : {}),
     log: (message) => progress(command, message),
   };
 }

@@ -2,6 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@shop/database';
 import pg from 'pg';
 import {
+  nextShardMap,
+  publishShardMap,
+  readShardMap,
+  SHARD_MAP_TABLE,
+} from '../directory/shard-directory.ts';
+import type { ShardAssignment, ShardMap, ShardMapExpectations } from '../directory/shard-map.ts';
+import { LOGICAL_SHARDS } from '../shard-key.ts';
+import { ShardMapConflictError } from '../sharding.errors.ts';
+import {
   appliedMigrations,
   copyProgress,
   createPublication,
@@ -20,7 +29,6 @@ import {
   walLevel,
 } from './replication.ts';
 import { readSequences, setSequencesPast, tableChecksums, type TableChecksum } from './shard-data.ts';
-import { publishShardMap, readShardMap, type ShardAssignment, type ShardMap } from './shard-map.directory.ts';
 import { ShardMoveError } from './shard-move.errors.ts';
 import { hasReadOnlyTriggers, installReadOnlyTriggers, removeReadOnlyTriggers } from './write-freeze.ts';
 
@@ -42,6 +50,8 @@ export interface ShardMoveOptions {
   readonly servers: Readonly<Record<string, string>>;
   /** The database holding shard_directory.shard_map. */
   readonly directoryUrl: string;
+  /** The deployment's logical shard count (ORDER_SHARD_COUNT); a map with another count is refused. Default 16. */
+  readonly shardCount?: number;
   /** The shard schema's migrations (apps/order/prisma/migrations), applied to create it on the target. */
   readonly migrationsDir: string;
   /** Default `orders_s`: shard 3 lives in schema `orders_s03`. */
@@ -136,7 +146,7 @@ export async function abortShardMove(shard: number, options: ShardMoveOptions): 
 export async function cleanupShard(
   shard: number,
   server: string,
-  options: Pick<ShardMoveOptions, 'servers' | 'directoryUrl' | 'schemaPrefix' | 'log'>,
+  options: Pick<ShardMoveOptions, 'servers' | 'directoryUrl' | 'shardCount' | 'schemaPrefix' | 'log'>,
 ): Promise<ShardCleanupResult> {
   const session = await MoveSession.open(shard, { ...options, migrationsDir: '' });
   try {
@@ -156,6 +166,7 @@ class MoveSession {
   readonly #schema: string;
   readonly #label: string;
   readonly #replication: string;
+  readonly #expected: ShardMapExpectations;
 
   private constructor(shard: number, options: ShardMoveOptions, directory: pg.Client) {
     this.#shard = shard;
@@ -164,6 +175,11 @@ class MoveSession {
     this.#label = String(shard).padStart(2, '0');
     this.#schema = `${options.schemaPrefix ?? DEFAULT_PREFIX}${this.#label}`;
     this.#replication = `shard_move_${this.#schema}`;
+    // Every map read or published must fit the operator's servers, as a replica's must fit its own.
+    this.#expected = {
+      shardCount: options.shardCount ?? LOGICAL_SHARDS,
+      servers: Object.keys(options.servers),
+    };
   }
 
   static async open(shard: number, options: ShardMoveOptions): Promise<MoveSession> {
@@ -186,12 +202,13 @@ class MoveSession {
             'directory database, end it with pg_terminate_backend, and run this again.',
         );
       }
-      await readShardMap(directory);
+      const session = new MoveSession(shard, options, directory);
+      await session.#readMap();
+      return session;
     } catch (error) {
       await directory.end().catch(() => undefined);
       throw error;
     }
-    return new MoveSession(shard, options, directory);
   }
 
   async close(): Promise<void> {
@@ -200,7 +217,7 @@ class MoveSession {
 
   async move(target: string): Promise<ShardMoveResult> {
     await this.#step('preconditions');
-    let map = await readShardMap(this.#directory);
+    let map = await this.#readMap();
     const current = this.#assignment(map);
     this.#requireServer(target);
     if (current.server === target) {
@@ -236,9 +253,10 @@ class MoveSession {
       );
     } else {
       tables = (await listShardTables(from, this.#schema)).map((table) => table.name);
-      frozenAt = map.createdAt.getTime();
+      const frozenSince = await this.#publishedAt(map.version);
+      frozenAt = frozenSince.getTime();
       this.#log(
-        `resuming: shard ${this.#label} has been frozen since map version ${map.version} (${map.createdAt.toISOString()})`,
+        `resuming: shard ${this.#label} has been frozen since map version ${map.version} (${frozenSince.toISOString()})`,
       );
       await this.#step('freeze');
     }
@@ -302,7 +320,7 @@ class MoveSession {
   }
 
   async abort(): Promise<void> {
-    const map = await readShardMap(this.#directory);
+    const map = await this.#readMap();
     const current = this.#assignment(map);
     let target: string | undefined;
     for (const server of Object.keys(this.#options.servers)) {
@@ -330,7 +348,7 @@ class MoveSession {
 
   async cleanup(server: string): Promise<ShardCleanupResult> {
     this.#requireServer(server);
-    const map = await readShardMap(this.#directory);
+    const map = await this.#readMap();
     const current = this.#assignment(map);
     if (current.server === server) {
       throw new ShardMoveError(
@@ -572,7 +590,7 @@ class MoveSession {
   // Order matters: the map is checked first, so a flipped move is never undone; the source becomes writable
   // before the map says so; the target's copy goes last, when nothing can route to it.
   async #undo(source: string, target: string | undefined): Promise<void> {
-    let map = await readShardMap(this.#directory);
+    let map = await this.#readMap();
     const current = this.#assignment(map);
     if (current.server !== source) {
       throw new ShardMoveError(
@@ -601,11 +619,45 @@ class MoveSession {
     }
   }
 
-  async #publish(map: ShardMap, change: Omit<ShardAssignment, 'shard'>, note: string): Promise<ShardMap> {
-    const assignments = map.assignments.map((entry) =>
-      entry.shard === this.#shard ? { shard: this.#shard, ...change } : entry,
+  async #readMap(): Promise<ShardMap> {
+    const map = await readShardMap(this.#directory, this.#expected);
+    if (map === undefined) {
+      throw new ShardMoveError(
+        'SHARD_MOVE_ERR_NO_MAP',
+        'The directory holds no shard map yet. Start the order service (or run npm run db:migrate) once so it ' +
+          'seeds version 1, then run the move again.',
+      );
+    }
+    return map;
+  }
+
+  // When the map version was published: a resumed move counts the freeze from the frozen map.
+  async #publishedAt(version: number): Promise<Date> {
+    const result = await this.#directory.query<{ created_at: Date }>(
+      `SELECT created_at FROM ${SHARD_MAP_TABLE} WHERE version = $1`,
+      [version],
     );
-    return publishShardMap(this.#directory, map, assignments, note);
+    return result.rows[0]?.created_at ?? new Date();
+  }
+
+  async #publish(map: ShardMap, change: Omit<ShardAssignment, 'shard'>, note: string): Promise<ShardMap> {
+    try {
+      return await publishShardMap(
+        this.#directory,
+        nextShardMap(map, [{ shard: this.#shard, ...change }]),
+        note,
+        this.#expected,
+      );
+    } catch (error) {
+      if (!(error instanceof ShardMapConflictError)) throw error;
+      throw new ShardMoveError(
+        'SHARD_MOVE_ERR_MAP_CHANGED',
+        `The shard map changed while the move was running (expected version ${map.version}, found ` +
+          `${error.currentVersion}). Check who published it (SELECT version, note FROM ${SHARD_MAP_TABLE} ` +
+          'ORDER BY version DESC LIMIT 3), then run the move again: it resumes from what it finds.',
+        { cause: error },
+      );
+    }
   }
 
   #assignment(map: ShardMap): ShardAssignment {

@@ -4,25 +4,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@shop/database';
 import { startPostgresServer, type LocalPostgresServer } from '@shop/testing';
 import pg from 'pg';
-import { isShardReadOnlyError, type ShardMoveOptions } from '../../src/index.ts';
-import { readShardMap, type ShardMap } from '../../src/move/shard-map.directory.ts';
+import {
+  isShardReadOnlyError,
+  readShardMap,
+  seedShardMap,
+  spreadAssignments,
+  type ShardMap,
+  type ShardMoveOptions,
+} from '../../src/index.ts';
 
 // Two real PostgreSQL servers holding 16 shard schemas (0-7 on a, 8-15 on b), the directory table on a,
 // and a tiny router that writes orders the way a replica does: by the map, waiting out a frozen shard.
 
 export const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'fixtures', 'move-fixture', 'migrations');
 const SHARDS = 16;
-
-// The contract with the shard-map module (sharding-core): this exact table.
-const DIRECTORY_DDL = `
-CREATE SCHEMA IF NOT EXISTS shard_directory;
-CREATE TABLE IF NOT EXISTS shard_directory.shard_map (
-  version bigint PRIMARY KEY,
-  shard_count integer NOT NULL,
-  assignments jsonb NOT NULL,
-  note text NOT NULL DEFAULT '',
-  created_at timestamptz NOT NULL DEFAULT now()
-)`;
 
 export const schemaOf = (shard: number): string => `orders_s${String(shard).padStart(2, '0')}`;
 
@@ -53,16 +48,7 @@ export async function startMoveCluster(): Promise<MoveCluster> {
       schema: schemaOf(shard),
     });
   }
-  await pools.a.query(DIRECTORY_DDL);
-  const assignments = Array.from({ length: SHARDS }, (_, shard) => ({
-    shard,
-    server: shard < 8 ? 'a' : 'b',
-    state: 'active',
-  }));
-  await pools.a.query(
-    "INSERT INTO shard_directory.shard_map (version, shard_count, assignments, note) VALUES (1, $1, $2, 'seed')",
-    [SHARDS, JSON.stringify(assignments)],
-  );
+  await seedShardMap(pools.a, { shardCount: SHARDS, assignments: spreadAssignments(['a', 'b'], SHARDS) });
   const log: string[] = [];
   const query = async <Row extends pg.QueryResultRow>(server: 'a' | 'b', sql: string, values?: unknown[]) =>
     (await pools[server].query<Row>(sql, values)).rows;
@@ -133,12 +119,9 @@ export class TestRouter {
 
   async #currentMap(refresh: boolean): Promise<ShardMap> {
     if (refresh || this.#map === undefined || Date.now() - this.#map.readAt > MAP_MAX_AGE_MS) {
-      const client = await this.#directory.connect();
-      try {
-        this.#map = { map: await readShardMap(client), readAt: Date.now() };
-      } finally {
-        client.release();
-      }
+      const map = await readShardMap(this.#directory, { shardCount: SHARDS });
+      if (map === undefined) throw new Error('the directory holds no shard map');
+      this.#map = { map, readAt: Date.now() };
     }
     return this.#map.map;
   }

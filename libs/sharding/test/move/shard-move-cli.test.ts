@@ -89,7 +89,10 @@ describe('the shard:move and shard:cleanup commands', () => {
       ORDER_SHARD_SERVERS: 'a=postgres://u:secret@h/db,b',
     });
     assert.equal(badList.code, 2);
-    assert.match(badList.stderr, /ORDER_SHARD_SERVERS has "b", not name=postgres/);
+    assert.match(
+      badList.stderr,
+      /ORDER_SHARD_SERVERS entry 2 has no "name=": write each entry as name=postgres/,
+    );
     assert.doesNotMatch(badList.stderr, /secret/);
   });
 });
