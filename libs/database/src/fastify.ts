@@ -1,2 +1,7 @@
 export { prismaPlugin, type PrismaPluginOptions } from './client/prisma.plugin.ts';
-export { DatabaseErrors, toDatabaseAppError, withDatabaseErrors } from './client/database-errors.ts';
+export {
+  DatabaseErrors,
+  toDatabaseAppError,
+  withDatabaseErrors,
+  type DatabaseErrorOptions,
+} from './client/database-errors.ts';

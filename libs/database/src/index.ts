@@ -29,6 +29,7 @@ export {
   type UnitOfWorkBase,
   type UnitOfWorkOptions,
 } from './client/unit-of-work.ts';
+export { sqlStateOf } from './client/sql-state.ts';
 export { databaseEnv, databaseSettingsFrom, type DatabaseEnv } from './database-env.ts';
 export { generatorOutputs, listPrismaApps, type PrismaApp } from './prisma-cli/prisma-apps.ts';
 export { definePrismaCliConfig, type PrismaCliConfigOptions } from './prisma-cli/prisma-cli-config.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from '@shop/events';
+import type { AppError } from '@shop/platform/errors';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import { ShardMapWatcher, type ShardMapListener } from './directory/shard-map-watcher.ts';
@@ -7,6 +8,7 @@ import type { ShardMap, ShardState } from './directory/shard-map.ts';
 import { logicalShardOf } from './shard-key.ts';
 import { shardSchema } from './shard-schema.ts';
 import { redactUrl, type ShardServers } from './shard-servers.ts';
+import { isShardReadOnlyError } from './move/write-freeze.ts';
 import { ShardingErrors, ShardMapError } from './sharding.errors.ts';
 
 /** A client the database can close on shutdown; a Prisma client fits. */
@@ -27,10 +29,12 @@ export interface ShardedDatabaseOptions<Client extends ShardClient> {
   poolSizePerServer: number;
   /**
    * Builds the client of one shard on its server's shared pool, e.g.
-   * `(pool, schema) => new PrismaClient({ adapter: new PrismaPg(pool, { schema }) })`. The pool is not the
-   * client's to end. Raw SQL must qualify tables with `schema`: the shared pool has no per-shard search_path.
+   * `(pool, schema, shardErrors) => withDatabaseErrors(new PrismaClient({ adapter: new PrismaPg(pool, { schema }) }), { translate: shardErrors })`.
+   * The pool is not the client's to end. Raw SQL must qualify tables with `schema`: the shared pool has no
+   * per-shard search_path. Pass every query error through `shardErrors`: a write refused by the read-only
+   * copy a move left behind becomes the frozen shard's 503 + Retry-After, and the map is re-read at once.
    */
-  clientFor(pool: pg.Pool, schema: string): Client;
+  clientFor(pool: pg.Pool, schema: string, shardErrors: (error: unknown) => unknown): Client;
   logger: Logger;
   /** How often to re-read the map without a notification; default 5 s. */
   pollIntervalMs?: number;
@@ -156,14 +160,7 @@ export class ShardedDatabase<Client extends ShardClient> {
    */
   forWrite(shard: number): Client {
     const placement = this.#placement(shard);
-    if (placement.state === 'frozen') {
-      this.#metrics.frozenWrites.inc({ shard: String(shard) });
-      const seconds = this.#options.frozenRetryAfterSeconds ?? 2;
-      throw ShardingErrors.frozen(undefined, {
-        headers: { 'retry-after': String(seconds) },
-        extensions: { retryAfterSeconds: seconds },
-      });
-    }
+    if (placement.state === 'frozen') throw this.#frozen(shard);
     return this.#clientOf(placement);
   }
 
@@ -232,10 +229,32 @@ export class ShardedDatabase<Client extends ShardClient> {
     const key = `${placement.shard}@${placement.server}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
-      client = this.#options.clientFor(this.#pools.get(placement.server)!, placement.schema);
+      const { shard } = placement;
+      client = this.#options.clientFor(this.#pools.get(placement.server)!, placement.schema, (error) =>
+        this.#shardError(shard, error),
+      );
       this.#clients.set(key, client);
     }
     return client;
+  }
+
+  #frozen(shard: number, cause?: unknown): AppError {
+    this.#metrics.frozenWrites.inc({ shard: String(shard) });
+    const seconds = this.#options.frozenRetryAfterSeconds ?? 2;
+    return ShardingErrors.frozen(undefined, {
+      headers: { 'retry-after': String(seconds) },
+      extensions: { retryAfterSeconds: seconds },
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  // The write met the read-only copy of a shard being moved away: this replica routed by a map older than
+  // the move's freeze or flip. The client sees what a frozen shard answers, and the map is read now rather
+  // than at the next poll, so its retry goes where the shard is.
+  #shardError(shard: number, error: unknown): unknown {
+    if (!isShardReadOnlyError(error)) return error;
+    void this.refresh().catch(() => undefined);
+    return this.#frozen(shard, error);
   }
 
   #checkShard(shard: number): void {

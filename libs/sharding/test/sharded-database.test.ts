@@ -11,6 +11,7 @@ import {
   publishShardMap,
   seedShardMap,
   SHARD_MAP_TABLE,
+  SHARD_READ_ONLY_SQLSTATE,
   ShardedDatabase,
   ShardMapError,
   type ShardedDatabaseOptions,
@@ -19,17 +20,19 @@ import {
 import { testLogger } from './support/test-logger.ts';
 import { createTestServers, databaseOf } from './support/test-servers.ts';
 
-/** What the tests route to: the shared pool a shard's client was built on, and its schema. */
+/** What the tests route to: the shared pool a shard's client was built on, its schema and error mapping. */
 interface FakeClient {
   pool: pg.Pool;
   schema: string;
+  shardErrors: (error: unknown) => unknown;
   disconnected: boolean;
   $disconnect(): Promise<void>;
 }
 
-const fakeClient = (pool: pg.Pool, schema: string): FakeClient => ({
+const fakeClient = (pool: pg.Pool, schema: string, shardErrors: (error: unknown) => unknown): FakeClient => ({
   pool,
   schema,
+  shardErrors,
   disconnected: false,
   async $disconnect() {
     this.disconnected = true;
@@ -73,9 +76,7 @@ describe('ShardedDatabase', () => {
       version: string;
       shard_count: number;
       assignments: ShardMap['assignments'];
-    }>(
-      `SELECT version::text, shard_count, assignments FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`,
-    );
+    }>(`SELECT version, shard_count, assignments FROM ${SHARD_MAP_TABLE} ORDER BY version DESC LIMIT 1`);
     const row = result.rows[0]!;
     return { version: Number(row.version), shardCount: row.shard_count, assignments: row.assignments };
   }
@@ -241,6 +242,38 @@ describe('ShardedDatabase', () => {
       () => database.map.version === corrected.version,
     );
     assert.equal(await serverOf(database.forRead(10)), 'a');
+  });
+
+  it('when a write meets the read-only copy a move left (SQLSTATE SM001), then it answers like a frozen shard and the map is re-read at once', async () => {
+    const database = await open({ frozenRetryAfterSeconds: 4 });
+    await database.refresh(); // the catch-up read on connect is over before the row below is written
+    const client = database.forWrite(11);
+    const next = nextShardMap(await current(), [{ shard: 11, server: 'a' }]);
+    // The flip's row without its notification, and no poll within the test: only the refusal can tell.
+    await env.directory.query(
+      `INSERT INTO ${SHARD_MAP_TABLE} (version, shard_count, assignments) VALUES ($1, 16, $2)`,
+      [next.version, JSON.stringify(next.assignments)],
+    );
+    const refused = await client.pool
+      .query(
+        `DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '${SHARD_READ_ONLY_SQLSTATE}', MESSAGE = 'shard 11 moved; retry'; END $$`,
+      )
+      .then(
+        () => assert.fail('the statement raises'),
+        (error: unknown) => error,
+      );
+
+    const translated = client.shardErrors(refused);
+
+    assert.ok(translated instanceof AppError, String(translated));
+    assert.equal(translated.status, 503);
+    assert.equal(translated.code, 'SHARD_ERR_FROZEN');
+    assert.equal(translated.headers['retry-after'], '4');
+    assert.equal(translated.cause, refused);
+    await eventually('the map re-read', () => database.map.version === next.version);
+    assert.equal(await serverOf(database.forWrite(11)), 'a', 'the retry goes where the shard is now');
+    const other = new Error('duplicate key');
+    assert.equal(client.shardErrors(other), other, 'every other error is left to the database mapping');
   });
 
   it('when the configured shard count or servers do not fit the map, then the replica refuses to start naming the mismatch', async () => {

@@ -35,7 +35,8 @@ const placementKey = (placement: ShardPlacement) => `${placement.shard}@${placem
 
 /**
  * The order database: the shard map followed live, a bounded pool per server shared by its shards, a
- * Prisma client per shard on it (with the platform's database error mapping), and one outbox relay per
+ * Prisma client per shard on it (with the platform's database error mapping, and a write refused by the
+ * old copy of a moved shard answered 503 + Retry-After like a frozen shard), and one outbox relay per
  * shard, moved with the shard when the map moves it. `/ready` depends on every server answering.
  */
 export const shardsPlugin = fp(
@@ -49,8 +50,10 @@ export const shardsPlugin = fp(
       connectionTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
       applicationName: 'order',
       pollIntervalMs: config.ORDER_SHARD_MAP_POLL_MS,
-      clientFor: (pool, schema) =>
-        withDatabaseErrors(new PrismaClient({ adapter: new PrismaPg(pool, { schema }) })),
+      clientFor: (pool, schema, shardErrors) =>
+        withDatabaseErrors(new PrismaClient({ adapter: new PrismaPg(pool, { schema }) }), {
+          translate: shardErrors,
+        }),
       logger: app.log,
       registry: app.metrics,
     });

@@ -1,4 +1,5 @@
 import { AppError, defineError } from '@shop/platform';
+import { sqlStateOf } from './sql-state.ts';
 
 /** Errors every service answers the same way for its database, whatever the route or the query. */
 export const DatabaseErrors = {
@@ -31,33 +32,6 @@ const DATA_EXCEPTIONS: Record<string, string> = {
   '22P05': 'a text contains a character the database cannot store (NUL, \\u0000)',
 };
 
-interface WithSqlState {
-  originalCode?: unknown;
-  code?: unknown;
-}
-
-/**
- * The SQLSTATE behind an error as Prisma's driver adapter surfaces it: a DriverAdapterError (model
- * queries), a known request error carrying one in `meta` (raw queries, P2010/P2020), or pg's own error.
- */
-function sqlStateOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { cause, meta, code } = error as {
-    cause?: WithSqlState;
-    meta?: { driverAdapterError?: unknown };
-    code?: unknown;
-  };
-  const fromAdapter = (value: unknown) => {
-    const original = (value as { cause?: WithSqlState } | undefined)?.cause?.originalCode;
-    return typeof original === 'string' ? original : undefined;
-  };
-  if (typeof cause?.originalCode === 'string') return cause.originalCode;
-  return (
-    fromAdapter(meta?.driverAdapterError) ??
-    (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined)
-  );
-}
-
 /**
  * What a database error means to the client: pool exhausted or connect timeout -> 503 with Retry-After
  * (overload, not a bug), a data exception (class 22) -> 400; anything else is returned unchanged.
@@ -83,12 +57,25 @@ interface Extendable {
   $extends(extension: object): unknown;
 }
 
+export interface DatabaseErrorOptions {
+  /**
+   * Runs first on every error that is not an AppError yet: returns an AppError for what only the caller
+   * knows the meaning of (e.g. the SQLSTATE a library raises itself), or the error unchanged for the defaults.
+   */
+  translate?: (error: unknown) => unknown;
+}
+
 /**
- * The client with every database error translated by {@link toDatabaseAppError} once, for every model
- * query, raw query and transaction (batch or interactive, its start included), so no repository wraps
- * calls itself. Typed as the client it extends: an extended client has no `$on`/`$use`, nothing else.
+ * The client with every database error translated by `options.translate`, then {@link toDatabaseAppError},
+ * once, for every model query, raw query and transaction (batch or interactive, its start included), so no
+ * repository wraps calls itself. Typed as the client it extends: an extended client has no `$on`/`$use`,
+ * nothing else.
  */
-export function withDatabaseErrors<Client>(client: Client): Client {
+export function withDatabaseErrors<Client>(client: Client, options: DatabaseErrorOptions = {}): Client {
+  const { translate } = options;
+  // An AppError was translated already (an interactive transaction's query, rethrown by the transaction).
+  const toAppError = (error: unknown) =>
+    toDatabaseAppError(translate === undefined || error instanceof AppError ? error : translate(error));
   const queries = (client as Extendable).$extends({
     name: 'shop-database-errors',
     query: {
@@ -96,7 +83,7 @@ export function withDatabaseErrors<Client>(client: Client): Client {
         try {
           return await query(args);
         } catch (error) {
-          throw toDatabaseAppError(error);
+          throw toAppError(error);
         }
       },
     },
@@ -107,7 +94,7 @@ export function withDatabaseErrors<Client>(client: Client): Client {
     client: {
       $transaction: (...args: unknown[]) =>
         queries.$transaction(...args).catch((error: unknown) => {
-          throw toDatabaseAppError(error);
+          throw toAppError(error);
         }),
     },
   }) as Client;

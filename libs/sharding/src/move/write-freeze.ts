@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sqlStateOf } from '@shop/database';
 import type pg from 'pg';
 import { ShardMoveError } from './shard-move.errors.ts';
 
@@ -14,9 +15,12 @@ const LOCK_NOT_AVAILABLE = '55P03';
 const RETRY_MS = 20;
 const REPORT_EVERY_MS = 2_000;
 
-/** True when `error` is PostgreSQL refusing a write to a shard copy that has been frozen by a move. */
+/**
+ * True when `error` is PostgreSQL refusing a write to a shard copy that has been frozen by a move, as pg
+ * raises it or as Prisma's driver adapter wraps it.
+ */
 export function isShardReadOnlyError(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === SHARD_READ_ONLY_SQLSTATE;
+  return sqlStateOf(error) === SHARD_READ_ONLY_SQLSTATE;
 }
 
 /**
