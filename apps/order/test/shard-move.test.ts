@@ -11,6 +11,8 @@ import {
   nextShardMap,
   publishShardMap,
   readShardMap,
+  SHARD_MAP_TABLE,
+  SHARD_READ_ONLY_SQLSTATE,
   type ShardMoveOptions,
   type ShardState,
 } from '@shop/sharding';
@@ -200,6 +202,58 @@ describe('moving a shard under the live order service', () => {
       await setState(FROZEN, 'active');
     }
     await checkout(http, frozenCustomer, randomUUID()).expect(201);
+  });
+
+  test('when a replica writes by a map older than a move (the old copy is read-only, SQLSTATE SM001), then the checkout answers 503 with Retry-After and the replica re-reads the map at once', async () => {
+    const STALE = 2;
+    // Polls once an hour, so only the refused write can tell it that the map changed.
+    const replica = await system.startReplica({ ORDER_SHARD_MAP_POLL_MS: '3600000' });
+    const http = supertest(replica.server);
+    await replica.shardedDatabase.refresh();
+    const who = await customerOf(STALE);
+    const tables = ['orders', 'order_lines', 'outbox_events', 'idempotency_keys'];
+    // What a move's freeze leaves on the source, and the frozen map's row without its notification.
+    await system.shards.sql(
+      STALE,
+      `CREATE FUNCTION $schema.test_refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $body$
+       BEGIN RAISE EXCEPTION USING ERRCODE = '${SHARD_READ_ONLY_SQLSTATE}', MESSAGE = 'shard moved; retry'; END $body$`,
+    );
+    for (const table of tables) {
+      await system.shards.sql(
+        STALE,
+        `CREATE TRIGGER test_read_only BEFORE INSERT OR UPDATE OR DELETE ON $schema.${table} ` +
+          'FOR EACH STATEMENT EXECUTE FUNCTION $schema.test_refuse_writes()',
+      );
+    }
+    const frozen = nextShardMap((await readShardMap(directory, expected))!, [
+      { shard: STALE, state: 'frozen' },
+    ]);
+    await directory.query(
+      `INSERT INTO ${SHARD_MAP_TABLE} (version, shard_count, assignments, note) VALUES ($1, $2, $3, 'test: frozen, not notified')`,
+      [frozen.version, frozen.shardCount, JSON.stringify(frozen.assignments)],
+    );
+    try {
+      assert.equal(routing(replica, STALE).state, 'active', 'the replica has not heard of the freeze');
+
+      const refused = await checkout(http, who, randomUUID());
+
+      assert.equal(refused.status, 503, refused.text);
+      assert.equal(refused.body.code, 'SHARD_ERR_FROZEN');
+      assert.equal(refused.headers['retry-after'], '2');
+      await eventually(
+        'the replica to re-read the map',
+        () => replica.shardedDatabase.map.version === frozen.version,
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      assert.equal(routing(replica, STALE).state, 'frozen');
+    } finally {
+      await system.shards.sql(STALE, 'DROP FUNCTION $schema.test_refuse_writes() CASCADE');
+      await setState(STALE, 'active');
+    }
+    await eventually('the replica to see the shard active', () => routing(replica, STALE).state === 'active');
+    await checkout(http, who, randomUUID()).expect(201);
   });
 
   test('when a shard moves to another server under two replicas taking checkouts, then no acknowledged order is lost or duplicated, only its customers wait, and both replicas serve it from its new server', async (t) => {
