@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { buildService, type Service } from '@shop/platform';
+import { AppError, buildService, type Service } from '@shop/platform';
 import { createTestDatabase, eventually, type TestDatabase } from '@shop/testing';
 import pg from 'pg';
-import { prismaPlugin } from '../../src/fastify.ts';
-import { migrate } from '../../src/index.ts';
+import { prismaPlugin, withDatabaseErrors } from '../../src/fastify.ts';
+import { createPrismaClient, migrate, sqlStateOf } from '../../src/index.ts';
 import { catalogMigrations, loadCatalogClient, type CatalogClientClass } from '../helpers/catalog-client.ts';
 import { query } from '../helpers/database.ts';
 
@@ -144,5 +144,39 @@ describe('when PostgreSQL accepts connections but never answers', () => {
     const response = await app.inject({ method: 'GET', url: '/model?email=a@example.com' });
     assertProblem(response, 503, 'DATABASE_ERR_BUSY');
     assert.equal(response.headers['retry-after'], '1');
+  });
+});
+
+describe('withDatabaseErrors with a translation of the caller', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase('database-errors-translate');
+  });
+  after(() => database?.drop());
+
+  test('when a query raises a SQLSTATE the caller knows, then its translation answers, once, for raw queries and interactive transactions alike, and other errors keep the defaults', async (t) => {
+    const seen: unknown[] = [];
+    const prisma = withDatabaseErrors(
+      createPrismaClient(PrismaClient, { databaseUrl: database.url, poolSize: 1 }),
+      {
+        translate: (error) => {
+          seen.push(error);
+          return sqlStateOf(error) === 'SH001' ? new AppError('TEST_ERR_MOVED', 503, 'Moved; retry.') : error;
+        },
+      },
+    );
+    t.after(() => prisma.$disconnect());
+    const raise = "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'SH001', MESSAGE = 'moved'; END $$";
+
+    await assert.rejects(prisma.$executeRawUnsafe(raise), { code: 'TEST_ERR_MOVED', status: 503 });
+    assert.equal(seen.length, 1);
+    await assert.rejects(
+      prisma.$transaction((tx) => tx.$executeRawUnsafe(raise)),
+      { code: 'TEST_ERR_MOVED', status: 503 },
+    );
+    assert.equal(seen.length, 2, 'translated inside the transaction, not again when it rethrows');
+    await assert.rejects(prisma.$queryRawUnsafe('SELECT $1::int4 AS n', 7769406990), {
+      code: 'DATABASE_ERR_INVALID_VALUE',
+    });
   });
 });
