@@ -88,6 +88,10 @@ export const orderApp = fp(
       },
       scope: (request) => request.caller!.id,
       ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+      // Longer than the slowest checkout that can still succeed (the product calls with their retries, a
+      // pooled connection's wait), shorter than the 60 s default: a key whose release a frozen shard
+      // refused is taken over by its retry after this.
+      lockTimeoutMs: 30_000,
       stores: () =>
         shards.all().map((shard) => ({
           transaction: (work) => shards.transactions(shard).run(work),

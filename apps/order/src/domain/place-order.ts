@@ -1,8 +1,11 @@
 import { OrderPlacedV1 } from '@shop/contracts';
+import { AppError } from '@shop/platform/errors';
 import type { ProductSnapshot, StockLine } from './catalog.ts';
 import { orderTotal, type Order, type OrderLine, type ShippingAddress } from './order.ts';
 import { OrderErrors } from './order.errors.ts';
 import type { OrderDeps, OrderUnitOfWork } from './ports.ts';
+
+const isRetryable = (error: unknown) => error instanceof AppError && error.status === 503;
 
 // Amounts are stored in 32-bit columns; a total past this is refused before it reaches PostgreSQL.
 const MAX_AMOUNT = 2_147_483_647;
@@ -61,9 +64,10 @@ function pricedLines(items: readonly StockLine[], products: Map<string, ProductS
 
 /**
  * Checkout: price the lines (one call to the product service), hold their stock (idempotent by order id),
- * then write the order and `order.placed.v1` in one transaction on the customer's shard. If anything
- * fails after the stock is held, the hold is released (and its TTL covers a crash). Repeating the call
- * with the same order id answers the order already written.
+ * then write the order and `order.placed.v1` in one transaction on the customer's shard. If that fails
+ * for good the hold is released; after a 503 (retry) it is kept for the retry, and its TTL covers a crash
+ * or a client that never retries. Repeating the call with the same order id answers the order already
+ * written.
  */
 export async function placeOrder(
   deps: OrderDeps,
@@ -111,11 +115,15 @@ export async function placeOrder(
       return order;
     });
   } catch (error) {
-    await deps.reservations
-      .release(order.id)
-      .catch((releaseError: unknown) =>
-        deps.warn(releaseError, 'checkout failed and its stock hold could not be released; its TTL will'),
-      );
+    // A 503 tells the client to retry with the same key, which reuses this order id: the hold is kept for
+    // that retry (releasing it would make the retry's reserve fail as "released"), and its TTL frees it if
+    // no retry comes. Any other failure is final for this order id, so its stock goes back on sale now.
+    if (!isRetryable(error))
+      await deps.reservations
+        .release(order.id)
+        .catch((releaseError: unknown) =>
+          deps.warn(releaseError, 'checkout failed and its stock hold could not be released; its TTL will'),
+        );
     throw error;
   }
   if (fromCart)
