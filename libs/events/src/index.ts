@@ -41,6 +41,7 @@ export type {
   Subscription,
 } from './transport/message-broker.ts';
 export { createMessageBroker } from './transport/create-broker.ts';
+export { withTopicNamespace } from './transport/namespaced-broker.ts';
 export type { MessageBrokerConfig } from './transport/create-broker.ts';
 export { KafkaBroker } from './transport/kafka-broker.ts';
 export type { KafkaBrokerOptions, KafkaSecurity } from './transport/kafka-broker.ts';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { EventContract, EventData } from '@shop/contracts';
 import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
@@ -128,11 +129,19 @@ export async function startOrderSystem(
     startTestAuth(),
     startShardServers(),
   ]);
-  const product = await startProductService({ auth, kafkaBrokers: brokers.join(','), env: productEnv });
+  // Every system of a test run shares one Kafka: its own namespace keeps its events and consumer groups
+  // apart from the other test files' (which would otherwise take each other's events).
+  const namespace = `test-${randomUUID().slice(0, 8)}`;
+  const product = await startProductService({
+    auth,
+    kafkaBrokers: brokers.join(','),
+    env: { KAFKA_NAMESPACE: namespace, ...productEnv },
+  });
   const kafka = createMessageBroker({
     clientId: 'order-test',
     kafkaBrokers: brokers,
     topics: { numPartitions: 3, replicationFactor: 1 },
+    namespace,
   });
   const baseEnv = {
     NODE_ENV: 'test',
@@ -145,6 +154,7 @@ export async function startOrderSystem(
     AUTH_AUDIENCE: auth.audience,
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PARTITIONS: '3',
+    KAFKA_NAMESPACE: namespace,
     REDIS_URL: redis.url,
     CART_KEY_PREFIX: uniqueKeyPrefix('cart'),
     PRODUCT_SERVICE_URL: product.url,

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import { KafkaBroker, type KafkaBrokerOptions } from './kafka-broker.ts';
 import type { MessageBroker } from './message-broker.ts';
+import { withTopicNamespace } from './namespaced-broker.ts';
 import { PostgresBroker } from './postgres-broker.ts';
 
 export interface MessageBrokerConfig {
@@ -15,6 +16,8 @@ export interface MessageBrokerConfig {
   security?: KafkaBrokerOptions['security'];
   /** Database of the stand-in bus, shared by every service of the embedded run. */
   busDatabaseUrl?: string;
+  /** Prefix of every topic and consumer group (KAFKA_NAMESPACE), for environments sharing one cluster. */
+  namespace?: string;
   logger?: Logger;
 }
 
@@ -23,6 +26,13 @@ export interface MessageBrokerConfig {
  * {@link MessageBroker} and cannot tell which one runs underneath.
  */
 export function createMessageBroker(config: MessageBrokerConfig): MessageBroker {
+  const broker = createBroker(config);
+  return config.namespace === undefined || config.namespace === ''
+    ? broker
+    : withTopicNamespace(broker, config.namespace);
+}
+
+function createBroker(config: MessageBrokerConfig): MessageBroker {
   const logger = config.logger;
   if (config.kafkaBrokers !== undefined && config.kafkaBrokers.length > 0) {
     return new KafkaBroker({

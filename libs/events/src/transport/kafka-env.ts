@@ -9,6 +9,11 @@ export const kafkaEnv = {
   /** Kafka brokers `host:port,...`; unset: the PostgreSQL stand-in bus (embedded start, tests). */
   KAFKA_BROKERS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 12 }),
+  /**
+   * Prefix of every topic and consumer group (`<namespace>.order-events`), for environments or test runs
+   * sharing one cluster; unset: the contracts' topic names as they are.
+   */
+  KAFKA_NAMESPACE: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
   KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
   /** TLS to the brokers (Amazon MSK, Confluent Cloud and most managed clusters require it). */
   KAFKA_TLS: Type.Boolean({ default: false }),
@@ -32,6 +37,8 @@ export interface KafkaConnection {
   kafkaBrokers: string[];
   topics: { numPartitions: number; replicationFactor: number };
   security?: KafkaSecurity;
+  /** KAFKA_NAMESPACE: the prefix of every topic and consumer group. */
+  namespace?: string;
 }
 
 /**
@@ -87,6 +94,7 @@ export function kafkaConnectionFrom(env: KafkaEnv): KafkaConnection {
   return {
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : [],
     topics: { numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+    ...(env.KAFKA_NAMESPACE === undefined ? {} : { namespace: env.KAFKA_NAMESPACE }),
     ...(security.tls === undefined && security.sasl === undefined ? {} : { security }),
   };
 }
