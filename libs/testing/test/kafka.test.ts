@@ -72,7 +72,12 @@ describe(`Kafka ${KAFKA_VERSION} test broker`, () => {
         metadata.topics[0]?.partitions.map((partition) => partition.partitionId).sort(),
         [0, 1, 2],
       );
-      const producer = client(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      // Idempotent: a send retried after a timeout on a loaded machine must not store a message twice
+      // (seen in CI: one partition held two).
+      const producer = client(brokers).producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        idempotent: true,
+      });
       await producer.connect();
       await producer.send({
         topic,
