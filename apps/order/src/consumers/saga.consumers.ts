@@ -76,6 +76,11 @@ export const sagaConsumers = fp(
         await onStockCommitFailed(tx, event.data.orderId, deps.now()),
       ),
     );
+    // Hooks close in reverse order of registration, so this runs before the shards plugin closes the
+    // databases: the events in hand finish on open pools (the events plugin would stop them only after).
+    app.addHook('onClose', async () => {
+      await Promise.all([payments.stop(), inventory.stop()]);
+    });
     await payments.start();
     await inventory.start();
   },
