@@ -79,24 +79,14 @@ export const orderApp = fp(
     });
     // Keys live on the caller's shard, beside the orders they guard, so both commit together.
     await app.register(idempotencyPlugin, {
-      store: (request) => {
-        const shard = shards.shardOf(request.caller!.id);
-        return {
-          transaction: (work) => shards.transactions(shard).run(work),
-          schema: shards.schemaOf(shard),
-        };
-      },
+      store: (request) => shards.store(shards.shardOf(request.caller!.id)),
       scope: (request) => request.caller!.id,
       ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
       // Longer than the slowest checkout that can still succeed (the product calls with their retries, a
       // pooled connection's wait), shorter than the 60 s default: a key whose release a frozen shard
       // refused is taken over by its retry after this.
       lockTimeoutMs: 30_000,
-      stores: () =>
-        shards.all().map((shard) => ({
-          transaction: (work) => shards.transactions(shard).run(work),
-          schema: shards.schemaOf(shard),
-        })),
+      stores: () => shards.all().map((shard) => shards.store(shard)),
     });
     await app.register(orderRoutes, { prefix: '/api/v1/orders', deps });
     await app.register(cartRoutes, { prefix: '/api/v1/cart', cart });

@@ -49,3 +49,4 @@ export { kafkaConnectionFrom, kafkaEnv, KafkaEnvSchema, kafkaEnvProblems } from 
 export type { KafkaConnection, KafkaEnv } from './transport/kafka-env.ts';
 export { PostgresBroker } from './transport/postgres-broker.ts';
 export type { PostgresBrokerOptions } from './transport/postgres-broker.ts';
+export { inClientTransaction, inPooledTransaction, withPooledClient } from './pooled-client.ts';

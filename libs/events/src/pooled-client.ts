@@ -24,20 +24,30 @@ export async function withPooledClient<T>(
   }
 }
 
+/**
+ * `work` inside BEGIN/COMMIT on a connection the caller holds; rolls back if it throws. A failed ROLLBACK is
+ * handed to `onRollbackError` (the connection is then unusable) and the work's error is thrown.
+ */
+export async function inClientTransaction<T, Client extends pg.ClientBase>(
+  client: Client,
+  work: (client: Client) => Promise<T>,
+  onRollbackError: (error: Error) => void = () => undefined,
+): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(onRollbackError);
+    throw error;
+  }
+}
+
 /** `withPooledClient` inside BEGIN/COMMIT; a failed ROLLBACK marks the client broken. */
 export function inPooledTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  return withPooledClient(pool, async (client, markBroken) => {
-    await client.query('BEGIN');
-    try {
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(markBroken);
-      throw error;
-    }
-  });
+  return withPooledClient(pool, (client, markBroken) => inClientTransaction(client, work, markBroken));
 }

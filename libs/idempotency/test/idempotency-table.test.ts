@@ -1,51 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { prismaDiffSql } from '@shop/database';
-import { createTestDatabase } from '@shop/testing';
+import { testTableFixture } from '@shop/testing';
 import { IDEMPOTENCY_KEYS_COLUMNS, IDEMPOTENCY_KEYS_TABLE, IDEMPOTENCY_LIMITS } from '../src/index.ts';
 import { IDEMPOTENCY_KEYS_SQL } from './support/pg-store.ts';
 
-const FIXTURE_SCHEMA = new URL('./fixtures/schema.prisma', import.meta.url);
-const README = new URL('../README.md', import.meta.url);
-
-/** The model, from its doc comment to its closing brace. */
-function modelBlock(text: string): string {
-  const match = /\/\/\/ Idempotency-Key requests[\s\S]*?model IdempotencyKey \{[\s\S]*?\n\}/.exec(text);
-  assert.ok(match, 'the IdempotencyKey model is present');
-  return match[0];
-}
-
-function statements(sql: string): string[] {
-  return sql
-    .split('\n')
-    .filter((line) => !line.startsWith('--'))
-    .join('\n')
-    .split(';')
-    .map((statement) => statement.replace(/\s+/g, ' ').trim())
-    .filter(Boolean);
-}
-
-test('when the README shows the model services declare, then it is exactly the model the tests use', async () => {
-  assert.equal(
-    modelBlock(await readFile(README, 'utf8')),
-    modelBlock(await readFile(FIXTURE_SCHEMA, 'utf8')),
-  );
-});
-
-test('when Prisma renders the model as SQL, then it matches the SQL the tests create the table from', async () => {
-  const database = await createTestDatabase('idempotency-table');
-  try {
-    const rendered = await prismaDiffSql({
-      from: 'empty',
-      schemaPath: fileURLToPath(FIXTURE_SCHEMA),
-      databaseUrl: database.url,
-    });
-    assert.deepEqual(statements(await readFile(IDEMPOTENCY_KEYS_SQL, 'utf8')), statements(rendered));
-  } finally {
-    await database.drop();
-  }
+testTableFixture({
+  what: 'the IdempotencyKey model',
+  readme: new URL('../README.md', import.meta.url),
+  schema: new URL('./fixtures/schema.prisma', import.meta.url),
+  sql: IDEMPOTENCY_KEYS_SQL,
+  models: /\/\/\/ Idempotency-Key requests[\s\S]*?model IdempotencyKey \{[\s\S]*?\n\}/,
+  renderSql: (schemaPath, databaseUrl) => prismaDiffSql({ from: 'empty', schemaPath, databaseUrl }),
 });
 
 test('when the plugin names columns and bounds values, then the model declares those columns and bounds', async () => {

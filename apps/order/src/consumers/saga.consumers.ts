@@ -34,10 +34,7 @@ function shardInbox(deps: OrderDeps): (event: EventEnvelope) => InboxStore<Order
       throw new PoisonEventError(
         `${event.type} ${event.id} names no order of this service (${event.subject})`,
       );
-    return {
-      transaction: (work) => deps.shards.transactions(shard).run(work),
-      schema: deps.shards.schemaOf(shard),
-    };
+    return deps.shards.store(shard);
   };
 }
 

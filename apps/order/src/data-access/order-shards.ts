@@ -34,11 +34,13 @@ export function createOrderShards(
     return publisher;
   };
   const shards: OrderShards = {
-    count: database.map.shardCount,
     shardOf: (customerId) => database.shardOf(customerId),
     shardOfOrder: (orderId) => shardOfOrderId(orderId, database.map.shardCount),
     newOrderId: (shard) => newOrderId(shard),
-    schemaOf: (shard) => database.schemaOf(shard),
+    store: (shard) => ({
+      transaction: (work) => shards.transactions(shard).run(work),
+      schema: database.schemaOf(shard),
+    }),
     all: () => database.shards(),
     reader: (shard) => createOrderReader(database.forRead(shard)),
     transactions(shard) {

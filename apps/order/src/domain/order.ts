@@ -9,15 +9,6 @@ import type { Money } from '@shop/contracts';
 export type OrderStatus =
   'PENDING_PAYMENT' | 'PAID' | 'CONFIRMED' | 'CANCELLED' | 'REFUND_PENDING' | 'REFUNDED';
 
-export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'PENDING_PAYMENT',
-  'PAID',
-  'CONFIRMED',
-  'CANCELLED',
-  'REFUND_PENDING',
-  'REFUNDED',
-];
-
 export type CancelReason = 'customer-requested' | 'expired' | 'payment-failed';
 export type RefundReason = 'order-cancelled' | 'stock-unavailable' | 'amount-mismatch' | 'duplicate-payment';
 

@@ -79,13 +79,17 @@ export interface OrderUnitOfWork {
   afterCommit(effect: () => Promise<void>): void;
 }
 
+export interface ShardStore {
+  transaction<T>(work: (uow: OrderUnitOfWork) => Promise<T>): Promise<T>;
+  schema: string;
+}
+
 export interface ShardTransactions {
   run<T>(work: (uow: OrderUnitOfWork) => Promise<T>): Promise<T>;
 }
 
 /** The shards as the use cases see them; data-access/order-shards.ts implements it over libs/sharding. */
 export interface OrderShards {
-  readonly count: number;
   /** The logical shard of a customer, where all of their orders live. */
   shardOf(customerId: string): number;
   /** The shard an order id names, or undefined for an id no shard could have made. */
@@ -103,8 +107,11 @@ export interface OrderShards {
    * not answer, and a 400 for a cursor the service did not issue.
    */
   listAll(filters: OrderFilters, pageSize: number, cursor?: string): Promise<OrderPage>;
-  /** The PostgreSQL schema of a shard (its inbox and idempotency keys are qualified with it). */
-  schemaOf(shard: number): string;
+  /**
+   * A shard as the inbox and the idempotency keys record into it: its transactions and its schema, so
+   * their rows commit with the orders they belong to.
+   */
+  store(shard: number): ShardStore;
 }
 
 /** The cart checkout reads when the order names no items, and empties once the order is placed. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createRedisClient } from '@shop/cache';
-import { getRedis, startRedisServer, uniqueKeyPrefix } from '@shop/testing';
+import { findFreePort, getRedis, startRedisServer, uniqueKeyPrefix } from '@shop/testing';
 import type { Redis } from 'ioredis';
 import { CART_LIMITS } from '../../src/domain/cart.ts';
 import { startOrder, type OrderTestContext } from '../helper.ts';
@@ -327,7 +326,7 @@ describe('outages', () => {
   before(async () => {
     redisServer = await startRedisServer();
     outage = await startOrder({
-      PRODUCT_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
+      PRODUCT_SERVICE_URL: `http://127.0.0.1:${await findFreePort()}`,
       INTERNAL_API_TOKEN: STUB_INTERNAL_TOKEN,
       REDIS_URL: redisServer.url,
     });
@@ -362,12 +361,3 @@ describe('outages', () => {
     }
   });
 });
-
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { AppError } from '@shop/platform';
-import { createServer } from 'node:net';
+import { findFreePort } from '@shop/testing';
 import { ProductClient, type ProductClientOptions } from '../../src/data-access/product.client.ts';
 import { startProductStub, STUB_INTERNAL_TOKEN, type ProductStub } from '../support/product-stub.ts';
 
@@ -27,15 +27,6 @@ function client(options: Partial<ProductClientOptions> = {}): ProductClient {
   });
   clients.push(created);
   return created;
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function rejected(promise: Promise<unknown>): Promise<unknown> {
@@ -161,7 +152,7 @@ describe('reserve and release', () => {
 
 describe('when the product service is down', () => {
   test('then every call is a 503 AppError with Retry-After', async () => {
-    const down = client({ baseUrl: `http://127.0.0.1:${await closedPort()}`, retries: 0 });
+    const down = client({ baseUrl: `http://127.0.0.1:${await findFreePort()}`, retries: 0 });
     for (const call of [
       () => down.lookup([randomUUID()]),
       () => down.reserve(randomUUID(), [{ productId: randomUUID(), quantity: 1 }], 60),

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inClientTransaction, inPooledTransaction } from '@shop/events';
 import { ShardMapConflictError, ShardMapError } from '../sharding.errors.ts';
 import {
   validateShardMap,
@@ -145,22 +146,6 @@ function fromRow(row: ShardMapRow): unknown {
   return { version: Number(row.version), shardCount: row.shard_count, assignments: row.assignments };
 }
 
-async function inTransaction<T>(
-  db: DirectoryConnection,
-  work: (client: pg.ClientBase) => Promise<T>,
-): Promise<T> {
-  const client = db instanceof pg.Pool ? await db.connect() : db;
-  try {
-    await client.query('BEGIN');
-    try {
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  } finally {
-    if (db instanceof pg.Pool) (client as pg.PoolClient).release();
-  }
+function inTransaction<T>(db: DirectoryConnection, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  return db instanceof pg.Pool ? inPooledTransaction(db, work) : inClientTransaction(db, work);
 }

@@ -135,8 +135,6 @@ export const InternalOrderView = Type.Object({
   expiresAt: Instant,
 });
 
-export type OrderStatusView = OrderStatus;
-
 // Drift between the domain type and the schema that renders it fails the typecheck.
 export type _OrderViewMatches = Assert<Equals<AsJson<Order>, Static<typeof OrderView>>>;
 export type _StatusSchemaMatches = Assert<Equals<OrderStatus, Static<typeof StatusSchema>>>;
