@@ -7,20 +7,14 @@
 \set order random(1, 9223372036854775806)
 \set key random(1, 9223372036854775806)
 
--- The Idempotency-Key is claimed in a transaction of its own, before the product service is called.
-BEGIN;
-SELECT fingerprint AS "fingerprint", resource_id AS "resourceId", response_status::int AS "status",
-  response_headers::text AS "headers", response_body AS "body",
-  created_at <= now() - make_interval(secs => 86400::double precision) AS "expired",
-  coalesce(locked_until > now(), false) AS "locked"
-FROM "orders_sNN"."idempotency_keys" WHERE scope = md5(:customer::text)::uuid::text AND key = md5(:key::text)::uuid::text FOR UPDATE;
+-- The Idempotency-Key is claimed before the product service is called: a new key by one INSERT, committed
+-- on its own (the shard's store offers autocommit; only a key that exists takes a transaction).
 INSERT INTO "orders_sNN"."idempotency_keys" (scope, key, fingerprint, resource_id, locked_until)
 VALUES (md5(:customer::text)::uuid::text, md5(:key::text)::uuid::text,
   'be89b633ef9c546f547e70e955faed1020bcb2ed66ec7412f3a1b36be43fbe7b', md5(:order::text)::uuid::text,
   now() + make_interval(secs => 60::double precision))
 ON CONFLICT (scope, key) DO NOTHING
 RETURNING locked_until::text AS "lock", scope AS customer_id, key AS idempotency_key, resource_id AS order_id \gset
-COMMIT;
 
 -- The order, its lines, order.placed.v1 in the outbox and the recorded response, in one transaction.
 BEGIN;

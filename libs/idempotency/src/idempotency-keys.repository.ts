@@ -34,7 +34,7 @@ export interface ClaimRequest {
   scope: string;
   key: string;
   fingerprint: string;
-  /** The resource id a first attempt gets (kept for every retry); called only when no live record exists. */
+  /** The resource id a first attempt gets (kept for every retry); called for each insert attempt, one kept. */
   newResourceId: () => string | null;
   ttlSeconds: number;
   lockSeconds: number;
@@ -64,34 +64,42 @@ const selectForUpdate = (t: string) =>
   `FROM ${t} WHERE ${C.scope} = $1 AND ${C.key} = $2 FOR UPDATE`;
 
 /**
- * Phase 1, in its own committed transaction: records the key as in flight, or finds what an earlier
- * attempt left. Concurrent first attempts serialise on the primary key: one inserts, the others wait for
- * its commit and then see a live lock.
+ * Phase 1, committed before the work starts: records the key as in flight, or finds what an earlier
+ * attempt left. A key never seen (the common case) costs one INSERT, on its own when the store offers
+ * `autocommit`. Otherwise concurrent first attempts serialise on the primary key: one inserts, the others
+ * wait for its commit, find the row and read it FOR UPDATE to decide.
  */
 export async function claimKey(store: IdempotencyStore, request: ClaimRequest): Promise<Claim> {
   const t = table(store.schema);
+  if (store.autocommit) {
+    const claimed = await insertKey(store.autocommit, t, request);
+    if (claimed) return claimed;
+  }
   return store.transaction(async (tx) => {
-    const existing = await readRow(tx, t, request);
-    if (existing === undefined) {
-      const resourceId = request.newResourceId();
-      const inserted = await tx.$queryRawUnsafe<Array<{ lock: string }>>(
-        `INSERT INTO ${t} (${C.scope}, ${C.key}, ${C.fingerprint}, ${C.resourceId}, ${C.lockedUntil}) ` +
-          `VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision)) ` +
-          `ON CONFLICT (${C.scope}, ${C.key}) DO NOTHING RETURNING ${C.lockedUntil}::text AS "lock"`,
-        request.scope,
-        request.key,
-        request.fingerprint,
-        resourceId,
-        request.lockSeconds,
-      );
-      const lock = inserted[0]?.lock;
-      if (lock !== undefined) return execute(request, lock, resourceId, false);
-    }
-    const row = existing ?? (await readRow(tx, t, request));
+    const inserted = store.autocommit ? undefined : await insertKey(tx, t, request);
+    if (inserted) return inserted;
+    const row = await readRow(tx, t, request);
     // Deleted by the reaper between the two statements: the caller's retry starts afresh.
     if (row === undefined) return { kind: 'in-flight' };
     return decide(tx, t, request, row);
   });
+}
+
+/** The key as in flight with a fresh resource id, unless a row for it exists (then undefined). */
+async function insertKey(sql: SqlTransaction, t: string, request: ClaimRequest): Promise<Claim | undefined> {
+  const resourceId = request.newResourceId();
+  const inserted = await sql.$queryRawUnsafe<Array<{ lock: string }>>(
+    `INSERT INTO ${t} (${C.scope}, ${C.key}, ${C.fingerprint}, ${C.resourceId}, ${C.lockedUntil}) ` +
+      `VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision)) ` +
+      `ON CONFLICT (${C.scope}, ${C.key}) DO NOTHING RETURNING ${C.lockedUntil}::text AS "lock"`,
+    request.scope,
+    request.key,
+    request.fingerprint,
+    resourceId,
+    request.lockSeconds,
+  );
+  const lock = inserted[0]?.lock;
+  return lock === undefined ? undefined : execute(request, lock, resourceId, false);
 }
 
 async function readRow(tx: SqlTransaction, t: string, request: ClaimRequest): Promise<KeyRow | undefined> {

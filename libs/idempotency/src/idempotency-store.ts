@@ -17,6 +17,11 @@ export interface IdempotencyStore<TTx extends SqlTransaction = SqlTransaction> {
   transaction<T>(work: (tx: TTx) => Promise<T>): Promise<T>;
   /** Schema of the `idempotency_keys` table; omit for the connection's search_path. */
   schema?: string;
+  /**
+   * Runs one statement on its own, committed at once (with Prisma: the client itself). Optional: with it, a
+   * key never seen before is claimed by a single INSERT instead of BEGIN, INSERT, COMMIT.
+   */
+  autocommit?: SqlTransaction;
 }
 
 /** The table every store declares (the model is in the README). */

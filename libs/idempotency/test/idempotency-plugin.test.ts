@@ -233,26 +233,32 @@ describe('in flight', () => {
     assert.equal(service.executions.length, 1);
   });
 
-  test('when 20 requests with one key arrive at once, then the effect happens exactly once and the others get 409 or the replay', async () => {
-    const key = newKey();
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => service.order('carol', key, { amount: 13 })),
-    );
-    const created = responses.filter((r) => r.statusCode === 201);
-    const conflicts = responses.filter((r) => r.statusCode === 409);
-    assert.equal(created.length + conflicts.length, 20, responses.map((r) => r.statusCode).join(','));
-    assert.equal(created.filter((r) => r.headers['idempotent-replayed'] === undefined).length, 1);
-    for (const response of created) assert.equal(response.body, created[0]!.body);
-    for (const response of conflicts) assert.equal(response.json().code, 'IDEMPOTENCY_ERR_IN_FLIGHT');
-    assert.equal(service.executions.length, 1);
-    const id = created[0]!.json().id;
-    assert.equal(
-      (await service.effects('shard_a')).filter((effect) => effect.scope === 'carol' && effect.id === id)
-        .length,
-      1,
-    );
-    assert.equal((await service.effects('shard_a')).filter((effect) => effect.amount === 13).length, 1);
-  });
+  // carol's store claims a new key with one autocommitted INSERT, bob's inside a transaction.
+  for (const [caller, shard, amount] of [
+    ['carol', 'shard_a', 13],
+    ['bob', 'shard_b', 14],
+  ] as const) {
+    test(`when 20 requests with one key arrive at once (${caller}, ${shard}), then the effect happens exactly once and the others get 409 or the replay`, async () => {
+      const key = newKey();
+      const before = service.executions.length;
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => service.order(caller, key, { amount })),
+      );
+      const created = responses.filter((r) => r.statusCode === 201);
+      const conflicts = responses.filter((r) => r.statusCode === 409);
+      assert.equal(created.length + conflicts.length, 20, responses.map((r) => r.statusCode).join(','));
+      assert.equal(created.filter((r) => r.headers['idempotent-replayed'] === undefined).length, 1);
+      for (const response of created) assert.equal(response.body, created[0]!.body);
+      for (const response of conflicts) assert.equal(response.json().code, 'IDEMPOTENCY_ERR_IN_FLIGHT');
+      assert.equal(service.executions.length - before, 1);
+      const id = created[0]!.json().id;
+      assert.equal(
+        (await service.effects(shard)).filter((effect) => effect.scope === caller && effect.id === id).length,
+        1,
+      );
+      assert.equal((await service.effects(shard)).filter((effect) => effect.amount === amount).length, 1);
+    });
+  }
 });
 
 describe('a crash between the phases', () => {

@@ -40,6 +40,13 @@ export function createOrderShards(
     store: (shard) => ({
       transaction: (work) => shards.transactions(shard).run(work),
       schema: database.schemaOf(shard),
+      // A new key is claimed by one INSERT; the client is looked up per statement, like the transactions'.
+      autocommit: {
+        $queryRawUnsafe: <T>(sql: string, ...values: unknown[]) =>
+          database.forWrite(shard).$queryRawUnsafe<T>(sql, ...values),
+        $executeRawUnsafe: (sql: string, ...values: unknown[]) =>
+          database.forWrite(shard).$executeRawUnsafe(sql, ...values),
+      },
     }),
     all: () => database.shards(),
     reader: (shard) => createOrderReader(database.forRead(shard)),

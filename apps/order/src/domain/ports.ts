@@ -82,6 +82,8 @@ export interface OrderUnitOfWork {
 export interface ShardStore {
   transaction<T>(work: (uow: OrderUnitOfWork) => Promise<T>): Promise<T>;
   schema: string;
+  /** Single statements committed on their own (an idempotency key's first claim is one INSERT). */
+  autocommit: Pick<OrderUnitOfWork, '$executeRawUnsafe' | '$queryRawUnsafe'>;
 }
 
 export interface ShardTransactions {

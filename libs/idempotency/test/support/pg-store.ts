@@ -8,13 +8,28 @@ export const IDEMPOTENCY_KEYS_SQL = new URL('../fixtures/idempotency-keys.sql', 
 /** Called with each transaction after its work, just before COMMIT; throwing rolls it back instead. */
 export type BeforeCommit = (tx: SqlTransaction) => Promise<void>;
 
-/** The store a service would build from `prisma.$transaction`, over `pg` instead. */
+/**
+ * The store a service would build from `prisma.$transaction` (and, with `autocommit`, the client itself for
+ * single statements), over `pg` instead.
+ */
 export function pgStore(
   pool: pg.Pool,
   schema: string,
   beforeCommit: BeforeCommit = async () => {},
+  { autocommit = false } = {},
 ): IdempotencyStore {
-  return { transaction: (work) => inPgTransaction(pool, work, { beforeCommit }), schema };
+  const store: IdempotencyStore = {
+    transaction: (work) => inPgTransaction(pool, work, { beforeCommit }),
+    schema,
+  };
+  if (!autocommit) return store;
+  const statements: SqlTransaction = {
+    $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) =>
+      (await pool.query(sql, values)).rows as T,
+    $executeRawUnsafe: async (sql: string, ...values: unknown[]) =>
+      (await pool.query(sql, values)).rowCount ?? 0,
+  };
+  return { ...store, autocommit: statements };
 }
 
 /**

@@ -93,9 +93,15 @@ export class TestService {
     for (const shard of new Set(Object.values(SCHEMA_OF_CALLER))) {
       const schema = `${shard}_${suffix}`;
       await createSchema(pool, schema);
-      stores[shard] = pgStore(pool, schema, async (tx) => {
-        if (effectTransactions.has(tx)) await control.behaviour.beforeEffectCommit();
-      });
+      stores[shard] = pgStore(
+        pool,
+        schema,
+        async (tx) => {
+          if (effectTransactions.has(tx)) await control.behaviour.beforeEffectCommit();
+        },
+        // Both ways of claiming a new key are exercised: shard_a's store autocommits it, shard_b's does not.
+        { autocommit: shard === 'shard_a' },
+      );
     }
     const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.post(
