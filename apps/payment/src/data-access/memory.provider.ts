@@ -26,6 +26,8 @@ export interface MemoryProviderOptions {
 
 interface StoredCharge extends ProviderCharge {
   description?: string;
+  /** Order of creation: breaks ties between charges of the same millisecond in the listing. */
+  seq: number;
 }
 
 interface KeyRecord {
@@ -54,7 +56,7 @@ export class MemoryPaymentProvider implements PaymentProvider {
   private readonly onWebhook: MemoryProviderOptions['onWebhook'];
   private readonly now: () => Date;
   private available = true;
-  private lastCreatedAt = 0;
+  private seq = 0;
 
   constructor(options: MemoryProviderOptions = {}) {
     this.processingDelayMs = options.processingDelayMs ?? 2_000;
@@ -107,7 +109,8 @@ export class MemoryPaymentProvider implements PaymentProvider {
       paymentMethod: request.paymentMethod,
       reference: request.reference,
       ...(request.description === undefined ? {} : { description: request.description }),
-      createdAt: this.createdAt(),
+      createdAt: this.now(),
+      seq: ++this.seq,
     };
     this.charges.set(charge.id, charge);
     this.chargeKeys.set(request.idempotencyKey, { fingerprint, id: charge.id });
@@ -186,7 +189,8 @@ export class MemoryPaymentProvider implements PaymentProvider {
   async listCharges(range: { from: Date; to: Date; cursor?: string; limit?: number }): Promise<ChargePage> {
     this.assertAvailable();
     const limit = Math.min(Math.max(range.limit ?? 20, 1), MAX_PAGE);
-    const after = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const after = range.cursor === undefined ? undefined : this.charges.get(decodeCursor(range.cursor));
+    if (range.cursor !== undefined && after === undefined) throw badCursor();
     const matching = [...this.charges.values()]
       .filter((c) => c.createdAt >= range.from && c.createdAt < range.to)
       .filter((c) => after === undefined || compareKeys(c, after) > 0)
@@ -195,7 +199,7 @@ export class MemoryPaymentProvider implements PaymentProvider {
     const last = page.at(-1);
     return {
       charges: page.map((charge) => this.copy(charge)),
-      ...(matching.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
+      ...(matching.length > limit && last ? { nextCursor: encodeCursor(last.id) } : {}),
     };
   }
 
@@ -216,15 +220,8 @@ export class MemoryPaymentProvider implements PaymentProvider {
     }
   }
 
-  // Strictly increasing, so keyset pages are stable even for charges made in the same millisecond.
-  private createdAt(): Date {
-    const at = Math.max(this.now().getTime(), this.lastCreatedAt + 1);
-    this.lastCreatedAt = at;
-    return new Date(at);
-  }
-
   private copy(charge: StoredCharge): ProviderCharge {
-    const { description: _description, ...rest } = charge;
+    const { description: _description, seq: _seq, ...rest } = charge;
     return { ...rest, createdAt: new Date(charge.createdAt) };
   }
 
@@ -268,23 +265,18 @@ function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
-function compareKeys(a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }): number {
-  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+function compareKeys(a: StoredCharge, b: StoredCharge): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
 }
 
-function encodeCursor(charge: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${charge.createdAt.toISOString()}|${charge.id}`).toString('base64url');
+function encodeCursor(chargeId: string): string {
+  return Buffer.from(chargeId).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (id === undefined || Number.isNaN(createdAt.getTime())) {
-    throw new ProviderRequestRefusedError(
-      'The cursor is not one this provider gave.',
-      'invalid_request',
-      400,
-    );
-  }
-  return { createdAt, id };
+function decodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString();
+}
+
+function badCursor(): ProviderRequestRefusedError {
+  return new ProviderRequestRefusedError('The cursor is not one this provider gave.', 'invalid_request', 400);
 }
