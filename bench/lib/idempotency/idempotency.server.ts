@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { idempotencyPlugin, type IdempotencyStore, type SqlTransaction } from '@shop/idempotency';
 import { buildService, runService } from '@shop/platform';
-import { inPgTransaction } from '@shop/testing';
+import { inPgTransaction, pgStatements } from '@shop/testing';
 import fp from 'fastify-plugin';
 import pg from 'pg';
 import { Type } from 'typebox';
@@ -26,10 +26,7 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 const store: IdempotencyStore = {
   transaction: (work) => inPgTransaction(pool, work),
   schema,
-  autocommit: {
-    $queryRawUnsafe: async (sql, ...values) => (await pool.query(sql, values)).rows as never,
-    $executeRawUnsafe: async (sql, ...values) => (await pool.query(sql, values)).rowCount ?? 0,
-  },
+  autocommit: pgStatements(pool),
 };
 
 const EffectBody = Type.Object(

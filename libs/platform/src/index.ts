@@ -49,6 +49,7 @@ export {
   type ServiceRequest,
   type ServiceResponse,
 } from './http-client/service-client.ts';
+export { expectAnswer } from './http-client/expect-answer.ts';
 export { currentRequestId, runWithRequestId } from './http-client/request-context.ts';
 export { clientKey } from './http/client-key.ts';
 export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';

@@ -34,6 +34,11 @@ export {
 export { testMigrationsMatchSchema, type CompareMigrationsWithSchema } from './migrations-match-schema.ts';
 export { startAppProcess, type AppProcess, type AppProcessOptions } from './app-process.ts';
 export { recordingLogger, type LogEntry, type RecordingLogger } from './recording-logger.ts';
-export { inPgTransaction, type PgTransaction, type PgTransactionOptions } from './pg-transaction.ts';
+export {
+  inPgTransaction,
+  pgStatements,
+  type PgTransaction,
+  type PgTransactionOptions,
+} from './pg-transaction.ts';
 export { findFreePort, findFreePorts } from './free-port.ts';
 export { testTableFixture, type TableFixtureOptions } from './table-fixture.ts';

@@ -18,6 +18,15 @@ export interface PgTransactionOptions {
   beforeCommit?: (tx: PgTransaction) => Promise<void>;
 }
 
+/** Single statements on the pool, each committed on its own: what a Prisma client itself offers as `autocommit`. */
+export function pgStatements(pool: pg.Pool): Pick<PgTransaction, '$executeRawUnsafe' | '$queryRawUnsafe'> {
+  return {
+    $executeRawUnsafe: async (sql, ...values) => (await pool.query(sql, values)).rowCount ?? 0,
+    $queryRawUnsafe: async <R>(sql: string, ...values: unknown[]) =>
+      (await pool.query(sql, values)).rows as R,
+  };
+}
+
 /** Runs `work` in one transaction on a pooled connection; rolls back if it throws. */
 export async function inPgTransaction<T>(
   pool: pg.Pool,

@@ -5,12 +5,13 @@ import {
   defineError,
   INTERNAL_TOKEN_HEADER,
   PlatformErrors,
+  expectAnswer,
   ServiceClient,
   type ServiceRequest,
   type ServiceResponse,
 } from '@shop/platform';
-import { Type, type Static, type TSchema } from 'typebox';
-import { Compile, type Validator } from 'typebox/compile';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import type {
   ProductCatalog,
   ProductSnapshot,
@@ -127,7 +128,7 @@ export class ProductClient implements ProductCatalog, StockReservations {
       idempotencyKey: randomUUID(),
     });
     if (res.status !== 200) throw unexpected('lookup', res);
-    const { products } = expectShape(lookupAnswer, res, 'lookup');
+    const { products } = expectAnswer(lookupAnswer, res, { upstream: 'product service', call: 'lookup' });
     return new Map(products.map((product) => [product.id, product]));
   }
 
@@ -140,7 +141,12 @@ export class ProductClient implements ProductCatalog, StockReservations {
       body: { items: lines.map(({ productId, quantity }) => ({ productId, quantity })), ttlSeconds },
     });
     if (res.status === 200 || res.status === 201) {
-      return { ok: true, expiresAt: new Date(expectShape(reservationAnswer, res, 'reserve').expiresAt) };
+      return {
+        ok: true,
+        expiresAt: new Date(
+          expectAnswer(reservationAnswer, res, { upstream: 'product service', call: 'reserve' }).expiresAt,
+        ),
+      };
     }
     if (res.status === 409 && shortageProblem.Check(res.body)) {
       return { ok: false, shortages: res.body.unavailable };
@@ -193,19 +199,6 @@ export class ProductClient implements ProductCatalog, StockReservations {
       cause: error.cause ?? error,
     });
   }
-}
-
-function expectShape<S extends TSchema>(
-  validator: Validator<Record<never, never>, S>,
-  res: ServiceResponse,
-  call: string,
-): Static<S> {
-  if (validator.Check(res.body)) return res.body as Static<S>;
-  const [first] = validator.Errors(res.body);
-  throw new Error(
-    `The product service's ${call} answer (${res.status}) does not match the contract the order service reads ` +
-      `(${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}); deploy matching versions of both.`,
-  );
 }
 
 /**

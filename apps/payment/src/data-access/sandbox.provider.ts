@@ -6,9 +6,15 @@ import {
   SandboxRefundSchema,
   type SandboxCharge,
 } from '@shop/contracts';
-import { AppError, ServiceClient, type ServiceRequest, type ServiceResponse } from '@shop/platform';
-import { Type, type Static, type TSchema } from 'typebox';
-import { Compile, type Validator } from 'typebox/compile';
+import {
+  AppError,
+  expectAnswer,
+  ServiceClient,
+  type ServiceRequest,
+  type ServiceResponse,
+} from '@shop/platform';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import {
   ProviderOutcomeUnknownError,
   ProviderRequestRefusedError,
@@ -113,7 +119,9 @@ export class SandboxPaymentProvider implements PaymentProvider {
       { mutates: true },
     );
     if (res.status === 201 || res.status === 200)
-      return providerCharge(expectShape(chargeAnswer, res, 'charge'));
+      return providerCharge(
+        expectAnswer(chargeAnswer, res, { upstream: 'sandbox provider', call: 'charge' }),
+      );
     throw this.refusal('charge', res);
   }
 
@@ -122,7 +130,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
       { method: 'GET', path: `/v1/charges/${encodeURIComponent(chargeId)}` },
       { mutates: false },
     );
-    if (res.status === 200) return providerCharge(expectShape(chargeAnswer, res, 'getCharge'));
+    if (res.status === 200)
+      return providerCharge(
+        expectAnswer(chargeAnswer, res, { upstream: 'sandbox provider', call: 'getCharge' }),
+      );
     if (res.status === 404) return null;
     throw this.refusal('getCharge', res);
   }
@@ -142,7 +153,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
       { mutates: true },
     );
     if (res.status === 201 || res.status === 200) {
-      const refund = expectShape(refundAnswer, res, 'refund');
+      const refund = expectAnswer(refundAnswer, res, { upstream: 'sandbox provider', call: 'refund' });
       return {
         id: refund.id,
         chargeId: refund.charge,
@@ -162,7 +173,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (range.cursor !== undefined) query.set('cursor', range.cursor);
     const res = await this.call({ method: 'GET', path: `/v1/charges?${query}` }, { mutates: false });
     if (res.status !== 200) throw this.refusal('listCharges', res);
-    const page = expectShape(pageAnswer, res, 'listCharges');
+    const page = expectAnswer(pageAnswer, res, { upstream: 'sandbox provider', call: 'listCharges' });
     return {
       charges: page.data.map(providerCharge),
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
@@ -333,19 +344,6 @@ function providerCharge(charge: SandboxCharge): ProviderCharge {
     reference: charge.reference,
     createdAt: new Date(charge.createdAt),
   };
-}
-
-function expectShape<S extends TSchema>(
-  validator: Validator<Record<never, never>, S>,
-  res: ServiceResponse,
-  call: string,
-): Static<S> {
-  if (validator.Check(res.body)) return res.body as Static<S>;
-  const [first] = validator.Errors(res.body);
-  throw new Error(
-    `The sandbox provider's ${call} answer (${res.status}) does not match its contract ` +
-      `(${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}); deploy matching versions.`,
-  );
 }
 
 // cockatiel marks its errors with these flags (its own isBrokenCircuitError / isTaskCancelledError helpers).

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { inPgTransaction } from '@shop/testing';
+import { inPgTransaction, pgStatements } from '@shop/testing';
 import type { IdempotencyStore, SqlTransaction } from '../../src/index.ts';
 
 export const IDEMPOTENCY_KEYS_SQL = new URL('../fixtures/idempotency-keys.sql', import.meta.url);
@@ -22,14 +22,7 @@ export function pgStore(
     transaction: (work) => inPgTransaction(pool, work, { beforeCommit }),
     schema,
   };
-  if (!autocommit) return store;
-  const statements: SqlTransaction = {
-    $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) =>
-      (await pool.query(sql, values)).rows as T,
-    $executeRawUnsafe: async (sql: string, ...values: unknown[]) =>
-      (await pool.query(sql, values)).rowCount ?? 0,
-  };
-  return { ...store, autocommit: statements };
+  return autocommit ? { ...store, autocommit: pgStatements(pool) } : store;
 }
 
 /**
