@@ -22,6 +22,27 @@ export {
 } from './order.contracts.ts';
 export { PaymentFailedV1, PaymentRefundedV1, PaymentSucceededV1 } from './payment.contracts.ts';
 export {
+  DEV_SANDBOX_API_KEY,
+  DEV_SANDBOX_WEBHOOK_SECRET,
+  SANDBOX_MAX_AMOUNT,
+  SANDBOX_SIGNATURE_HEADER,
+  SANDBOX_TEST_PAYMENT_METHODS,
+  SandboxChargePageSchema,
+  SandboxChargeSchema,
+  SandboxChargeStatusSchema,
+  SandboxEventSchema,
+  SandboxEventTypeSchema,
+  SandboxFailureCodeSchema,
+  SandboxRefundSchema,
+} from './payment-sandbox.contracts.ts';
+export type {
+  SandboxCharge,
+  SandboxChargePage,
+  SandboxEvent,
+  SandboxRefund,
+  SandboxTestPaymentMethod,
+} from './payment-sandbox.contracts.ts';
+export {
   InventoryAdjustedV1,
   InventoryCommitFailedV1,
   InventoryCommittedV1,
