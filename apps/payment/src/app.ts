@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { databaseSettingsFrom } from '@shop/database';
 import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
 import type { PaymentConfig } from './config.ts';
-import { createPaymentRepository } from './data-access/payment.repository.ts';
-import type { PaymentDeps } from './domain/ports.ts';
 import { prismaPlugin } from './plugins/prisma.plugin.ts';
-import { paymentRoutes } from './routes/payments/index.ts';
 
 export interface PaymentAppOptions extends Record<string, unknown> {
   config: PaymentConfig;
@@ -17,17 +13,11 @@ export interface PaymentAppOptions extends Record<string, unknown> {
 export const paymentApp = fp(
   async function paymentApp(app: FastifyInstance, { config }: PaymentAppOptions): Promise<void> {
     await app.register(prismaPlugin, databaseSettingsFrom('PAYMENT', config));
-    const deps: PaymentDeps = {
-      payments: createPaymentRepository(app.prisma),
-      newId: randomUUID,
-      now: () => new Date(),
-    };
     await app.register(jwtAuthPlugin, {
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
       keys: remoteJwks(config.AUTH_JWKS_URL),
     });
-    await app.register(paymentRoutes, { prefix: '/api/v1/payments', deps });
   },
   { name: 'payment-app' },
 );
