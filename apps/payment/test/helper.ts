@@ -11,9 +11,10 @@ import {
   type ServiceUnderTest,
   type TestAuth,
 } from '@shop/testing';
-import { createPaymentService } from '../src/app.ts';
+import { createPaymentService, providerFrom } from '../src/app.ts';
 import { loadPaymentConfig } from '../src/config.ts';
 import { MemoryPaymentProvider } from '../src/data-access/memory.provider.ts';
+import { SandboxPaymentProvider } from '../src/data-access/sandbox.provider.ts';
 import type { PaymentProvider } from '../src/domain/provider.ts';
 import { startOrderStub, type OrderStub } from './support/order-stub.ts';
 
@@ -51,8 +52,8 @@ export interface WebhookDelivery {
 
 export interface StartPaymentOptions {
   env?: Record<string, string>;
-  /** Default: a memory provider whose webhooks are posted to the service. */
-  provider?: PaymentProvider;
+  /** Default: a memory provider whose webhooks are posted to the service; 'config': the sandbox of `env`. */
+  provider?: PaymentProvider | 'config';
 }
 
 /** Settings that keep the background tasks out of a test's way unless it asks for them. */
@@ -78,14 +79,16 @@ export async function startPayment(options: StartPaymentOptions = {}): Promise<P
   const webhooks: WebhookDelivery[] = [];
   let deliver: (delivery: WebhookDelivery) => void = () => undefined;
   const provider =
-    options.provider ??
-    new MemoryPaymentProvider({
-      processingDelayMs: 300,
-      onWebhook: (delivery) => {
-        webhooks.push(delivery);
-        deliver(delivery);
-      },
-    });
+    options.provider === 'config'
+      ? undefined
+      : (options.provider ??
+        new MemoryPaymentProvider({
+          processingDelayMs: 300,
+          onWebhook: (delivery) => {
+            webhooks.push(delivery);
+            deliver(delivery);
+          },
+        }));
   const sut = await startServiceUnderTest(
     {
       database: 'payment',
@@ -107,12 +110,19 @@ export async function startPayment(options: StartPaymentOptions = {}): Promise<P
             ...QUIET_BACKGROUND,
             ...overrides,
           }),
-          { provider },
+          provider === undefined ? {} : { provider },
         ),
     },
     options.env ?? {},
   );
+  // With the sandbox, the test reads what the provider holds through an adapter of its own.
+  const inspector =
+    provider ??
+    providerFrom(
+      loadPaymentConfig({ NODE_ENV: 'test', PAYMENT_DATABASE_URL: sut.databaseUrl, ...options.env }),
+    );
   sut.onClose(async () => {
+    if (inspector instanceof SandboxPaymentProvider) await inspector.close();
     await kafka.close();
     await orders.close();
     await auth.close();
@@ -134,7 +144,7 @@ export async function startPayment(options: StartPaymentOptions = {}): Promise<P
     auth,
     orders,
     kafka,
-    provider,
+    provider: inspector,
     webhooks,
     customer: (subject = randomUUID()) => bearer(['customer'], subject),
     admin: (subject = randomUUID()) => bearer(['admin'], subject),

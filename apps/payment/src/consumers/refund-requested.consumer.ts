@@ -2,6 +2,7 @@ import { OrderRefundRequestedV1 } from '@shop/contracts';
 import { PoisonEventError } from '@shop/events';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PaymentDeps, PaymentUnitOfWork } from '../domain/ports.ts';
 import { refundRequestedIn } from '../domain/refund-requested.ts';
 
@@ -29,9 +30,25 @@ export const refundRequestedConsumer = fp(
           'order.refund-requested.v1 for a payment with nothing left to refund; skipped',
         );
     });
+    // Joined in the background: a replica restarted after a crash waits for Kafka to drop its dead
+    // predecessor from the group (the session timeout, 30 s), longer than Fastify lets a plugin start.
+    let closing = false;
+    const joined = (async () => {
+      for (let attempt = 1; !closing; attempt += 1) {
+        try {
+          return await consumer.start();
+        } catch (err) {
+          app.log.error({ err, attempt }, `${REFUNDS_GROUP} could not join its group; retrying in 5 s`);
+          await delay(5_000);
+        }
+      }
+    })();
     // Stops before the database closes (onClose runs in reverse order of registration).
-    app.addHook('onClose', () => consumer.stop());
-    await consumer.start();
+    app.addHook('onClose', async () => {
+      closing = true;
+      await joined;
+      await consumer.stop();
+    });
   },
   { name: 'payment-refund-requested-consumer', dependencies: ['events'] },
 );

@@ -68,9 +68,12 @@ function compare(payment: Payment, charge: ProviderCharge): Difference[] {
  * no charge for, and a status, amount or refunded amount that differs. Payments still processing are the
  * completer's, not differences.
  */
-export async function reconcile(deps: PaymentDeps, range: ReconcileRange): Promise<ReconcileReport> {
+export async function reconcile(
+  deps: Pick<PaymentDeps, 'payments' | 'provider'>,
+  range: ReconcileRange,
+): Promise<ReconcileReport> {
   const margin = range.marginMs ?? 5 * 60_000;
-  const pageSize = range.pageSize ?? 200;
+  const pageSize = range.pageSize ?? 100;
   const progress = range.progress ?? (() => undefined);
   const wideFrom = new Date(range.from.getTime() - margin);
   const wideTo = new Date(range.to.getTime() + margin);
