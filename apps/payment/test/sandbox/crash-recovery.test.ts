@@ -153,6 +153,16 @@ test('when the payment process is killed after the provider charged and before i
   // SIGKILL, not a graceful stop: the process gets no chance to finish. Its pid is in its scratch dir.
   const pid = Number((await readFile(path.join(path.dirname(payment.logFile), 'server.pid'), 'utf8')).trim());
   process.kill(pid, 'SIGKILL');
+  await eventually('the killed process to be gone', () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  // Lets the kit see the exit (its child handle clears), so start() launches a new process.
+  await delay(500);
   assert.ok((await first) instanceof Error, 'the first request never got its answer');
   const { rows: left } = await sql.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [
     paymentId,
