@@ -103,7 +103,11 @@ export const paymentApp = fp(
     });
     // Keys live beside the payments they guard, so a payment's outcome and its answer commit together.
     await app.register(idempotencyPlugin, {
-      store: { transaction: (work) => deps.transactions.run((uow: PaymentUnitOfWork) => work(uow)) },
+      store: {
+        transaction: (work) => deps.transactions.run((uow: PaymentUnitOfWork) => work(uow)),
+        // A new key is claimed by one autocommitted INSERT instead of a transaction of four statements.
+        autocommit: app.prisma,
+      },
       scope: (request) => request.caller!.id,
       ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
       lockTimeoutMs: config.IDEMPOTENCY_LOCK_TIMEOUT_MS,

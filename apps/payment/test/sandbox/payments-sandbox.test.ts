@@ -34,10 +34,12 @@ before(async () => {
     provider: 'config',
     env: {
       ...sandboxEnv,
-      PAYMENT_PROVIDER_TIMEOUT_MS: '2000',
+      // Generous: on a loaded machine a visa charge must not turn into an outcome-unknown 202 here (the
+      // timeout path has its own test, crash-recovery.test.ts).
+      PAYMENT_PROVIDER_TIMEOUT_MS: '8000',
       PAYMENT_COMPLETER_INTERVAL_MS: '200',
-      PAYMENT_COMPLETER_AFTER_MS: '2500',
-      IDEMPOTENCY_LOCK_TIMEOUT_MS: '10000',
+      PAYMENT_COMPLETER_AFTER_MS: '9000',
+      IDEMPOTENCY_LOCK_TIMEOUT_MS: '20000',
     },
   });
   await ctx.app.listen({ host: '127.0.0.1', port });
