@@ -1,40 +1,165 @@
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { EventContract, EventData } from '@shop/contracts';
 import { migrate } from '@shop/database';
+import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
 import type { Service } from '@shop/platform';
-import { startServiceUnderTest, startTestAuth, type ServiceUnderTest, type TestAuth } from '@shop/testing';
-import { createPaymentService } from '../src/app.ts';
+import {
+  getKafka,
+  startServiceUnderTest,
+  startTestAuth,
+  type ServiceUnderTest,
+  type TestAuth,
+} from '@shop/testing';
+import { createPaymentService, providerFrom } from '../src/app.ts';
 import { loadPaymentConfig } from '../src/config.ts';
+import { MemoryPaymentProvider } from '../src/data-access/memory.provider.ts';
+import { SandboxPaymentProvider } from '../src/data-access/sandbox.provider.ts';
+import type { PaymentProvider } from '../src/domain/provider.ts';
+import { startOrderStub, type OrderStub } from './support/order-stub.ts';
 
 export const appDir = path.resolve(import.meta.dirname, '..');
+export const migrationsDir = path.join(appDir, 'prisma', 'migrations');
 
 export interface PaymentTestContext extends ServiceUnderTest<Service> {
   /** The stand-in auth service whose tokens the service trusts. */
   auth: TestAuth;
+  /** The stand-in order service the payments read their orders from. */
+  orders: OrderStub;
+  provider: PaymentProvider;
+  /** Every webhook the memory provider sent (and posted to the service), oldest first. */
+  webhooks: WebhookDelivery[];
+  /** Kafka, in this context's own namespace. */
+  kafka: MessageBroker;
+  /** Bearer headers of a customer (a new one unless `subject` is given) or an admin. */
+  customer(subject?: string): Promise<Record<string, string>>;
+  admin(subject?: string): Promise<Record<string, string>>;
+  /** Publishes an event as its producer would, on this context's Kafka namespace. */
+  publish<C extends EventContract>(
+    contract: C,
+    subject: string,
+    data: EventData<C>,
+    id?: string,
+  ): Promise<string>;
+  /** Every event of `type` about `subject` on `topic`, as Kafka holds them now. */
+  eventsOf(topic: string, type: string, subject: string): Promise<Record<string, unknown>[]>;
 }
 
-/** The payment service on a fresh, migrated database of its own, trusting a stand-in auth service. */
-export async function startPayment(env: Record<string, string> = {}): Promise<PaymentTestContext> {
-  const auth = await startTestAuth();
+export interface WebhookDelivery {
+  rawBody: string;
+  signatureHeader: string;
+}
+
+export interface StartPaymentOptions {
+  env?: Record<string, string>;
+  /** Default: a memory provider whose webhooks are posted to the service; 'config': the sandbox of `env`. */
+  provider?: PaymentProvider | 'config';
+}
+
+/** Settings that keep the background tasks out of a test's way unless it asks for them. */
+export const QUIET_BACKGROUND = {
+  PAYMENT_COMPLETER_INTERVAL_MS: '3600000',
+  PAYMENT_RECONCILE_INTERVAL_MS: '0',
+};
+
+/**
+ * The payment service on a fresh, migrated database of its own, trusting a stand-in auth service, reading
+ * orders from a stand-in order service, publishing to the test kit's Kafka in a namespace of its own.
+ */
+export async function startPayment(options: StartPaymentOptions = {}): Promise<PaymentTestContext> {
+  const [auth, orders, { brokers }] = await Promise.all([startTestAuth(), startOrderStub(), getKafka()]);
+  const namespace = `test-${randomUUID().slice(0, 8)}`;
+  const kafka = createMessageBroker({
+    clientId: 'payment-test',
+    kafkaBrokers: brokers,
+    topics: { numPartitions: 1, replicationFactor: 1 },
+    namespace,
+  });
+  // The memory provider's webhooks go to the service as the sandbox's would, once it listens.
+  const webhooks: WebhookDelivery[] = [];
+  let deliver: (delivery: WebhookDelivery) => void = () => undefined;
+  const provider =
+    options.provider === 'config'
+      ? undefined
+      : (options.provider ??
+        new MemoryPaymentProvider({
+          processingDelayMs: 300,
+          onWebhook: (delivery) => {
+            webhooks.push(delivery);
+            deliver(delivery);
+          },
+        }));
   const sut = await startServiceUnderTest(
     {
       database: 'payment',
-      migrate: (databaseUrl) =>
-        migrate({ databaseUrl, migrationsDir: path.join(appDir, 'prisma', 'migrations') }),
+      migrate: (databaseUrl) => migrate({ databaseUrl, migrationsDir }),
       start: (databaseUrl, overrides) =>
         createPaymentService(
           loadPaymentConfig({
             NODE_ENV: 'test',
-            LOG_LEVEL: 'silent',
+            LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
             PAYMENT_DATABASE_URL: databaseUrl,
             AUTH_JWKS_URL: auth.jwksUrl,
             AUTH_ISSUER: auth.issuer,
             AUTH_AUDIENCE: auth.audience,
+            KAFKA_BROKERS: brokers.join(','),
+            KAFKA_TOPIC_PARTITIONS: '1',
+            KAFKA_NAMESPACE: namespace,
+            ORDER_SERVICE_URL: orders.url,
+            INTERNAL_API_TOKEN: orders.internalToken,
+            ...QUIET_BACKGROUND,
             ...overrides,
           }),
+          provider === undefined ? {} : { provider },
         ),
     },
-    env,
+    options.env ?? {},
   );
-  sut.onClose(() => auth.close());
-  return { ...sut, auth };
+  // With the sandbox, the test reads what the provider holds through an adapter of its own.
+  const inspector =
+    provider ??
+    providerFrom(
+      loadPaymentConfig({ NODE_ENV: 'test', PAYMENT_DATABASE_URL: sut.databaseUrl, ...options.env }),
+    );
+  sut.onClose(async () => {
+    if (inspector instanceof SandboxPaymentProvider) await inspector.close();
+    await kafka.close();
+    await orders.close();
+    await auth.close();
+    if (provider instanceof MemoryPaymentProvider) provider.close();
+  });
+  deliver = (delivery) =>
+    void sut.http
+      .post('/api/v1/payments/webhooks/sandbox')
+      .set('content-type', 'application/json')
+      .set('sandbox-signature', delivery.signatureHeader)
+      .send(delivery.rawBody)
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  const bearer = (roles: string[], subject: string) => auth.bearer(roles, { subject });
+  return {
+    ...sut,
+    auth,
+    orders,
+    kafka,
+    provider: inspector,
+    webhooks,
+    customer: (subject = randomUUID()) => bearer(['customer'], subject),
+    admin: (subject = randomUUID()) => bearer(['admin'], subject),
+    async publish(contract, subject, data, id) {
+      const { topic, envelope } = prepareEvent(contract, { subject, data, ...(id ? { id } : {}) });
+      await kafka.publish([{ topic, key: subject, value: JSON.stringify(envelope), headers: {} }]);
+      return envelope.id;
+    },
+    async eventsOf(topic, type, subject) {
+      const found: Record<string, unknown>[] = [];
+      for await (const message of kafka.readTopic(topic)) {
+        const event = message.value ? (JSON.parse(message.value) as Record<string, unknown>) : {};
+        if (event['type'] === type && event['subject'] === subject) found.push(event);
+      }
+      return found;
+    },
+  };
 }
