@@ -4,7 +4,7 @@ import { DEV_SANDBOX_API_KEY, DEV_SANDBOX_WEBHOOK_SECRET } from '@shop/contracts
 import { ConfigError } from '@shop/platform';
 import { loadPaymentSandboxConfig } from '../src/config.ts';
 
-const DB = { PAYMENT_SANDBOX_DATABASE_URL: 'postgres://sandbox@db/shop_payment_sandboxs' };
+const DB = { PAYMENT_SANDBOX_DATABASE_URL: 'postgres://sandbox@db/shop_payment_sandbox' };
 const OWN_KEY = 'sk_live_sandbox_production_key_0123456789';
 const OWN_SECRET = 'whsec_production_secret_0123456789abcdef';
 

@@ -54,6 +54,8 @@ export function templateNames(name: string) {
     plural: `${fileName}s`,
     pluralProperty: `${propertyName}s`,
     tableName: `${constantName.toLowerCase()}s`,
+    // The service's database on a shared server: shop_<name>, as auth's shop_auth.
+    databaseName: `shop_${constantName.toLowerCase()}`,
     envPrefix: constantName,
     errorPrefix: constantName,
   };
