@@ -37,6 +37,7 @@ export {
   type JwtAuthOptions,
   type RemoteJwksOptions,
   type Role,
+  type ServiceCaller,
 } from './auth/jwt-auth.plugin.ts';
 export {
   DEV_INTERNAL_API_TOKEN,
@@ -49,6 +50,11 @@ export {
   type ServiceRequest,
   type ServiceResponse,
 } from './http-client/service-client.ts';
+export {
+  ServiceTokenSource,
+  type BearerTokens,
+  type ServiceTokenSourceOptions,
+} from './http-client/service-tokens.ts';
 export { currentRequestId, runWithRequestId } from './http-client/request-context.ts';
 export { clientKey } from './http/client-key.ts';
 export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';
