@@ -1,5 +1,12 @@
 export { ConfigError, loadConfig, Secret } from './config/load-config.ts';
 export { jwtVerifyEnv, jwtVerifyEnvProblems, platformEnv } from './config/platform-env.ts';
+export {
+  DEV_AUTH_TOKEN_URL,
+  devServiceClientSecret,
+  serviceClientEnv,
+  serviceClientEnvProblems,
+  serviceCredentialsFrom,
+} from './config/service-client-env.ts';
 export { requiredInProduction, type ProductionRequirement } from './config/required-in-production.ts';
 export { AppError, defineError, PlatformErrors } from './errors/app-error.ts';
 export {
