@@ -33,7 +33,7 @@ export function isServiceScope(audience: string, scope: string): boolean {
 
 /**
  * The calls each service makes, by audience: what its development client is granted (and what a
- * production registry gives it, see apps/auth/README.md). The least each one needs.
+ * production registry gives it: "Service identity" in the root README). The least each one needs.
  */
 export const SERVICE_CALLS = {
   order: { product: ['products:lookup', 'inventory:reserve', 'inventory:release'] },
