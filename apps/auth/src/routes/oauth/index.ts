@@ -31,7 +31,12 @@ function clientCredentials(
     const colon = decoded.indexOf(':');
     if (colon <= 0) return null;
     try {
-      return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+      const credentials = {
+        id: formDecode(decoded.slice(0, colon)),
+        secret: formDecode(decoded.slice(colon + 1)),
+      };
+      // The same bounds as in the body: an id of kilobytes would only become a throttle key of kilobytes.
+      return credentials.id.length <= 64 && credentials.secret.length <= 256 ? credentials : null;
     } catch {
       return null; // a malformed percent-encoding is as good as no credentials
     }

@@ -128,6 +128,14 @@ describe('POST /api/v1/auth/oauth/token with the development clients', () => {
       401,
       'invalid_client',
     );
+    assertOAuthError(
+      await ctx.http
+        .post(TOKEN)
+        .set('authorization', basic('o'.repeat(65), ORDER_SECRET))
+        .send({ grant_type: 'client_credentials', audience: 'product' }),
+      401,
+      'invalid_client',
+    );
   });
 
   test('when the client authenticates both ways at once, then 400 invalid_request', async () => {
