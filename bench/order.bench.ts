@@ -34,7 +34,6 @@ const ROUNDS = 5;
 const PGBENCH = 'pgbench';
 const PGBENCH_SCRIPT = new URL('./order/place-order.sql', import.meta.url);
 const MIGRATIONS_DIR = new URL('../apps/order/prisma/migrations', import.meta.url).pathname;
-const INTERNAL_TOKEN = `bench-internal-${randomUUID()}`;
 const run = promisify(execFile);
 
 const schemaOf = (shard: number) => shardSchema(SHARD_SCHEMA_PREFIX, shard);
@@ -82,7 +81,6 @@ export default async function orderBench(ctx: BenchContext): Promise<Figure[]> {
     const stub = await startChildServer({
       name: 'product-stub',
       entry: new URL('./lib/order/product-stub.server.ts', import.meta.url),
-      env: { INTERNAL_API_TOKEN: INTERNAL_TOKEN },
     });
     processes.push(stub);
     const env = serviceEnv(auth, stub.url);
@@ -242,7 +240,8 @@ function serviceEnv(auth: TestAuth, productUrl: string): Record<string, string> 
     AUTH_ISSUER: auth.issuer,
     AUTH_AUDIENCE: auth.audience,
     PRODUCT_SERVICE_URL: productUrl,
-    INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+    // Service tokens for the stub come from the stand-in auth's token endpoint (cached, so not per order).
+    ...auth.serviceClientEnv('order'),
     // pgbench writes the outbox rows and nothing reads them; the service's relay would add work (and
     // Kafka) that the baseline does not do. Production runs the relay in the same process or another one.
     OUTBOX_RELAY_ENABLED: 'false',

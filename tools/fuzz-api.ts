@@ -5,13 +5,15 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { SERVICE_CALLS, SERVICE_SCOPES } from '@shop/contracts';
 import { migrate } from '@shop/database';
 import { migrateShards } from '@shop/sharding';
 import { createTestDatabase, getPostgres, getRedis, stopAllServers, uniqueKeyPrefix } from '@shop/testing';
 
 // npm run fuzz:api: starts every HTTP service on the test kit's PostgreSQL and Redis, logs in as an admin
-// through auth, and runs schemathesis against each service's own /openapi.json with that token. Any
-// finding (a 5xx, a status, body or content type the document does not declare) fails the run.
+// through auth, and runs schemathesis against each service's own /openapi.json with that token, and its
+// /internal routes with a service token (a fuzz client granted every scope). Any finding (a 5xx, a status,
+// body or content type the document does not declare) fails the run.
 // schemathesis (pinned below) is installed into .cache/schemathesis with python3's venv and pip on first use.
 // Options: FUZZ_MAX_EXAMPLES (per operation and phase, default 50: about 2 minutes for auth and product on
 // 2 cores), FUZZ_SEED (default fixed, so a run is repeatable), FUZZ_SERVICES (names, default all),
@@ -31,9 +33,17 @@ const CHECKS = [
 ];
 const READY_TIMEOUT_MS = 60_000;
 
+interface ServiceClientSecret {
+  SERVICE_CLIENT_SECRET: string;
+  secretHash: string;
+}
+
 interface Run {
   redisUrl: string;
-  internalToken: string;
+  /** OAuth clients at auth: the order and payment services' own, and the fuzzer's, granted every scope. */
+  clients: { order: ServiceClientSecret; payment: ServiceClientSecret; fuzz: ServiceClientSecret };
+  /** The sandbox card processor's API key and webhook secret, which payment is given too. */
+  sandbox: { apiKey: string; webhookSecret: string };
   admin: { email: string; password: string };
   portOf(service: string): number;
   /** The service's operational listener, whose OpenAPI document includes the /internal routes. */
@@ -47,6 +57,8 @@ interface FuzzedService {
   /** Prepares its fresh database; by default its migrations applied to the public schema. */
   migrate?: (databaseUrl: string) => Promise<unknown>;
   env(run: Run): Record<string, string>;
+  /** The Authorization header of its public pass (default: the admin's access token). */
+  authorization?(run: Run): string;
 }
 
 // Services are started in this order; a new one joins with one line.
@@ -54,7 +66,21 @@ const SERVICES: FuzzedService[] = [
   {
     name: 'auth',
     databaseVariable: 'AUTH_DATABASE_URL',
-    env: (run) => ({ ADMIN_EMAIL: run.admin.email, ADMIN_PASSWORD: run.admin.password }),
+    env: (run) => ({
+      ADMIN_EMAIL: run.admin.email,
+      ADMIN_PASSWORD: run.admin.password,
+      SERVICE_CLIENTS: JSON.stringify([
+        { id: 'order', secretHashes: [run.clients.order.secretHash], scopes: SERVICE_CALLS.order },
+        { id: 'payment', secretHashes: [run.clients.payment.secretHash], scopes: SERVICE_CALLS.payment },
+        {
+          id: 'fuzz',
+          secretHashes: [run.clients.fuzz.secretHash],
+          scopes: Object.fromEntries(
+            Object.entries(SERVICE_SCOPES).map(([audience, scopes]) => [audience, Object.keys(scopes)]),
+          ),
+        },
+      ]),
+    }),
   },
   {
     name: 'product',
@@ -77,7 +103,35 @@ const SERVICES: FuzzedService[] = [
     env: (run) => ({
       AUTH_JWKS_URL: `http://127.0.0.1:${run.portOf('auth')}/.well-known/jwks.json`,
       PRODUCT_SERVICE_URL: `http://127.0.0.1:${run.portOf('product')}`,
+      AUTH_TOKEN_URL: `http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/oauth/token`,
+      SERVICE_CLIENT_SECRET: run.clients.order.SERVICE_CLIENT_SECRET,
       CART_KEY_PREFIX: uniqueKeyPrefix('fuzz-cart'),
+    }),
+  },
+  {
+    name: 'payment-sandbox',
+    databaseVariable: 'PAYMENT_SANDBOX_DATABASE_URL',
+    env: (run) => ({
+      SANDBOX_API_KEY: run.sandbox.apiKey,
+      SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${run.portOf('payment')}/api/v1/payments/webhooks/sandbox`,
+      SANDBOX_WEBHOOK_SECRET: run.sandbox.webhookSecret,
+      // Cards that answer late would hold each example for the default 10 s.
+      SANDBOX_TIMEOUT_DELAY_MS: '200',
+    }),
+    // It is the card processor: its callers authenticate with its secret API key, not an access token.
+    authorization: (run) => `Bearer ${run.sandbox.apiKey}`,
+  },
+  {
+    name: 'payment',
+    databaseVariable: 'PAYMENT_DATABASE_URL',
+    env: (run) => ({
+      AUTH_JWKS_URL: `http://127.0.0.1:${run.portOf('auth')}/.well-known/jwks.json`,
+      ORDER_SERVICE_URL: `http://127.0.0.1:${run.portOf('order')}`,
+      AUTH_TOKEN_URL: `http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/oauth/token`,
+      SERVICE_CLIENT_SECRET: run.clients.payment.SERVICE_CLIENT_SECRET,
+      PAYMENT_PROVIDER_URL: `http://127.0.0.1:${run.portOf('payment-sandbox')}`,
+      PAYMENT_PROVIDER_API_KEY: run.sandbox.apiKey,
+      PAYMENT_PROVIDER_WEBHOOK_SECRET: run.sandbox.webhookSecret,
     }),
   },
 ];
@@ -164,6 +218,39 @@ async function startService(service: FuzzedService, env: Record<string, string>)
   throw new Error(`${service.name} was not ready within ${READY_TIMEOUT_MS / 1000} s; see ${logFile}.`);
 }
 
+/** A new client secret and its hash, from the auth service's own tool (npm run auth:client-secret). */
+async function clientSecret(clientId: string): Promise<ServiceClientSecret> {
+  const child = spawn(process.execPath, [join(ROOT, 'apps', 'auth', 'src', 'client-secret.ts'), clientId], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0)
+    throw new Error(`apps/auth/src/client-secret.ts ${clientId} exited with ${code}; run it to see why.`);
+  return JSON.parse(out) as ServiceClientSecret;
+}
+
+/** A service token of the fuzz client for `audience`, with every scope that service grants. */
+async function serviceToken(run: Run, audience: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: 'fuzz',
+      client_secret: run.clients.fuzz.SERVICE_CLIENT_SECRET,
+      audience,
+    }),
+  });
+  if (!response.ok) {
+    throw new Error(
+      `a service token for ${audience} answered ${response.status}: ${await response.text()}; see ${LOG_DIR}/auth.log.`,
+    );
+  }
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
 async function adminToken(run: Run): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/login`, {
     method: 'POST',
@@ -197,7 +284,15 @@ async function main(): Promise<number> {
   const ports = await freePorts(SERVICES.length * 2);
   const run: Run = {
     redisUrl: redis.url,
-    internalToken: randomBytes(24).toString('base64url'),
+    clients: {
+      order: await clientSecret('order'),
+      payment: await clientSecret('payment'),
+      fuzz: await clientSecret('fuzz'),
+    },
+    sandbox: {
+      apiKey: `sk_test_fuzz_${randomBytes(18).toString('base64url')}`,
+      webhookSecret: `whsec_fuzz_${randomBytes(18).toString('base64url')}`,
+    },
     admin: { email: 'fuzz-admin@shop.test', password: randomBytes(18).toString('base64url') },
     portOf: (name) => ports[SERVICES.findIndex((service) => service.name === name)]!,
     opsPortOf: (name) => ports[SERVICES.length + SERVICES.findIndex((service) => service.name === name)]!,
@@ -224,7 +319,6 @@ async function main(): Promise<number> {
       OPS_PORT: String(run.opsPortOf(service.name)),
       REDIS_URL: run.redisUrl,
       CACHE_KEY_PREFIX: uniqueKeyPrefix(`fuzz-${service.name}`),
-      INTERNAL_API_TOKEN: run.internalToken,
       ...env,
       ...service.env(run),
     });
@@ -233,29 +327,50 @@ async function main(): Promise<number> {
 
   const failed: string[] = [];
   for (const service of fuzzed) {
-    const started = Date.now();
-    log(
-      `schemathesis against ${service.name} (seed ${SEED}, at most ${MAX_EXAMPLES} examples per operation) ...`,
-    );
-    const args = [
-      'run',
-      // The public document leaves /internal routes out; the operational listener's has them all.
-      `http://127.0.0.1:${run.opsPortOf(service.name)}/openapi.json`,
-      ...['--checks', CHECKS.join(','), '--seed', SEED, '--max-examples', MAX_EXAMPLES],
-      ...['--generation-database', 'none', '--no-color'],
-      // One worker: CPython 3.11's ast.parse is not safe across threads, and schemathesis' worker threads
-      // crash in it now and then ("AST constructor recursion depth mismatch").
-      ...['--workers', '1'],
-      ...['--header', `Authorization: Bearer ${token}`, '--header', `x-internal-token: ${run.internalToken}`],
+    // Customer and admin routes with the admin token; the /internal routes with a service token for this
+    // service (which they require: with the admin token they would all answer 403).
+    const passes = [
+      {
+        label: 'public',
+        authorization: service.authorization?.(run) ?? `Bearer ${token}`,
+        filter: ['--exclude-path-regex', '^/internal/'],
+      },
+      ...(Object.hasOwn(SERVICE_SCOPES, service.name)
+        ? [
+            {
+              label: 'internal',
+              authorization: `Bearer ${await serviceToken(run, service.name)}`,
+              filter: ['--include-path-regex', '^/internal/'],
+            },
+          ]
+        : []),
     ];
-    // Run from the log folder, where schemathesis keeps its crash cache (replayed first next time).
-    const code = await exec(st, args, LOG_DIR);
-    log(
-      `${service.name}: ${code === 0 ? 'no findings' : 'FINDINGS'} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
-    );
-    if (code !== 0) {
-      failed.push(service.name);
-      for (const line of (await errorLines(service.name)).slice(-5)) log(`${service.name} logged: ${line}`);
+    for (const pass of passes) {
+      const started = Date.now();
+      log(
+        `schemathesis against ${service.name} ${pass.label} (seed ${SEED}, at most ${MAX_EXAMPLES} examples per operation) ...`,
+      );
+      const args = [
+        'run',
+        // The public document leaves /internal routes out; the operational listener's has them all.
+        `http://127.0.0.1:${run.opsPortOf(service.name)}/openapi.json`,
+        ...['--checks', CHECKS.join(','), '--seed', SEED, '--max-examples', MAX_EXAMPLES],
+        ...['--generation-database', 'none', '--no-color'],
+        // One worker: CPython 3.11's ast.parse is not safe across threads, and schemathesis' worker threads
+        // crash in it now and then ("AST constructor recursion depth mismatch").
+        ...['--workers', '1'],
+        ...pass.filter,
+        ...['--header', `Authorization: ${pass.authorization}`],
+      ];
+      // Run from the log folder, where schemathesis keeps its crash cache (replayed first next time).
+      const code = await exec(st, args, LOG_DIR);
+      log(
+        `${service.name} ${pass.label}: ${code === 0 ? 'no findings' : 'FINDINGS'} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+      if (code !== 0 && !failed.includes(service.name)) {
+        failed.push(service.name);
+        for (const line of (await errorLines(service.name)).slice(-5)) log(`${service.name} logged: ${line}`);
+      }
     }
   }
   // The plain closing line CI reads as a count of tests: here, services fuzzed without a finding.

@@ -4,15 +4,18 @@ import fp from 'fastify-plugin';
 import { redisConnectionFrom } from '@shop/cache';
 import { redisPlugin } from '@shop/cache/fastify';
 import { databaseSettingsFrom } from '@shop/database';
-import { buildService, jwtAuthPlugin, type Service } from '@shop/platform';
+import { buildService, devServiceClientSecret, jwtAuthPlugin, type Service } from '@shop/platform';
 import { DEV_ADMIN, type AuthConfig } from './config.ts';
 import { createRefreshTokenRepository } from './data-access/refresh-token.repository.ts';
+import { createServiceClientRepository } from './data-access/service-client.repository.ts';
 import { createUserRepository } from './data-access/user.repository.ts';
 import { ensureAdmin, refusePublishedCredentials } from './domain/ensure-admin.ts';
 import type { AuthDeps } from './domain/ports.ts';
+import { refusePublishedClientSecrets, syncServiceClients } from './domain/service-clients.ts';
 import { prismaPlugin } from './plugins/prisma.plugin.ts';
 import { authRoutes } from './routes/auth/index.ts';
 import { jwksRoutes } from './routes/jwks/index.ts';
+import { oauthRoutes } from './routes/oauth/index.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { loadBreachedPasswords } from './security/breached-passwords.ts';
 import { createLoginThrottle } from './security/login-throttle.ts';
@@ -49,6 +52,13 @@ export const authApp = fp(
     }
     app.decorate('keyRing', keyRing);
     const limitStore = { redis: app.redis, keyPrefix: config.REDIS_KEY_PREFIX };
+    const throttleLimits = {
+      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+      lockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
+      maxLockoutSeconds: config.LOGIN_LOCKOUT_MAX_SECONDS,
+    };
 
     const deps: AuthDeps = {
       users: createUserRepository(app.prisma),
@@ -60,16 +70,7 @@ export const authApp = fp(
       }),
       breachedPasswords: await loadBreachedPasswords(config.BREACHED_PASSWORDS_FILE),
       accessTokens: keyRing,
-      throttle: createLoginThrottle(
-        {
-          maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-          maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
-          windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
-          lockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
-          maxLockoutSeconds: config.LOGIN_LOCKOUT_MAX_SECONDS,
-        },
-        limitStore,
-      ),
+      throttle: createLoginThrottle(throttleLimits, limitStore),
       registrationThrottle: createRegistrationThrottle(
         {
           maxPerIp: config.REGISTRATION_MAX_PER_IP,
@@ -79,6 +80,13 @@ export const authApp = fp(
         limitStore,
       ),
       opaqueTokens,
+      serviceClients: createServiceClientRepository(app.prisma),
+      serviceTokens: keyRing,
+      clientThrottle: createLoginThrottle(throttleLimits, limitStore, {
+        name: 'client-auth',
+        what: 'failed client authentications',
+      }),
+      serviceTokenTtlSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
       refreshFamilyMaxAgeSeconds: config.REFRESH_FAMILY_MAX_AGE_SECONDS,
       newId: randomUUID,
@@ -91,7 +99,17 @@ export const authApp = fp(
       keys: keyRing.verificationKeys,
     });
     await app.register(authRoutes, { prefix: '/api/v1/auth', deps });
+    await app.register(oauthRoutes, { prefix: '/api/v1/auth/oauth', deps });
     await app.register(jwksRoutes, { keyRing });
+
+    if (config.NODE_ENV === 'production') {
+      await refusePublishedClientSecrets(deps, config.serviceClients, devServiceClientSecret);
+    }
+    const synced = await syncServiceClients(deps, config.serviceClients);
+    app.log.info(
+      { clients: config.serviceClients.map((client) => client.id), ...synced },
+      'service clients ready',
+    );
 
     if (config.NODE_ENV === 'production') await refusePublishedCredentials(deps, DEV_ADMIN);
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {

@@ -1,7 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { redisEnv } from '@shop/cache';
+import { isServiceScope, SERVICE_CALLS } from '@shop/contracts';
 import { databaseEnv } from '@shop/database';
-import { ConfigError, loadConfig, platformEnv, requiredInProduction, Secret } from '@shop/platform';
+import {
+  ConfigError,
+  devServiceClientSecret,
+  loadConfig,
+  platformEnv,
+  requiredInProduction,
+  Secret,
+} from '@shop/platform';
 import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { ServiceClientSpec } from './domain/service-clients.ts';
 
 export const AuthEnvSchema = Type.Object({
   ...platformEnv,
@@ -49,16 +60,105 @@ export const AuthEnvSchema = Type.Object({
   BREACHED_PASSWORDS_FILE: Type.Optional(Type.String()),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Secret(Type.String({ minLength: 10 }))),
+  /**
+   * The other services' OAuth clients (client credentials), as JSON:
+   * `[{"id":"order","secretHashes":["$argon2id$..."],"scopes":{"product":["products:lookup"]}}]`, with the
+   * hashes from `npm run auth:client-secret` (two while a secret is rotated). Or SERVICE_CLIENTS_FILE, a
+   * file holding the same (a mounted Secret). One is required in production; unset elsewhere, every
+   * service's development client (SERVICE_CALLS of @shop/contracts) with its published secret.
+   */
+  SERVICE_CLIENTS: Type.Optional(Secret(Type.String({ minLength: 2 }))),
+  SERVICE_CLIENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Lifetime of service tokens: short, since they cannot be revoked (5 minutes). */
+  SERVICE_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 900, default: 300 }),
 });
 
-export type AuthConfig = Static<typeof AuthEnvSchema>;
+export type AuthConfig = Static<typeof AuthEnvSchema> & {
+  /** The clients synchronised into the Auth DB at start-up, from SERVICE_CLIENTS(_FILE) or the defaults. */
+  serviceClients: ServiceClientSpec[];
+};
+
+// An argon2id hash in PHC form, as argon2 (and auth's hasher) writes it.
+const ARGON2ID_HASH = '^\\$argon2id\\$v=19\\$[a-z0-9=,]+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+$';
+const ServiceClientsSchema = Type.Array(
+  Type.Object(
+    {
+      id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }),
+      secretHashes: Type.Array(Type.String({ pattern: ARGON2ID_HASH }), { minItems: 1, maxItems: 2 }),
+      scopes: Type.Record(Type.String(), Type.Array(Type.String(), { minItems: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: 100 },
+);
+const serviceClientsValidator = Compile(ServiceClientsSchema);
+
+/** The registry's problems, or its clients; never echoes the text (it may be a mounted Secret). */
+function parseServiceClients(text: string, source: string): ServiceClientSpec[] | string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [
+      `${source}: is not JSON; give an array like [{"id":"order","secretHashes":["$argon2id$..."],"scopes":{"product":["products:lookup"]}}]`,
+    ];
+  }
+  if (!serviceClientsValidator.Check(parsed)) {
+    return [...serviceClientsValidator.Errors(parsed)]
+      .slice(0, 5)
+      .map((e) => `${source}: ${e.instancePath || '(root)'} ${e.message}`);
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const client of parsed) {
+    if (seen.has(client.id))
+      problems.push(`${source}: the client ${client.id} is listed twice; keep one entry`);
+    seen.add(client.id);
+    for (const [audience, scopes] of Object.entries(client.scopes)) {
+      for (const scope of scopes.filter((s) => !isServiceScope(audience, s))) {
+        problems.push(
+          `${source}: ${client.id} is granted ${scope} on ${audience}, which no service grants; see SERVICE_SCOPES in libs/contracts`,
+        );
+      }
+    }
+  }
+  return problems.length > 0 ? problems : parsed;
+}
+
+/** Every service's client as SERVICE_CALLS says, with its published secret: outside production only. */
+export function developmentServiceClients(): ServiceClientSpec[] {
+  return Object.entries(SERVICE_CALLS).map(([id, scopes]) => ({
+    id,
+    scopes,
+    secret: devServiceClientSecret(id),
+  }));
+}
+
+function serviceClientsFrom(config: Static<typeof AuthEnvSchema>): ServiceClientSpec[] | string[] {
+  if (config.SERVICE_CLIENTS && config.SERVICE_CLIENTS_FILE) {
+    return ['SERVICE_CLIENTS, SERVICE_CLIENTS_FILE: set one of them, not both'];
+  }
+  if (config.SERVICE_CLIENTS) return parseServiceClients(config.SERVICE_CLIENTS, 'SERVICE_CLIENTS');
+  if (config.SERVICE_CLIENTS_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(config.SERVICE_CLIENTS_FILE, 'utf8');
+    } catch (error) {
+      return [
+        `SERVICE_CLIENTS_FILE: cannot read ${config.SERVICE_CLIENTS_FILE} (${(error as Error).message})`,
+      ];
+    }
+    return parseServiceClients(text, 'SERVICE_CLIENTS_FILE');
+  }
+  return config.NODE_ENV === 'production' ? [] : developmentServiceClients();
+}
 
 /** Published in the README: seeded only outside production, and refused in production. */
 export const DEV_ADMIN = { email: 'admin@shop.local', password: 'admin-dev-password' } as const;
 
 // Settings without which several replicas would disagree (limits, signing keys) or a published
 // credential would be used; product's loader makes the same kind of list.
-function productionProblems(config: AuthConfig): string[] {
+function productionProblems(config: Static<typeof AuthEnvSchema>): string[] {
   return requiredInProduction(config, {
     'REDIS_URL or REDIS_CLUSTER_NODES': {
       hint: 'so login and sign-up limits hold across replicas: redis://host:6379',
@@ -68,6 +168,10 @@ function productionProblems(config: AuthConfig): string[] {
       'so every replica signs with the same keys: a JSON array of private Ed25519 JWKs, kept in a Secret; see the README',
     // Not required (production seeds no admin), but never the published one when given.
     ADMIN_PASSWORD: { hint: 'at least 10 characters', satisfied: true, refused: [DEV_ADMIN.password] },
+    'SERVICE_CLIENTS or SERVICE_CLIENTS_FILE': {
+      hint: "the other services' OAuth clients with their secrets' argon2id hashes; see the README",
+      satisfied: Boolean(config.SERVICE_CLIENTS || config.SERVICE_CLIENTS_FILE),
+    },
   });
 }
 
@@ -77,9 +181,14 @@ function productionProblems(config: AuthConfig): string[] {
  * password, which the log prints.
  */
 export function loadAuthConfig(env?: Record<string, string | undefined>): AuthConfig {
-  const config = loadConfig(AuthEnvSchema, env);
-  const problems = productionProblems(config);
+  const settings = loadConfig(AuthEnvSchema, env);
+  const serviceClients = serviceClientsFrom(settings);
+  const problems = [
+    ...productionProblems(settings),
+    ...serviceClients.filter((entry): entry is string => typeof entry === 'string'),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
+  const config = { ...settings, serviceClients: serviceClients as ServiceClientSpec[] };
   if (config.NODE_ENV === 'production' || config.ADMIN_EMAIL) return config;
   return {
     ...config,

@@ -17,6 +17,13 @@ describe('starting auth in production', () => {
       NODE_ENV: 'production',
       REDIS_URL: (await getRedis()).url,
       REDIS_KEY_PREFIX: uniqueKeyPrefix('auth'),
+      SERVICE_CLIENTS: JSON.stringify([
+        {
+          id: 'order',
+          secretHashes: [await argon2.hash('a-secret-of-the-order-service-0123456789')],
+          scopes: { product: ['products:lookup'] },
+        },
+      ]),
     };
     production = { ...productionSettings, AUTH_DATABASE_URL: development.databaseUrl };
     freshProduction = productionSettings;

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError } from '@shop/platform';
+import { SERVICE_CALLS } from '@shop/contracts';
+import { ConfigError, devServiceClientSecret } from '@shop/platform';
 import { DEV_ADMIN, loadAuthConfig } from '../src/config.ts';
+
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g';
+const clients = [{ id: 'order', secretHashes: [HASH], scopes: { product: ['products:lookup'] } }];
 
 const base = { AUTH_DATABASE_URL: 'postgres://auth@db/auth' };
 const production = {
@@ -9,6 +16,7 @@ const production = {
   NODE_ENV: 'production',
   REDIS_URL: 'redis://redis:6379',
   AUTH_SIGNING_KEYS: '[{"kid":"k1"}]',
+  SERVICE_CLIENTS: JSON.stringify(clients),
 };
 
 const problemsOf = (env: Record<string, string>): readonly string[] => {
@@ -22,14 +30,15 @@ const problemsOf = (env: Record<string, string>): readonly string[] => {
 };
 
 describe('loadAuthConfig', () => {
-  test('when production lacks REDIS_URL and AUTH_SIGNING_KEYS, then it refuses to load and says what each is for', () => {
+  test('when production lacks REDIS_URL, AUTH_SIGNING_KEYS and the service clients, then it refuses to load and says what each is for', () => {
     const problems = problemsOf({ ...base, NODE_ENV: 'production' });
-    assert.equal(problems.length, 2);
+    assert.equal(problems.length, 3);
     assert.match(
       problems[0] ?? '',
       /^REDIS_URL or REDIS_CLUSTER_NODES: required in production \(so login and sign-up limits hold/,
     );
     assert.match(problems[1] ?? '', /^AUTH_SIGNING_KEYS: required in production \(so every replica signs/);
+    assert.match(problems[2] ?? '', /^SERVICE_CLIENTS or SERVICE_CLIENTS_FILE: required in production/);
   });
 
   test('when production is given the published admin password, then it refuses to load', () => {
@@ -56,5 +65,47 @@ describe('loadAuthConfig', () => {
     const config = loadAuthConfig({ ...base, NODE_ENV: 'development' });
     assert.equal(config.ADMIN_EMAIL, DEV_ADMIN.email);
     assert.equal(config.ADMIN_PASSWORD, DEV_ADMIN.password);
+  });
+
+  test('when outside production no clients are configured, then every service of SERVICE_CALLS gets its development client', () => {
+    const config = loadAuthConfig({ ...base, NODE_ENV: 'development' });
+    assert.deepEqual(
+      config.serviceClients,
+      Object.entries(SERVICE_CALLS).map(([id, scopes]) => ({
+        id,
+        scopes,
+        secret: devServiceClientSecret(id),
+      })),
+    );
+  });
+
+  test('when production names its clients, in the variable or in a file, then exactly those are loaded', () => {
+    assert.deepEqual(loadAuthConfig(production).serviceClients, clients);
+    const file = join(mkdtempSync(join(tmpdir(), 'auth-clients-')), 'clients.json');
+    writeFileSync(file, JSON.stringify(clients));
+    const { SERVICE_CLIENTS: _inline, ...rest } = production;
+    assert.deepEqual(loadAuthConfig({ ...rest, SERVICE_CLIENTS_FILE: file }).serviceClients, clients);
+    assert.match(
+      problemsOf({ ...production, SERVICE_CLIENTS_FILE: file }).join(),
+      /set one of them, not both/,
+    );
+    assert.match(problemsOf({ ...rest, SERVICE_CLIENTS_FILE: `${file}.missing` }).join(), /cannot read/);
+  });
+
+  test('when the clients are malformed, then each problem is named without echoing the value', () => {
+    const problems = (value: unknown) =>
+      problemsOf({
+        ...production,
+        SERVICE_CLIENTS: typeof value === 'string' ? value : JSON.stringify(value),
+      });
+    assert.match(problems('not json, secret-ish').join(), /SERVICE_CLIENTS: is not JSON/);
+    assert.doesNotMatch(problems('not json, secret-ish').join(), /secret-ish/);
+    assert.match(problems([{ ...clients[0], secretHashes: ['plain-secret'] }]).join(), /secretHashes/);
+    assert.match(problems([{ ...clients[0], secretHashes: [HASH, HASH, HASH] }]).join(), /secretHashes/);
+    assert.match(problems([...clients, ...clients]).join(), /the client order is listed twice/);
+    assert.match(
+      problems([{ ...clients[0], scopes: { product: ['orders:read'], mars: ['x:y'] } }]).join('\n'),
+      /order is granted orders:read on product, which no service grants[\s\S]*x:y on mars/,
+    );
   });
 });

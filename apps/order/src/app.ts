@@ -5,7 +5,14 @@ import { redisPlugin } from '@shop/cache/fastify';
 import { kafkaConnectionFrom } from '@shop/events';
 import { eventsPlugin } from '@shop/events/fastify';
 import { idempotencyPlugin } from '@shop/idempotency';
-import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
+import {
+  buildService,
+  jwtAuthPlugin,
+  remoteJwks,
+  serviceCredentialsFrom,
+  ServiceTokenSource,
+  type Service,
+} from '@shop/platform';
 import type { OrderConfig } from './config.ts';
 import { sagaConsumers } from './consumers/saga.consumers.ts';
 import { createCartStore } from './data-access/cart-store.ts';
@@ -41,12 +48,17 @@ export const orderApp = fp(
 
     // Carts: in Redis (in this process without one), priced by the product service.
     await app.register(redisPlugin, { connection: redisConnectionFrom(config) });
+    // One token source for every service this one calls; each client asks it for its callee's tokens.
+    const serviceTokens = new ServiceTokenSource(serviceCredentialsFrom(config));
     const products = new ProductClient({
       baseUrl: config.PRODUCT_SERVICE_URL,
-      internalToken: config.INTERNAL_API_TOKEN,
+      serviceToken: serviceTokens.forAudience('product'),
       timeoutMs: config.PRODUCT_TIMEOUT_MS,
     });
-    app.addHook('onClose', () => products.close());
+    app.addHook('onClose', async () => {
+      await products.close();
+      await serviceTokens.close();
+    });
     const cart = createCart({
       store: createCartStore(app.redis, { keyPrefix: config.CART_KEY_PREFIX }),
       catalog: products,
@@ -76,6 +88,7 @@ export const orderApp = fp(
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
       keys: remoteJwks(config.AUTH_JWKS_URL, { maxStaleMs: config.AUTH_JWKS_MAX_STALE_SECONDS * 1000 }),
+      serviceAudience: 'order',
     });
     // Keys live on the caller's shard, beside the orders they guard, so both commit together.
     await app.register(idempotencyPlugin, {
@@ -91,11 +104,7 @@ export const orderApp = fp(
     await app.register(orderRoutes, { prefix: '/api/v1/orders', deps });
     await app.register(cartRoutes, { prefix: '/api/v1/cart', cart });
     await app.register(adminOrderRoutes, { prefix: '/api/v1/admin/orders', deps });
-    await app.register(internalOrderRoutes, {
-      prefix: '/internal/v1/orders',
-      deps,
-      internalToken: config.INTERNAL_API_TOKEN,
-    });
+    await app.register(internalOrderRoutes, { prefix: '/internal/v1/orders', deps });
   },
   { name: 'order-app' },
 );

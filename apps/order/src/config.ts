@@ -3,19 +3,21 @@ import { databaseEnv } from '@shop/database';
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import {
   ConfigError,
-  DEV_INTERNAL_API_TOKEN,
   jwtVerifyEnv,
   jwtVerifyEnvProblems,
   loadConfig,
   platformEnv,
   requiredInProduction,
-  Secret,
+  serviceClientEnv,
+  serviceClientEnvProblems,
 } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
 export const OrderEnvSchema = Type.Object({
   ...platformEnv,
   ...jwtVerifyEnv,
+  /** The order service's OAuth client: its service tokens for the product service come from auth. */
+  ...serviceClientEnv('order'),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3003 }),
   /**
    * The first shard server, and the only one when ORDER_SHARD_SERVERS is unset (the embedded start: all
@@ -59,35 +61,22 @@ export const OrderEnvSchema = Type.Object({
   ORDER_EXPIRY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 5_000 }),
   /** How long a checkout's Idempotency-Key is remembered (the draft and Stripe: 24 h). */
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 24 }),
-
-  /**
-   * Shared secret sent in `x-internal-token` to the product service's /internal routes, and expected on
-   * this service's own (the payment service's order read). Required in production (and never the
-   * development value); elsewhere the development value every service defaults to.
-   */
-  INTERNAL_API_TOKEN: Type.Optional(Secret(Type.String({ minLength: 32 }))),
 });
 
-export type OrderConfig = Static<typeof OrderEnvSchema> & {
-  INTERNAL_API_TOKEN: string;
-  PRODUCT_SERVICE_URL: string;
-};
+export type OrderConfig = Static<typeof OrderEnvSchema> & { PRODUCT_SERVICE_URL: string };
 
 /**
  * Validates the environment once, at start-up: a bad or missing variable stops the start with its name.
  * Production must name its Redis (in-process carts are lost on restart and differ per replica), Kafka,
- * the product service and its own internal token.
+ * the product service and its client secret at the auth service.
  */
 export function loadOrderConfig(env?: Record<string, string | undefined>): OrderConfig {
   const config = loadConfig(OrderEnvSchema, env);
   const problems = [
     ...kafkaEnvProblems(config),
     ...jwtVerifyEnvProblems(config),
+    ...serviceClientEnvProblems(config),
     ...requiredInProduction(config, {
-      INTERNAL_API_TOKEN: {
-        hint: "at least 32 characters, the product service's INTERNAL_API_TOKEN",
-        refused: [DEV_INTERNAL_API_TOKEN],
-      },
       'REDIS_URL or REDIS_CLUSTER_NODES': {
         hint: 'where carts live, shared by every replica',
         satisfied: Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES),
@@ -99,7 +88,6 @@ export function loadOrderConfig(env?: Record<string, string | undefined>): Order
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...config,
-    INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN,
     PRODUCT_SERVICE_URL: config.PRODUCT_SERVICE_URL ?? 'http://127.0.0.1:3002',
   };
 }

@@ -34,6 +34,7 @@ export async function startOrder(
             AUTH_JWKS_URL: auth.jwksUrl,
             AUTH_ISSUER: auth.issuer,
             AUTH_AUDIENCE: auth.audience,
+            ...auth.serviceClientEnv('order'),
             ...overrides,
           }),
         ),

@@ -5,7 +5,14 @@ import { databaseSettingsFrom } from '@shop/database';
 import { kafkaConnectionFrom } from '@shop/events';
 import { eventsPlugin } from '@shop/events/fastify';
 import { idempotencyPlugin } from '@shop/idempotency';
-import { buildService, jwtAuthPlugin, remoteJwks, type Service } from '@shop/platform';
+import {
+  buildService,
+  jwtAuthPlugin,
+  remoteJwks,
+  serviceCredentialsFrom,
+  ServiceTokenSource,
+  type Service,
+} from '@shop/platform';
 import type { PaymentConfig } from './config.ts';
 import { refundRequestedConsumer } from './consumers/refund-requested.consumer.ts';
 import { OrderClient } from './data-access/order.client.ts';
@@ -59,12 +66,16 @@ export const paymentApp = fp(
     const provider = options.provider ?? providerFrom(config);
     let orders = options.orders;
     if (orders === undefined) {
+      const serviceTokens = new ServiceTokenSource(serviceCredentialsFrom(config));
       const client = new OrderClient({
         baseUrl: config.ORDER_SERVICE_URL,
-        internalToken: config.INTERNAL_API_TOKEN,
+        serviceToken: serviceTokens.forAudience('order'),
         timeoutMs: config.ORDER_TIMEOUT_MS,
       });
-      app.addHook('onClose', () => client.close());
+      app.addHook('onClose', async () => {
+        await client.close();
+        await serviceTokens.close();
+      });
       orders = client;
     }
     if (options.provider === undefined && provider instanceof SandboxPaymentProvider)

@@ -3,13 +3,14 @@ import { databaseEnv } from '@shop/database';
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import {
   ConfigError,
-  DEV_INTERNAL_API_TOKEN,
   jwtVerifyEnv,
   jwtVerifyEnvProblems,
   loadConfig,
   platformEnv,
   requiredInProduction,
   Secret,
+  serviceClientEnv,
+  serviceClientEnvProblems,
 } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
@@ -29,11 +30,8 @@ export const PaymentEnvSchema = Type.Object({
   ORDER_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Per attempt of the order read. */
   ORDER_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
-  /**
-   * Shared secret sent in `x-internal-token` to the order service's /internal routes. Required in production
-   * (and never the development value); elsewhere the development value every service defaults to.
-   */
-  INTERNAL_API_TOKEN: Type.Optional(Secret(Type.String({ minLength: 32 }))),
+  /** The payment service's OAuth client: its service tokens for the order service come from auth. */
+  ...serviceClientEnv('payment'),
 
   /** Origin of the card processor's API (the sandbox). Required in production; elsewhere http://127.0.0.1:3005. */
   PAYMENT_PROVIDER_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -67,7 +65,6 @@ export const PaymentEnvSchema = Type.Object({
 
 export type PaymentConfig = Static<typeof PaymentEnvSchema> & {
   ORDER_SERVICE_URL: string;
-  INTERNAL_API_TOKEN: string;
   PAYMENT_PROVIDER_URL: string;
   PAYMENT_PROVIDER_API_KEY: string;
   PAYMENT_PROVIDER_WEBHOOK_SECRET: string;
@@ -75,7 +72,7 @@ export type PaymentConfig = Static<typeof PaymentEnvSchema> & {
 
 /**
  * Validates the environment once, at start-up: a bad or missing variable stops the start with its name.
- * Production must name Kafka, the order service, its internal token and the provider's URL, key and
+ * Production must name Kafka, the order service, the payment client's secret and token URL, and the provider's URL, key and
  * webhook secret (never the published development values); elsewhere they default to the embedded start's.
  */
 export function loadPaymentConfig(env?: Record<string, string | undefined>): PaymentConfig {
@@ -83,11 +80,8 @@ export function loadPaymentConfig(env?: Record<string, string | undefined>): Pay
   const problems = [
     ...kafkaEnvProblems(config),
     ...jwtVerifyEnvProblems(config),
+    ...serviceClientEnvProblems(config),
     ...requiredInProduction(config, {
-      INTERNAL_API_TOKEN: {
-        hint: "at least 32 characters, the order service's INTERNAL_API_TOKEN",
-        refused: [DEV_INTERNAL_API_TOKEN],
-      },
       ORDER_SERVICE_URL: 'the order service origin, e.g. http://order:3003',
       PAYMENT_PROVIDER_URL: "the card processor's origin, e.g. http://payment-sandbox:3005",
       PAYMENT_PROVIDER_API_KEY: { hint: "the processor's secret API key", refused: [DEV_SANDBOX_API_KEY] },
@@ -112,7 +106,6 @@ export function loadPaymentConfig(env?: Record<string, string | undefined>): Pay
   return {
     ...config,
     ORDER_SERVICE_URL: config.ORDER_SERVICE_URL ?? 'http://127.0.0.1:3003',
-    INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN,
     PAYMENT_PROVIDER_URL: config.PAYMENT_PROVIDER_URL ?? 'http://127.0.0.1:3005',
     PAYMENT_PROVIDER_API_KEY: config.PAYMENT_PROVIDER_API_KEY ?? DEV_SANDBOX_API_KEY,
     PAYMENT_PROVIDER_WEBHOOK_SECRET: config.PAYMENT_PROVIDER_WEBHOOK_SECRET ?? DEV_SANDBOX_WEBHOOK_SECRET,

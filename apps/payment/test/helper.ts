@@ -67,7 +67,8 @@ export const QUIET_BACKGROUND = {
  * orders from a stand-in order service, publishing to the test kit's Kafka in a namespace of its own.
  */
 export async function startPayment(options: StartPaymentOptions = {}): Promise<PaymentTestContext> {
-  const [auth, orders, { brokers }] = await Promise.all([startTestAuth(), startOrderStub(), getKafka()]);
+  const [auth, { brokers }] = await Promise.all([startTestAuth(), getKafka()]);
+  const orders = await startOrderStub(auth);
   const namespace = `test-${randomUUID().slice(0, 8)}`;
   const kafka = createMessageBroker({
     clientId: 'payment-test',
@@ -106,7 +107,7 @@ export async function startPayment(options: StartPaymentOptions = {}): Promise<P
             KAFKA_TOPIC_PARTITIONS: '1',
             KAFKA_NAMESPACE: namespace,
             ORDER_SERVICE_URL: orders.url,
-            INTERNAL_API_TOKEN: orders.internalToken,
+            ...auth.serviceClientEnv('payment'),
             ...QUIET_BACKGROUND,
             ...overrides,
           }),

@@ -73,20 +73,13 @@ export const productApp = fp(
       issuer: config.AUTH_ISSUER,
       audience: config.AUTH_AUDIENCE,
       keys: remoteJwks(config.AUTH_JWKS_URL, { maxStaleMs: config.AUTH_JWKS_MAX_STALE_SECONDS * 1000 }),
+      serviceAudience: 'product',
     });
     await app.register(productRoutes, { prefix: '/api/v1/products', deps });
     await app.register(categoryRoutes, { prefix: '/api/v1/categories', deps });
     await app.register(adminProductRoutes, { prefix: '/api/v1/admin/products', deps });
-    await app.register(inventoryRoutes, {
-      prefix: '/internal/v1/inventory',
-      deps,
-      internalToken: config.INTERNAL_API_TOKEN,
-    });
-    await app.register(internalProductRoutes, {
-      prefix: '/internal/v1/products',
-      deps,
-      internalToken: config.INTERNAL_API_TOKEN,
-    });
+    await app.register(inventoryRoutes, { prefix: '/internal/v1/inventory', deps });
+    await app.register(internalProductRoutes, { prefix: '/internal/v1/products', deps });
   },
   { name: 'product-app' },
 );

@@ -3,13 +3,11 @@ import { databaseEnv } from '@shop/database';
 import { kafkaEnv, kafkaEnvProblems } from '@shop/events';
 import {
   ConfigError,
-  DEV_INTERNAL_API_TOKEN,
   jwtVerifyEnv,
   jwtVerifyEnvProblems,
   loadConfig,
   platformEnv,
   requiredInProduction,
-  Secret,
 } from '@shop/platform';
 import { Type, type Static } from 'typebox';
 
@@ -54,25 +52,18 @@ export const ProductEnvSchema = Type.Object({
   /** Database of the stand-in bus, shared by every service of one run; defaults to the Product DB. */
   EVENT_BUS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
 
-  /**
-   * Shared secret the order service sends in `x-internal-token` to reach /internal routes. Required in
-   * production (and never the development value); elsewhere it defaults to a well-known development value.
-   */
-  INTERNAL_API_TOKEN: Type.Optional(Secret(Type.String({ minLength: 32 }))),
   /** How long stock stays held for an order that is not paid (default 15 min). */
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   /** How often expired reservations are looked for and released. */
   RESERVATION_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 5_000 }),
 });
 
-export type ProductConfig = Static<typeof ProductEnvSchema> & { INTERNAL_API_TOKEN: string };
-
-export { DEV_INTERNAL_API_TOKEN };
+export type ProductConfig = Static<typeof ProductEnvSchema>;
 
 /**
  * Validates the environment, Kafka's TLS and SASL settings and the JWKS URL included. Production must name
- * its Redis, Kafka and internal token: the in-process stand-ins cannot keep several replicas coherent, and
- * the development token is published. Elsewhere the token defaults to the development value.
+ * its Redis and Kafka: the in-process stand-ins cannot keep several replicas coherent. The internal
+ * routes take service tokens from the auth service, verified with the same JWKS as customer tokens.
  */
 export function loadProductConfig(env?: Record<string, string | undefined>): ProductConfig {
   const config = loadConfig(ProductEnvSchema, env);
@@ -80,10 +71,6 @@ export function loadProductConfig(env?: Record<string, string | undefined>): Pro
     ...kafkaEnvProblems(config),
     ...jwtVerifyEnvProblems(config),
     ...requiredInProduction(config, {
-      INTERNAL_API_TOKEN: {
-        hint: 'at least 32 characters, the value the order service sends',
-        refused: [DEV_INTERNAL_API_TOKEN],
-      },
       'REDIS_URL or REDIS_CLUSTER_NODES': {
         hint: 'the shared cache of every replica',
         satisfied: Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES) || !config.CACHE_ENABLED,
@@ -92,5 +79,5 @@ export function loadProductConfig(env?: Record<string, string | undefined>): Pro
     }),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config, INTERNAL_API_TOKEN: config.INTERNAL_API_TOKEN ?? DEV_INTERNAL_API_TOKEN };
+  return config;
 }

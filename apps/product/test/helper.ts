@@ -11,20 +11,19 @@ import {
   type ServiceUnderTest,
   type TestAuth,
 } from '@shop/testing';
+import { SERVICE_SCOPES } from '@shop/contracts';
 import { createProductService } from '../src/app.ts';
 import { loadProductConfig, type ProductConfig } from '../src/config.ts';
-import { INTERNAL_TOKEN_HEADER } from '@shop/platform';
 
 export const appDir = path.resolve(import.meta.dirname, '..');
-
-export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
 
 export interface ProductTestContext extends ServiceUnderTest<Service> {
   config: ProductConfig;
   /** Bearer headers of an admin and of a customer. */
   asAdmin: { authorization: string };
   asCustomer: { authorization: string };
-  asService: Record<string, string>;
+  /** A service token of the order service for product, with every scope product grants. */
+  asService: { authorization: string };
   /** The stand-in auth service whose JWKS the product service trusts. */
   auth: TestAuth;
 }
@@ -51,7 +50,6 @@ export async function startProduct(
     AUTH_JWKS_URL: auth.jwksUrl,
     AUTH_ISSUER: auth.issuer,
     AUTH_AUDIENCE: auth.audience,
-    INTERNAL_API_TOKEN: INTERNAL_TOKEN,
     // Events stay in the outbox, where tests read what each write emitted; the consumer tests turn it on.
     OUTBOX_RELAY_ENABLED: 'false',
   });
@@ -74,7 +72,7 @@ export async function startProduct(
     config: loadProductConfig({ ...baseEnv(sut.databaseUrl), ...env }),
     asAdmin: await auth.bearer(['admin', 'customer']),
     asCustomer: await auth.bearer(['customer']),
-    asService: { [INTERNAL_TOKEN_HEADER]: INTERNAL_TOKEN },
+    asService: await auth.serviceBearer('order', 'product', Object.keys(SERVICE_SCOPES.product)),
     auth,
   };
 }

@@ -52,3 +52,11 @@ export {
 } from './inventory.contracts.ts';
 export { ProductCreatedV1, ProductDeletedV1, ProductUpdatedV1 } from './product.contracts.ts';
 export type { AsJson, Assert, Equals } from './type-equality.ts';
+export {
+  isServiceScope,
+  SERVICE_CALLS,
+  SERVICE_SCOPES,
+  SERVICE_SUBJECT_PREFIX,
+  ServiceTokenClaimsSchema,
+} from './service-token.schemas.ts';
+export type { ServiceAudience, ServiceScope, ServiceTokenClaims } from './service-token.schemas.ts';

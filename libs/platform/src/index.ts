@@ -1,5 +1,12 @@
 export { ConfigError, loadConfig, Secret } from './config/load-config.ts';
 export { jwtVerifyEnv, jwtVerifyEnvProblems, platformEnv } from './config/platform-env.ts';
+export {
+  DEV_AUTH_TOKEN_URL,
+  devServiceClientSecret,
+  serviceClientEnv,
+  serviceClientEnvProblems,
+  serviceCredentialsFrom,
+} from './config/service-client-env.ts';
 export { requiredInProduction, type ProductionRequirement } from './config/required-in-production.ts';
 export { AppError, defineError, PlatformErrors } from './errors/app-error.ts';
 export {
@@ -37,12 +44,8 @@ export {
   type JwtAuthOptions,
   type RemoteJwksOptions,
   type Role,
+  type ServiceCaller,
 } from './auth/jwt-auth.plugin.ts';
-export {
-  DEV_INTERNAL_API_TOKEN,
-  INTERNAL_TOKEN_HEADER,
-  requireInternalToken,
-} from './auth/internal-token.ts';
 export {
   ServiceClient,
   type ServiceClientOptions,
@@ -50,6 +53,11 @@ export {
   type ServiceResponse,
 } from './http-client/service-client.ts';
 export { expectAnswer } from './http-client/expect-answer.ts';
+export {
+  ServiceTokenSource,
+  type BearerTokens,
+  type ServiceTokenSourceOptions,
+} from './http-client/service-tokens.ts';
 export { currentRequestId, runWithRequestId } from './http-client/request-context.ts';
 export { clientKey } from './http/client-key.ts';
 export { buildService, type Service, type ServiceSettings } from './service/build-service.ts';

@@ -20,6 +20,7 @@ export {
   createTestSigningKey,
   startTestAuth,
   startTestJwks,
+  testClientSecret,
   type TestAuth,
   type TestJwksServer,
   type TestSigningKey,

@@ -1,3 +1,4 @@
+import type { ServiceClient } from './service-clients.ts';
 import type { Role, User, UserWithPassword } from './user.ts';
 
 /** What the use cases need from the outside world; data-access/ and security/ implement these. */
@@ -62,6 +63,32 @@ export interface AccessTokenIssuer {
   issue(user: Pick<User, 'id' | 'roles'>): Promise<{ token: string; expiresIn: number }>;
 }
 
+/** What is stored of one client after a sync. */
+export interface DesiredServiceClient {
+  id: string;
+  secretHashes: readonly string[];
+  scopes: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface ServiceClientRepository {
+  findById(id: string): Promise<ServiceClient | null>;
+  /**
+   * In one transaction (serialised between replicas): creates or updates each desired client where it
+   * differs, re-enabling it, and disables every other; answers which ids changed and which were disabled.
+   */
+  replaceAll(
+    clients: readonly DesiredServiceClient[],
+    now: Date,
+  ): Promise<{ changed: string[]; disabled: string[] }>;
+}
+
+export interface ServiceTokenIssuer {
+  issueServiceToken(
+    grant: { clientId: string; audience: string; scopes: readonly string[] },
+    ttlSeconds: number,
+  ): Promise<{ token: string; expiresIn: number }>;
+}
+
 export interface LoginThrottle {
   /**
    * Counts the attempt before its password is checked; throws AuthErrors.tooManyAttempts (with
@@ -92,6 +119,11 @@ export interface AuthDeps {
   throttle: LoginThrottle;
   registrationThrottle: RegistrationThrottle;
   opaqueTokens: OpaqueTokens;
+  serviceClients: ServiceClientRepository;
+  serviceTokens: ServiceTokenIssuer;
+  /** Failed client authentications at the token endpoint, counted like failed logins (by client id). */
+  clientThrottle: LoginThrottle;
+  serviceTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshFamilyMaxAgeSeconds: number;
   newId(): string;

@@ -17,23 +17,27 @@ export interface ThrottleLimits {
  * advises: one account from one client (so a stranger's failures never lock the owner out from
  * elsewhere), locked out for a time that doubles with each lockout; and one client over all accounts.
  */
-export function createLoginThrottle(limits: ThrottleLimits, store: LimitStore): LoginThrottle {
-  const perAccount = createLimiter(store, 'login-fail:account-client', {
+export function createLoginThrottle(
+  limits: ThrottleLimits,
+  store: LimitStore,
+  // The token endpoint counts its failed client authentications apart, under names of its own.
+  counted: { name: string; what: string } = { name: 'login', what: 'failed logins' },
+): LoginThrottle {
+  const perAccount = createLimiter(store, `${counted.name}-fail:account-client`, {
     points: limits.maxFailuresPerAccount,
     duration: limits.windowSeconds,
   });
   // Remembered long enough that lockouts keep growing until they reach the maximum.
-  const lockouts = createLimiter(store, 'login-lockouts:account-client', {
+  const lockouts = createLimiter(store, `${counted.name}-lockouts:account-client`, {
     points: 1,
     duration: 2 * limits.maxLockoutSeconds,
   });
-  const perIp = createLimiter(store, 'login-fail:ip', {
+  const perIp = createLimiter(store, `${counted.name}-fail:ip`, {
     points: limits.maxFailuresPerIp,
     duration: limits.windowSeconds,
     blockDuration: limits.windowSeconds,
   });
-  const refuse = (msBeforeNext: number) =>
-    retryLater(AuthErrors.tooManyAttempts, 'failed logins', msBeforeNext);
+  const refuse = (msBeforeNext: number) => retryLater(AuthErrors.tooManyAttempts, counted.what, msBeforeNext);
 
   // Only the attempt that crossed the limit locks the key out (and counts a lockout); those after it
   // meet the block it set.

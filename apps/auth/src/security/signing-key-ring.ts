@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type Role } from '@shop/contracts';
+import {
+  ACCESS_TOKEN_TYPE,
+  SERVICE_SUBJECT_PREFIX,
+  type AccessTokenClaims,
+  type Role,
+  type ServiceTokenClaims,
+} from '@shop/contracts';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -11,7 +17,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import type { AccessTokenIssuer } from '../domain/ports.ts';
+import type { AccessTokenIssuer, ServiceTokenIssuer } from '../domain/ports.ts';
 
 const ALG = 'EdDSA';
 
@@ -73,7 +79,7 @@ async function generateSigningKey(): Promise<SigningKey> {
  * The keys that sign access tokens: the current one signs, the previous one still verifies, so a rotation
  * never invalidates tokens already handed out. Private keys live only in memory (or in a Secret).
  */
-export class SigningKeyRing implements AccessTokenIssuer {
+export class SigningKeyRing implements AccessTokenIssuer, ServiceTokenIssuer {
   private keys: SigningKey[];
   private localJwks: JWTVerifyGetKey;
   private readonly issuer: string;
@@ -125,5 +131,27 @@ export class SigningKeyRing implements AccessTokenIssuer {
       .setExpirationTime(`${this.ttlSeconds}s`)
       .sign(current.privateKey);
     return { token, expiresIn: this.ttlSeconds };
+  }
+
+  /** A service token (RFC 9068 with client credentials): `client_id` and `scope`, no roles. */
+  async issueServiceToken(
+    grant: { clientId: string; audience: string; scopes: readonly string[] },
+    ttlSeconds: number,
+  ): Promise<{ token: string; expiresIn: number }> {
+    const current = this.keys[0] as SigningKey;
+    const claims: Pick<ServiceTokenClaims, 'client_id' | 'scope'> = {
+      client_id: grant.clientId,
+      scope: grant.scopes.join(' '),
+    };
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: ALG, kid: current.kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(this.issuer)
+      .setAudience(grant.audience)
+      .setSubject(`${SERVICE_SUBJECT_PREFIX}${grant.clientId}`)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(current.privateKey);
+    return { token, expiresIn: ttlSeconds };
   }
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { MoneySchema } from '@shop/contracts';
 import {
   AppError,
+  type BearerTokens,
   defineError,
-  INTERNAL_TOKEN_HEADER,
   PlatformErrors,
   expectAnswer,
   ServiceClient,
@@ -23,8 +23,8 @@ import type {
 export interface ProductClientOptions {
   /** Origin of the product service, e.g. http://product:3002. */
   baseUrl: string;
-  /** Sent in x-internal-token; the product service's INTERNAL_API_TOKEN. */
-  internalToken: string;
+  /** Service tokens for the product service (ServiceTokenSource.forAudience('product')). */
+  serviceToken: BearerTokens;
   /** Per attempt (default 2000 ms). */
   timeoutMs?: number;
   /** Consecutive failures that open the breaker, and how long it stays open (default 5 and 10 s). */
@@ -90,16 +90,15 @@ const codedProblem = Compile(CodedProblem);
  */
 export class ProductClient implements ProductCatalog, StockReservations {
   private readonly http: ServiceClient;
-  private readonly headers: Record<string, string>;
   private readonly halfOpenAfterMs: number;
 
   constructor(options: ProductClientOptions) {
     const breaker = options.breaker ?? { consecutiveFailures: 5, halfOpenAfterMs: 10_000 };
     this.halfOpenAfterMs = breaker.halfOpenAfterMs;
-    this.headers = { [INTERNAL_TOKEN_HEADER]: options.internalToken };
     this.http = new ServiceClient({
       name: 'product',
       baseUrl: options.baseUrl,
+      serviceToken: options.serviceToken,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       breaker,
@@ -183,7 +182,7 @@ export class ProductClient implements ProductCatalog, StockReservations {
 
   private async call(req: ServiceRequest): Promise<ServiceResponse> {
     try {
-      return await this.http.request({ ...req, headers: { ...this.headers, ...req.headers } });
+      return await this.http.request(req);
     } catch (error) {
       throw this.withRetryAfter(error);
     }
@@ -202,15 +201,17 @@ export class ProductClient implements ProductCatalog, StockReservations {
 }
 
 /**
- * An answer the contract does not allow here: a bad token (the two services disagree on INTERNAL_API_TOKEN),
- * a request the product service finds invalid, or a route it does not have (an older product service).
+ * An answer the contract does not allow here: a refused service token (the two services trust different
+ * auth services, or the order client lacks a scope), a request the product service finds invalid, or a
+ * route it does not have (an older product service).
  */
 function unexpected(call: string, res: ServiceResponse): Error {
   const code = codedProblem.Check(res.body) ? ` ${res.body.code}` : '';
-  if (res.status === 401) {
+  if (res.status === 401 || res.status === 403) {
     return new Error(
-      `The product service refused the order service's internal token on ${call} (401${code}); ` +
-        'set the same INTERNAL_API_TOKEN on both services.',
+      `The product service refused the order service's service token on ${call} (${res.status}${code}); ` +
+        "check that both trust the same auth service (AUTH_ISSUER, AUTH_JWKS_URL) and that the order client's " +
+        'grants in SERVICE_CLIENTS include the scope this call needs.',
     );
   }
   if (res.status === 400) {

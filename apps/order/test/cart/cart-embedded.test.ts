@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startOrder, type OrderTestContext } from '../helper.ts';
-import { startProductStub, STUB_INTERNAL_TOKEN, type ProductStub } from '../support/product-stub.ts';
+import { startProductStub, type ProductStub } from '../support/product-stub.ts';
 
 // The embedded start (`npm start` without REDIS_URL): the service keeps carts in its own process.
 let ctx: OrderTestContext;
 let stub: ProductStub;
 before(async () => {
   stub = await startProductStub();
-  ctx = await startOrder({ PRODUCT_SERVICE_URL: stub.url, INTERNAL_API_TOKEN: STUB_INTERNAL_TOKEN });
+  ctx = await startOrder({ PRODUCT_SERVICE_URL: stub.url });
 });
 after(async () => {
   await ctx?.close();

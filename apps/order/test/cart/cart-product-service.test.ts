@@ -64,7 +64,7 @@ test('when a customer fills a cart from the real catalog, then it is priced and 
   assert.equal(filled.body.checkoutReady, true);
 
   // Another order holds two of the three shoes, and the cap leaves the catalog.
-  const otherOrder = new ProductClient({ baseUrl: product.url, internalToken: product.internalToken });
+  const otherOrder = new ProductClient({ baseUrl: product.url, serviceToken: product.serviceToken });
   try {
     assert.ok((await otherOrder.reserve(randomUUID(), [{ productId: shoe.id, quantity: 2 }], 60)).ok);
   } finally {

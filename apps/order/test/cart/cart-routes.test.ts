@@ -6,7 +6,7 @@ import { findFreePort, getRedis, startRedisServer, uniqueKeyPrefix } from '@shop
 import type { Redis } from 'ioredis';
 import { CART_LIMITS } from '../../src/domain/cart.ts';
 import { startOrder, type OrderTestContext } from '../helper.ts';
-import { startProductStub, STUB_INTERNAL_TOKEN, type ProductStub } from '../support/product-stub.ts';
+import { startProductStub, type ProductStub } from '../support/product-stub.ts';
 
 // The cart routes through HTTP, carts in the real Redis, against a stub product service whose catalog each
 // test shapes (cart-product-service.test.ts runs the same story against the real one).
@@ -19,7 +19,6 @@ before(async () => {
   const { url } = await getRedis();
   ctx = await startOrder({
     PRODUCT_SERVICE_URL: stub.url,
-    INTERNAL_API_TOKEN: STUB_INTERNAL_TOKEN,
     REDIS_URL: url,
     CART_KEY_PREFIX: keyPrefix,
   });
@@ -327,7 +326,6 @@ describe('outages', () => {
     redisServer = await startRedisServer();
     outage = await startOrder({
       PRODUCT_SERVICE_URL: `http://127.0.0.1:${await findFreePort()}`,
-      INTERNAL_API_TOKEN: STUB_INTERNAL_TOKEN,
       REDIS_URL: redisServer.url,
     });
   });

@@ -12,7 +12,7 @@ let client: ProductClient;
 before(async () => {
   auth = await startTestAuth();
   product = await startProductService({ auth });
-  client = new ProductClient({ baseUrl: product.url, internalToken: product.internalToken });
+  client = new ProductClient({ baseUrl: product.url, serviceToken: product.serviceToken });
 });
 after(async () => {
   await client?.close();

@@ -1,16 +1,29 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { AppError } from '@shop/platform';
-import { findFreePort } from '@shop/testing';
+import { AppError, ServiceTokenSource } from '@shop/platform';
+import { findFreePort, startTestAuth, testClientSecret, type TestAuth } from '@shop/testing';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { ProductClient, type ProductClientOptions } from '../../src/data-access/product.client.ts';
-import { startProductStub, STUB_INTERNAL_TOKEN, type ProductStub } from '../support/product-stub.ts';
+import { startProductStub, type ProductStub } from '../support/product-stub.ts';
 
 let stub: ProductStub;
+let auth: TestAuth;
+let tokens: ServiceTokenSource;
 before(async () => {
   stub = await startProductStub();
+  auth = await startTestAuth();
+  tokens = new ServiceTokenSource({
+    tokenUrl: auth.tokenUrl,
+    clientId: 'order',
+    clientSecret: testClientSecret('order'),
+  });
 });
-after(() => stub.close());
+after(async () => {
+  await stub.close();
+  await tokens.close();
+  await auth.close();
+});
 beforeEach(() => {
   stub.answer(null);
   stub.requests.length = 0;
@@ -21,7 +34,7 @@ after(() => Promise.all(clients.map((client) => client.close())));
 function client(options: Partial<ProductClientOptions> = {}): ProductClient {
   const created = new ProductClient({
     baseUrl: stub.url,
-    internalToken: STUB_INTERNAL_TOKEN,
+    serviceToken: tokens.forAudience('product'),
     timeoutMs: 1_000,
     ...options,
   });
@@ -39,7 +52,7 @@ async function rejected(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('lookup', () => {
-  test('when products are looked up, then one call with the internal token answers the known ones by id', async () => {
+  test('when products are looked up, then one call with a service token for product answers the known ones by id', async () => {
     const shoe = stub.add({ name: 'Shoe', available: 3 });
     const hidden = stub.add({ sellable: false });
     const unknown = randomUUID();
@@ -50,7 +63,13 @@ describe('lookup', () => {
     assert.deepEqual(found.get(shoe.id), shoe);
     assert.equal(stub.requests.length, 1);
     const [request] = stub.requests;
-    assert.equal(request?.headers['x-internal-token'], STUB_INTERNAL_TOKEN);
+    const token = String(request?.headers['authorization']).replace(/^Bearer /, '');
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [auth.key.publicJwk] }), {
+      audience: 'product',
+      issuer: auth.issuer,
+    });
+    assert.equal(payload.sub, 'svc:order');
+    assert.match(String(payload['scope']), /\bproducts:lookup\b/);
     assert.deepEqual((request?.body as { ids: string[] }).ids.sort(), [shoe.id, hidden.id, unknown].sort());
   });
 
@@ -79,12 +98,39 @@ describe('lookup', () => {
     assert.match(error.message, /\/products\/0\/price/);
   });
 
-  test('when the token is refused, then the error says to set the same INTERNAL_API_TOKEN on both services', async () => {
-    const error = await rejected(
-      client({ internalToken: 'another-token-0123456789abcdef0123' }).lookup([randomUUID()]),
-    );
+  test('when the product service refuses the token, then one new token is tried, and then the error says what to check', async () => {
+    stub.answer(() => ({ status: 401, body: { code: 'PLATFORM_ERR_UNAUTHORIZED' } }));
+    const issued = auth.tokensIssued;
+    const error = await rejected(client().lookup([randomUUID()]));
     assert.ok(error instanceof Error && !(error instanceof AppError));
-    assert.match(error.message, /INTERNAL_API_TOKEN/);
+    assert.match(error.message, /refused the order service's service token on lookup \(401/);
+    assert.equal(
+      stub.requests.length,
+      2,
+      'the first answer 401 dropped the token; the retry carried a new one',
+    );
+    assert.notEqual(stub.requests[0]?.headers['authorization'], stub.requests[1]?.headers['authorization']);
+    assert.ok(auth.tokensIssued > issued);
+  });
+
+  test('when the auth service cannot issue a token, then the call is a 503 with Retry-After and the product service is not asked', async () => {
+    const offline = new ServiceTokenSource({
+      tokenUrl: `http://127.0.0.1:${await findFreePort()}/api/v1/auth/oauth/token`,
+      clientId: 'order',
+      clientSecret: testClientSecret('order'),
+      timeoutMs: 500,
+    });
+    try {
+      const error = await rejected(
+        client({ serviceToken: offline.forAudience('product') }).lookup([randomUUID()]),
+      );
+      assert.ok(error instanceof AppError);
+      assert.equal(error.status, 503);
+      assert.ok(Number(error.headers['retry-after']) >= 1);
+      assert.equal(stub.requests.length, 0);
+    } finally {
+      await offline.close();
+    }
   });
 });
 

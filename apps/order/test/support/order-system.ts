@@ -157,8 +157,7 @@ export async function startOrderSystem(
     KAFKA_NAMESPACE: namespace,
     REDIS_URL: redis.url,
     CART_KEY_PREFIX: uniqueKeyPrefix('cart'),
-    PRODUCT_SERVICE_URL: product.url,
-    INTERNAL_API_TOKEN: product.internalToken,
+    ...product.orderEnv,
     ORDER_EXPIRY_SWEEP_INTERVAL_MS: '200',
     ...env,
   };
@@ -188,7 +187,7 @@ export async function startOrderSystem(
       startReplica,
       async stock(productId) {
         const res = await fetch(`${product.url}/internal/v1/inventory/stock/${productId}`, {
-          headers: { 'x-internal-token': product.internalToken },
+          headers: await auth.serviceBearer('order', 'product', ['inventory:read']),
         });
         if (!res.ok) throw new Error(`stock of ${productId}: ${res.status} ${await res.text()}`);
         const { available, reserved } = (await res.json()) as { available: number; reserved: number };

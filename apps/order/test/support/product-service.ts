@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { migrate } from '@shop/database';
+import { type BearerTokens, ServiceTokenSource } from '@shop/platform';
 import { createTestDatabase, startAppProcess, type AppProcess, type TestAuth } from '@shop/testing';
 
 // By path, not by import: an app never imports another app, tests included.
@@ -12,8 +13,6 @@ const PRODUCT_MIGRATIONS = path.resolve(
   'prisma',
   'migrations',
 );
-
-export const PRODUCT_INTERNAL_TOKEN = 'order-tests-internal-token-0123456789';
 
 export interface ProductServiceOptions {
   /** The stand-in auth service both services trust; its admin tokens create the products. */
@@ -49,10 +48,10 @@ export interface CreatedProduct {
 export interface ProductService {
   /** Where the order service reaches it: PRODUCT_SERVICE_URL. */
   url: string;
-  /** What the order service sends in x-internal-token: INTERNAL_API_TOKEN. */
-  internalToken: string;
-  /** The order service's env for this product service. */
-  orderEnv: { PRODUCT_SERVICE_URL: string; INTERNAL_API_TOKEN: string };
+  /** The order service's env for this product service: its URL, and the client that gets tokens for it. */
+  orderEnv: Record<string, string>;
+  /** The order service's tokens for it, from the stand-in auth service (for a ProductClient). */
+  serviceToken: BearerTokens;
   process: AppProcess;
   databaseUrl: string;
   /** Adds a product through the admin API, as an admin would. */
@@ -84,7 +83,6 @@ export async function startProductService(options: ProductServiceOptions): Promi
         AUTH_JWKS_URL: auth.jwksUrl,
         AUTH_ISSUER: auth.issuer,
         AUTH_AUDIENCE: auth.audience,
-        INTERNAL_API_TOKEN: PRODUCT_INTERNAL_TOKEN,
         ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers } : {}),
         ...options.env,
       },
@@ -94,6 +92,12 @@ export async function startProductService(options: ProductServiceOptions): Promi
     throw error;
   }
   const url = app.url;
+  const orderEnv = { PRODUCT_SERVICE_URL: url, ...auth.serviceClientEnv('order') };
+  const tokens = new ServiceTokenSource({
+    tokenUrl: orderEnv.AUTH_TOKEN_URL,
+    clientId: orderEnv.SERVICE_CLIENT_ID,
+    clientSecret: orderEnv.SERVICE_CLIENT_SECRET,
+  });
 
   const asAdmin = async (method: string, route: string, body?: unknown) => {
     const res = await fetch(`${url}${route}`, {
@@ -110,8 +114,8 @@ export async function startProductService(options: ProductServiceOptions): Promi
 
   return {
     url,
-    internalToken: PRODUCT_INTERNAL_TOKEN,
-    orderEnv: { PRODUCT_SERVICE_URL: url, INTERNAL_API_TOKEN: PRODUCT_INTERNAL_TOKEN },
+    orderEnv,
+    serviceToken: tokens.forAudience('product'),
     process: app,
     databaseUrl: db.url,
     asAdmin,
@@ -131,6 +135,7 @@ export async function startProductService(options: ProductServiceOptions): Promi
       return res.body as CreatedProduct;
     },
     async close() {
+      await tokens.close();
       await app.dispose();
       await db.drop();
     },

@@ -35,12 +35,11 @@ export interface ProductStub {
   close(): Promise<void>;
 }
 
-export const STUB_INTERNAL_TOKEN = 'stub-internal-token-0123456789abcdef';
-
 /**
  * A stand-in product service for the order service's unit and route tests: the lookup route answers from
- * `products`, the reservation routes answer 201/200, and a test overrides any answer. It checks the internal
- * token like the real service. The real product service runs in the end-to-end tests (product-service.ts).
+ * `products`, the reservation routes answer 201/200, and a test overrides any answer. It refuses a call
+ * without a bearer token (what the token holds is checked by the tests that care, and by the real product
+ * service in the end-to-end tests: product-service.ts).
  */
 export async function startProductStub(): Promise<ProductStub> {
   const products = new Map<string, StubProduct>();
@@ -50,7 +49,7 @@ export async function startProductStub(): Promise<ProductStub> {
   const app = Fastify();
 
   const defaultAnswer = (request: StubRequest): { status: number; body?: unknown } => {
-    if (request.headers['x-internal-token'] !== STUB_INTERNAL_TOKEN) {
+    if (!String(request.headers['authorization'] ?? '').startsWith('Bearer ')) {
       return { status: 401, body: { code: 'PLATFORM_ERR_UNAUTHORIZED' } };
     }
     if (request.method === 'POST' && request.url === '/internal/v1/products/lookup') {

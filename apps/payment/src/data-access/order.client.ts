@@ -1,5 +1,5 @@
 import { MoneySchema } from '@shop/contracts';
-import { AppError, INTERNAL_TOKEN_HEADER, PlatformErrors, ServiceClient } from '@shop/platform';
+import { AppError, type BearerTokens, PlatformErrors, ServiceClient } from '@shop/platform';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { OrderDirectory, OrderToPay } from '../domain/ports.ts';
@@ -7,11 +7,8 @@ import type { OrderDirectory, OrderToPay } from '../domain/ports.ts';
 export interface OrderClientOptions {
   /** Origin of the order service, e.g. http://order:3003. */
   baseUrl: string;
-  /**
-   * Sent in x-internal-token; the order service's INTERNAL_API_TOKEN. The one place the payment service
-   * authenticates to another service, so service tokens (issue 10) replace it here only.
-   */
-  internalToken: string;
+  /** Service tokens for the order service (ServiceTokenSource.forAudience('order'), scope orders:read). */
+  serviceToken: BearerTokens;
   /** Per attempt (default 2000 ms). */
   timeoutMs?: number;
   /** Consecutive failures that open the breaker, and how long it stays open (default 5 and 10 s). */
@@ -35,18 +32,17 @@ const orderAnswer = Compile(InternalOrderAnswer);
  */
 export class OrderClient implements OrderDirectory {
   private readonly http: ServiceClient;
-  private readonly headers: Record<string, string>;
   private readonly halfOpenAfterMs: number;
 
   constructor(options: OrderClientOptions) {
     const breaker = options.breaker ?? { consecutiveFailures: 5, halfOpenAfterMs: 10_000 };
     this.halfOpenAfterMs = breaker.halfOpenAfterMs;
-    this.headers = { [INTERNAL_TOKEN_HEADER]: options.internalToken };
     this.http = new ServiceClient({
       name: 'order',
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
       breaker,
+      serviceToken: options.serviceToken,
     });
   }
 
@@ -56,15 +52,16 @@ export class OrderClient implements OrderDirectory {
       res = await this.http.request({
         method: 'GET',
         path: `/internal/v1/orders/${encodeURIComponent(orderId)}`,
-        headers: this.headers,
       });
     } catch (error) {
       throw this.withRetryAfter(error);
     }
     if (res.status === 404) return null;
-    if (res.status === 401)
+    if (res.status === 401 || res.status === 403)
       throw new Error(
-        "The order service refused the payment service's internal token (401); set the same INTERNAL_API_TOKEN on both.",
+        `The order service refused the payment service's service token (${res.status}); check that both trust the ` +
+          "same auth service (AUTH_ISSUER, AUTH_JWKS_URL) and that the payment client's grants in SERVICE_CLIENTS " +
+          'include orders:read.',
       );
     if (res.status !== 200)
       throw PlatformErrors.upstreamUnavailable(

@@ -54,7 +54,7 @@ async function startPaymentProcess(env: Record<string, string>): Promise<AppProc
       KAFKA_TOPIC_PARTITIONS: '1',
       KAFKA_NAMESPACE: namespace,
       ORDER_SERVICE_URL: orders.url,
-      INTERNAL_API_TOKEN: orders.internalToken,
+      ...auth.serviceClientEnv('payment'),
       PAYMENT_PROVIDER_URL: sandbox.url,
       PAYMENT_PROVIDER_API_KEY: SANDBOX_TEST_API_KEY,
       PAYMENT_PROVIDER_WEBHOOK_SECRET: SANDBOX_TEST_WEBHOOK_SECRET,
@@ -68,12 +68,12 @@ const namespace = `test-${randomUUID().slice(0, 8)}`;
 
 before(async () => {
   const { brokers } = await getKafka();
-  [sandbox, db, auth, orders] = await Promise.all([
+  [sandbox, db, auth] = await Promise.all([
     startSandboxProcess({ SANDBOX_TIMEOUT_DELAY_MS: String(SANDBOX_DELAY_MS) }),
     createTestDatabase('payment-crash'),
     startTestAuth(),
-    startOrderStub(),
   ]);
+  orders = await startOrderStub(auth);
   await migrate({ databaseUrl: db.url, migrationsDir });
   sql = new pg.Pool({ connectionString: db.url, max: 2 });
   kafka = createMessageBroker({

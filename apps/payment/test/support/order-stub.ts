@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
+import { AppError, jwtAuthPlugin, remoteJwks } from '@shop/platform';
+import type { TestAuth } from '@shop/testing';
 
 /** An order as the order service's internal read answers it. */
 export interface StubOrder {
@@ -13,7 +15,6 @@ export interface StubOrder {
 
 export interface OrderStub {
   url: string;
-  internalToken: string;
   orders: Map<string, StubOrder>;
   /** Order reads received, by order id, in order. */
   reads: string[];
@@ -22,29 +23,40 @@ export interface OrderStub {
   close(): Promise<void>;
 }
 
-export const STUB_INTERNAL_TOKEN = 'stub-internal-token-0123456789abcdef';
-
 /**
  * A stand-in order service for the payment service's tests: its internal order read answers from `orders`
- * and checks the internal token as the real one does. The lead's end-to-end test runs the real order service.
+ * behind the guard the real one has (a service token from `auth` for the audience order, scope orders:read).
+ * The order service's own tests run payment against the real order service.
  */
-export async function startOrderStub(): Promise<OrderStub> {
+export async function startOrderStub(auth: TestAuth): Promise<OrderStub> {
   const orders = new Map<string, StubOrder>();
   const reads: string[] = [];
   const app = Fastify();
-  app.get<{ Params: { id: string } }>('/internal/v1/orders/:id', async (request, reply) => {
-    if (request.headers['x-internal-token'] !== STUB_INTERNAL_TOKEN)
-      return reply.code(401).type('application/problem+json').send({ code: 'PLATFORM_ERR_UNAUTHORIZED' });
-    reads.push(request.params.id);
-    const order = orders.get(request.params.id);
-    if (order === undefined)
-      return reply.code(404).type('application/problem+json').send({ code: 'ORDER_ERR_NOT_FOUND' });
-    return order;
+  await app.register(jwtAuthPlugin, {
+    issuer: auth.issuer,
+    audience: auth.audience,
+    keys: remoteJwks(auth.jwksUrl),
+    serviceAudience: 'order',
   });
+  app.setErrorHandler((error, _request, reply) =>
+    error instanceof AppError
+      ? reply.code(error.status).type('application/problem+json').send({ code: error.code })
+      : reply.code(500).send({ code: 'STUB_ERR_INTERNAL' }),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/internal/v1/orders/:id',
+    { onRequest: app.requireService('orders:read') },
+    async (request, reply) => {
+      reads.push(request.params.id);
+      const order = orders.get(request.params.id);
+      if (order === undefined)
+        return reply.code(404).type('application/problem+json').send({ code: 'ORDER_ERR_NOT_FOUND' });
+      return order;
+    },
+  );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
-    internalToken: STUB_INTERNAL_TOKEN,
     orders,
     reads,
     add(customerId, overrides = {}) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '@shop/platform';
-import { DEV_INTERNAL_API_TOKEN, loadProductConfig } from '../../src/config.ts';
+import { loadProductConfig } from '../../src/config.ts';
 
 const env = { NODE_ENV: 'test', PRODUCT_DATABASE_URL: 'postgresql://shop@127.0.0.1:5432/product' };
 const production = {
@@ -10,7 +10,6 @@ const production = {
   REDIS_URL: 'redis://redis:6379',
   KAFKA_BROKERS: 'kafka:9092',
   AUTH_JWKS_URL: 'https://auth.shop.example/.well-known/jwks.json',
-  INTERNAL_API_TOKEN: 'an-internal-token-of-our-own-0123456789',
 };
 
 function problemsOf(environment: Record<string, string>): readonly string[] {
@@ -36,10 +35,9 @@ test('when an unknown SASL mechanism is given, then the schema refuses it', () =
   assert.throws(() => loadProductConfig({ ...env, KAFKA_SASL_MECHANISM: 'gssapi' }), /KAFKA_SASL_MECHANISM/);
 });
 
-test('when production lacks Redis, Kafka, the internal token and an https JWKS, then every one is named at once', () => {
+test('when production lacks Redis, Kafka and an https JWKS, then every one is named at once', () => {
   assert.deepEqual(variablesIn(problemsOf({ ...env, NODE_ENV: 'production' })), [
     'AUTH_JWKS_URL',
-    'INTERNAL_API_TOKEN',
     'REDIS_URL or REDIS_CLUSTER_NODES',
     'KAFKA_BROKERS',
   ]);
@@ -53,25 +51,7 @@ test('when NODE_ENV is not set at all, then the production requirements apply (n
   );
 });
 
-test('when production sets the published development internal token explicitly, then start-up is refused', () => {
-  const problems = problemsOf({ ...production, INTERNAL_API_TOKEN: DEV_INTERNAL_API_TOKEN });
-  assert.deepEqual(variablesIn(problems), ['INTERNAL_API_TOKEN']);
-  assert.match(problems[0] ?? '', /published development value is refused in production/);
-  assert.ok(!problems.join('\n').includes(DEV_INTERNAL_API_TOKEN), 'the token is not echoed');
-});
-
-test('when production names everything it needs, then it starts with its own token and listens on every interface', () => {
+test('when production names everything it needs, then it starts and listens on every interface', () => {
   const config = loadProductConfig(production);
-  assert.equal(config.INTERNAL_API_TOKEN, production.INTERNAL_API_TOKEN);
   assert.equal(config.HOST, '0.0.0.0');
-});
-
-test('when a malformed internal token is given, then the error names it without printing it', () => {
-  const problems = problemsOf({ ...env, INTERNAL_API_TOKEN: 'too-short-token' });
-  assert.deepEqual(problems.length, 1);
-  assert.match(problems[0] ?? '', /^INTERNAL_API_TOKEN=<redacted>: /);
-});
-
-test('when outside production no token is given, then the development token is used', () => {
-  assert.equal(loadProductConfig(env).INTERNAL_API_TOKEN, DEV_INTERNAL_API_TOKEN);
 });

@@ -1,4 +1,13 @@
-import { ACCESS_TOKEN_ALGORITHMS, ACCESS_TOKEN_TYPE, ROLES, type Role } from '@shop/contracts';
+import {
+  ACCESS_TOKEN_ALGORITHMS,
+  ACCESS_TOKEN_TYPE,
+  isServiceScope,
+  ROLES,
+  SERVICE_SUBJECT_PREFIX,
+  type Role,
+  type ServiceAudience,
+  type ServiceScope,
+} from '@shop/contracts';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import {
@@ -22,6 +31,15 @@ export interface Caller {
   tokenId: string;
 }
 
+/** The calling service, taken from a verified service token (client credentials). */
+export interface ServiceCaller {
+  clientId: string;
+  /** `svc:<client id>`. */
+  subject: string;
+  scopes: readonly string[];
+  tokenId: string;
+}
+
 export interface JwtAuthOptions {
   issuer: string;
   audience: string;
@@ -31,17 +49,29 @@ export interface JwtAuthOptions {
   algorithms?: string[];
   /** Required `typ` header (RFC 9068 access tokens are `at+jwt`), so other JWTs of the issuer are refused. */
   typ?: string;
+  /**
+   * This service's name as the `aud` of the service tokens issued for it; needed by `requireService`.
+   * Customer routes never accept those tokens, whatever this says.
+   */
+  serviceAudience?: ServiceAudience;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
+    /** The calling service on a route guarded by requireService. */
+    service: ServiceCaller | null;
   }
   interface FastifyInstance {
     /** preHandler: 401 unless the request carries a valid access token. */
     authenticate: preHandlerAsyncHookHandler;
     /** preHandler: 401 without a valid token, 403 unless the caller has one of the roles. */
     requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
+    /**
+     * onRequest/preHandler of an internal route: 401 without a valid service token for this service, 403
+     * for a customer's token or a service token without `scope`.
+     */
+    requireService(scope: ServiceScope): preHandlerAsyncHookHandler;
   }
 }
 
@@ -124,24 +154,40 @@ function unauthorized(message: string, reason?: string): AppError {
   return PlatformErrors.unauthorized(message, { headers: { 'www-authenticate': challenge } });
 }
 
+const forbidden = (message: string) => PlatformErrors.forbidden(message);
+
+// RFC 6750 §3.1: a token without the scope is 403 insufficient_scope, naming the scope it needs.
+function insufficientScope(scope: string): AppError {
+  return PlatformErrors.forbidden(
+    `This route needs the scope ${scope}; grant it to the calling service's client in the auth service.`,
+    {
+      headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+      extensions: { requiredScope: scope },
+    },
+  );
+}
+
 function rolesFrom(claim: unknown): Role[] {
   if (!Array.isArray(claim)) return [];
   return claim.filter((r): r is Role => ROLES.includes(r as Role));
 }
 
-/** Verifies access tokens against a pinned algorithm, issuer and audience and exposes the caller. */
+/**
+ * Verifies access tokens against a pinned algorithm, issuer and audience and exposes the caller; with
+ * `serviceAudience`, also service tokens (client credentials) on the routes `requireService` guards.
+ */
 export const jwtAuthPlugin = fp(
   async (app: FastifyInstance, opts: JwtAuthOptions) => {
     const algorithms = opts.algorithms ?? [...ACCESS_TOKEN_ALGORITHMS];
     const typ = opts.typ ?? ACCESS_TOKEN_TYPE;
 
-    async function verifiedClaims(token: string): Promise<JWTPayload> {
+    async function verifiedClaims(token: string, audience: string | string[]): Promise<JWTPayload> {
       try {
         const { payload } = await jwtVerify(token, opts.keys, {
           algorithms,
           typ,
           issuer: opts.issuer,
-          audience: opts.audience,
+          audience,
           requiredClaims: ['sub', 'exp', 'jti'],
         });
         return payload;
@@ -157,17 +203,52 @@ export const jwtAuthPlugin = fp(
       }
     }
 
-    async function verify(request: FastifyRequest): Promise<Caller> {
+    function sentToken(request: FastifyRequest): string {
       const token = bearerToken(request);
       if (!token) throw unauthorized('Send an access token as "Authorization: Bearer <token>".');
-      const claims = await verifiedClaims(token);
+      return token;
+    }
+
+    async function verify(request: FastifyRequest): Promise<Caller> {
+      const claims = await verifiedClaims(sentToken(request), opts.audience);
       if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
         throw unauthorized('The access token is invalid.', 'invalid');
+      }
+      // Service tokens name another audience, so this holds even when the audiences were configured alike.
+      if (claims['client_id'] !== undefined || claims.sub.startsWith(SERVICE_SUBJECT_PREFIX)) {
+        throw unauthorized(
+          'A service token cannot call a customer route; send a user access token.',
+          'invalid',
+        );
       }
       return { id: claims.sub, roles: rolesFrom(claims['roles']), tokenId: claims.jti };
     }
 
+    // A customer's token verifies here too (its audience is accepted), so it can be answered 403 rather
+    // than 401: it is a valid token, only not one for this route.
+    async function verifyService(request: FastifyRequest, self: string): Promise<ServiceCaller> {
+      const claims = await verifiedClaims(sentToken(request), [self, opts.audience]);
+      const clientId = claims['client_id'];
+      if (clientId === undefined) {
+        throw forbidden("This internal route is for other services; a user's access token cannot call it.");
+      }
+      const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      const scope = claims['scope'];
+      if (
+        typeof clientId !== 'string' ||
+        typeof claims.sub !== 'string' ||
+        !claims.sub.startsWith(SERVICE_SUBJECT_PREFIX) ||
+        typeof claims.jti !== 'string' ||
+        typeof scope !== 'string' ||
+        !audiences.includes(self)
+      ) {
+        throw unauthorized(`The service token is invalid or not issued for the ${self} service.`, 'invalid');
+      }
+      return { clientId, subject: claims.sub, scopes: scope.split(' ').filter(Boolean), tokenId: claims.jti };
+    }
+
     app.decorateRequest('caller', null);
+    app.decorateRequest('service', null);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
       request.caller = await verify(request);
     });
@@ -177,6 +258,22 @@ export const jwtAuthPlugin = fp(
         if (!request.caller.roles.some((r) => roles.includes(r))) {
           throw PlatformErrors.forbidden(`This action requires the role ${roles.join(' or ')}.`);
         }
+      };
+    });
+    app.decorate('requireService', (scope: ServiceScope): preHandlerAsyncHookHandler => {
+      const self = opts.serviceAudience;
+      // A route naming a scope this service does not grant would refuse every caller: fail at start-up.
+      if (!self || !isServiceScope(self, scope)) {
+        throw new Error(
+          `requireService('${scope}'): ` +
+            (self
+              ? `the ${self} service grants no such scope; add it to SERVICE_SCOPES in @shop/contracts.`
+              : "register jwtAuthPlugin with serviceAudience (this service's name) first."),
+        );
+      }
+      return async function requireService(request: FastifyRequest) {
+        request.service ??= await verifyService(request, self);
+        if (!request.service.scopes.includes(scope)) throw insufficientScope(scope);
       };
     });
   },

@@ -21,7 +21,7 @@ export type ProductionRequirement =
  * ```ts
  * requiredInProduction(config, {
  *   KAFKA_BROKERS: 'host:port,...',
- *   INTERNAL_API_TOKEN: { hint: 'at least 32 characters', refused: [DEV_INTERNAL_API_TOKEN] },
+ *   SERVICE_CLIENT_SECRET: { hint: 'at least 32 characters', refused: [devServiceClientSecret('order')] },
  * })
  * ```
  */

@@ -17,6 +17,7 @@ import {
 import { Pool } from 'undici';
 import { AppError, PlatformErrors } from '../errors/app-error.ts';
 import { currentRequestId } from './request-context.ts';
+import type { BearerTokens } from './service-tokens.ts';
 
 export interface ServiceClientOptions {
   /** Upstream name, used in errors, spans and breaker logs (e.g. "payment"). */
@@ -28,6 +29,11 @@ export interface ServiceClientOptions {
   /** Consecutive failures that open the breaker, and how long it stays open before a trial call. */
   breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
   connections?: number;
+  /**
+   * Service tokens for the upstream (`ServiceTokenSource.forAudience(name)`): each request carries one as
+   * `authorization: Bearer ...`, and a 401 answer drops it and repeats the request once with a new one.
+   */
+  serviceToken?: BearerTokens;
 }
 
 export interface ServiceRequest {
@@ -37,6 +43,8 @@ export interface ServiceRequest {
   headers?: Record<string, string>;
   /** Makes a POST/PATCH safe to retry; sent as the `Idempotency-Key` header. */
   idempotencyKey?: string;
+  /** A POST that changes nothing (a read whose input needs a body, a token request): retried like a GET. */
+  safeToRepeat?: boolean;
 }
 
 export interface ServiceResponse<T = unknown> {
@@ -93,11 +101,13 @@ export class ServiceClient {
   private readonly safePolicy: IPolicy;
   private readonly unsafePolicy: IPolicy;
   private readonly breaker: CircuitBreakerPolicy;
+  private readonly serviceToken: BearerTokens | undefined;
   private readonly tracer = trace.getTracer('@shop/platform/service-client');
 
   constructor(opts: ServiceClientOptions) {
     this.name = opts.name;
     this.timeoutMs = opts.timeoutMs ?? 2_000;
+    this.serviceToken = opts.serviceToken;
     this.pool = new Pool(originOf(opts), { connections: opts.connections ?? 64 });
     const breakerOpts = opts.breaker ?? { consecutiveFailures: 5, halfOpenAfterMs: 10_000 };
     const breaker = (this.breaker = circuitBreaker(handleWhen(isTransient), {
@@ -119,7 +129,8 @@ export class ServiceClient {
   }
 
   async request<T = unknown>(req: ServiceRequest): Promise<ServiceResponse<T>> {
-    const retryable = IDEMPOTENT_METHODS.has(req.method) || req.idempotencyKey !== undefined;
+    const retryable =
+      IDEMPOTENT_METHODS.has(req.method) || req.idempotencyKey !== undefined || req.safeToRepeat === true;
     const policy = retryable ? this.safePolicy : this.unsafePolicy;
     return this.tracer.startActiveSpan(
       `${req.method} ${this.name}`,
@@ -129,9 +140,16 @@ export class ServiceClient {
       },
       async (span) => {
         try {
-          const response = await policy.execute(({ signal }) => this.send(req, signal));
+          let response = await this.authorized(req, policy);
+          // The callee refused the token (expired early, keys rotated, revoked): it did nothing, so the
+          // request may be repeated once with a new token, whatever its method.
+          if (response.status === 401 && response.token !== undefined) {
+            this.serviceToken?.invalidate(response.token);
+            response = await this.authorized(req, policy);
+          }
           span.setAttribute('http.response.status_code', response.status);
-          return response as ServiceResponse<T>;
+          const { token: _token, ...answer } = response;
+          return answer as ServiceResponse<T>;
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR });
           span.recordException(error as Error);
@@ -147,8 +165,19 @@ export class ServiceClient {
     await this.pool.close();
   }
 
-  private async send(req: ServiceRequest, signal: AbortSignal): Promise<ServiceResponse> {
+  // The token is fetched outside the policy: an auth outage is not a failure of this upstream's breaker.
+  private async authorized(
+    req: ServiceRequest,
+    policy: IPolicy,
+  ): Promise<ServiceResponse & { token?: string }> {
+    const token = await this.serviceToken?.get();
+    const response = await policy.execute(({ signal }) => this.send(req, signal, token));
+    return { ...response, token };
+  }
+
+  private async send(req: ServiceRequest, signal: AbortSignal, token?: string): Promise<ServiceResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     propagation.inject(context.active(), headers);
     const requestId = currentRequestId();
     if (requestId) headers['x-request-id'] = requestId;

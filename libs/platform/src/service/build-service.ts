@@ -117,7 +117,11 @@ export async function buildService<Options extends Record<string, unknown>>(
         description: settings.description,
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // OAuth clients authenticating at a token endpoint (client_secret_basic, RFC 6749 §2.3.1).
+          clientBasic: { type: 'http', scheme: 'basic' },
+        },
       },
     },
   });

@@ -331,3 +331,143 @@ describe('jwt auth with a remote JWKS', () => {
     assert.equal(response.statusCode, 503, response.body);
   });
 });
+
+describe('service tokens', async () => {
+  const key = await newSigningKey();
+  const { app } = await buildTestService(async (service) => {
+    await service.register(jwtAuthPlugin, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: createLocalJWKSet({ keys: [key.publicJwk] }),
+      serviceAudience: 'product',
+    });
+    service.post(
+      '/internal/reserve',
+      { onRequest: service.requireService('inventory:reserve') },
+      async (request) => request.service,
+    );
+    service.get('/me', { preHandler: service.authenticate }, async (request) => request.caller);
+  });
+  after(() => app.close());
+
+  function serviceToken(
+    claims: { scope?: string; client_id?: string | null; sub?: string } = {},
+    shape: { aud?: string; expiresIn?: string | number } = {},
+  ) {
+    const clientId = claims.client_id === undefined ? 'order' : claims.client_id;
+    return new SignJWT({
+      scope: claims.scope ?? 'products:lookup inventory:reserve',
+      ...(clientId === null ? {} : { client_id: clientId }),
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience(shape.aud ?? 'product')
+      .setSubject(claims.sub ?? 'svc:order')
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(shape.expiresIn ?? '5m')
+      .sign(key.privateKey);
+  }
+  const reserve = async (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/internal/reserve', headers });
+
+  test('when a service token for this service has the scope, then the route runs and sees the calling service', async () => {
+    const response = await reserve(bearer(await serviceToken()));
+    assert.equal(response.statusCode, 200, response.body);
+    const { tokenId, ...service } = response.json();
+    assert.deepEqual(service, {
+      clientId: 'order',
+      subject: 'svc:order',
+      scopes: ['products:lookup', 'inventory:reserve'],
+    });
+    assert.match(tokenId, /^[0-9a-f-]{36}$/);
+  });
+
+  test('when no token is sent, then 401 with a Bearer challenge', async () => {
+    const response = await reserve({});
+    assert.equal(response.statusCode, 401);
+    assert.equal(response.headers['www-authenticate'], 'Bearer');
+  });
+
+  test("when a customer's access token is sent, then 403: a valid token, not one for this route", async () => {
+    const response = await reserve(bearer(await sign(key, { roles: ['admin'] })));
+    assert.equal(response.statusCode, 403, response.body);
+    assert.equal(response.json().code, 'PLATFORM_ERR_FORBIDDEN');
+    assert.match(response.json().detail, /for other services/);
+  });
+
+  test('when the service token was issued for another service, then 401 invalid_token', async () => {
+    const response = await reserve(bearer(await serviceToken({}, { aud: 'order' })));
+    assert.equal(response.statusCode, 401, response.body);
+    assert.match(String(response.headers['www-authenticate']), /invalid_token/);
+  });
+
+  test('when the service token lacks the scope, then 403 insufficient_scope naming it', async () => {
+    const response = await reserve(bearer(await serviceToken({ scope: 'products:lookup' })));
+    assert.equal(response.statusCode, 403, response.body);
+    assert.equal(
+      response.headers['www-authenticate'],
+      'Bearer error="insufficient_scope", scope="inventory:reserve"',
+    );
+    assert.equal(response.json().requiredScope, 'inventory:reserve');
+    const prefix = await reserve(bearer(await serviceToken({ scope: 'inventory:reserved inventory' })));
+    assert.equal(prefix.statusCode, 403, 'scopes are matched whole, not by prefix');
+  });
+
+  test('when the service token has expired, then 401', async () => {
+    const expired = await serviceToken({}, { expiresIn: Math.floor(Date.now() / 1000) - 60 });
+    const response = await reserve(bearer(expired));
+    assert.equal(response.statusCode, 401);
+    assert.match(String(response.headers['www-authenticate']), /expired/);
+  });
+
+  test('when a token has a client_id but no service subject or no scope claim, then 401', async () => {
+    assert.equal((await reserve(bearer(await serviceToken({ sub: 'user-1' })))).statusCode, 401);
+    const noScope = await new SignJWT({ client_id: 'order' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience('product')
+      .setSubject('svc:order')
+      .setJti('j')
+      .setExpirationTime('5m')
+      .sign(key.privateKey);
+    assert.equal((await reserve(bearer(noScope))).statusCode, 401);
+  });
+
+  test('when a service token is sent to a customer route, then 401, also when it names the customer audience', async () => {
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/me', headers: bearer(await serviceToken()) })).statusCode,
+      401,
+    );
+    const confused = await serviceToken({}, { aud: AUDIENCE });
+    const response = await app.inject({ method: 'GET', url: '/me', headers: bearer(confused) });
+    assert.equal(response.statusCode, 401, response.body);
+    assert.match(response.json().detail, /service token cannot call a customer route/);
+  });
+
+  test('when a route asks for a scope this service does not grant, or the plugin has no service audience, then the start fails', async () => {
+    await assert.rejects(
+      buildTestService(async (service) => {
+        await service.register(jwtAuthPlugin, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          keys: createLocalJWKSet({ keys: [key.publicJwk] }),
+          serviceAudience: 'product',
+        });
+        service.get('/x', { onRequest: service.requireService('orders:read') }, async () => ({}));
+      }),
+      /the product service grants no such scope/,
+    );
+    await assert.rejects(
+      buildTestService(async (service) => {
+        await service.register(jwtAuthPlugin, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          keys: createLocalJWKSet({ keys: [key.publicJwk] }),
+        });
+        service.get('/x', { onRequest: service.requireService('orders:read') }, async () => ({}));
+      }),
+      /register jwtAuthPlugin with serviceAudience/,
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { problemResponses, requireInternalToken, INTERNAL_TOKEN_HEADER } from '@shop/platform';
+import { problemResponses } from '@shop/platform';
 import type { OrderDeps } from '../../domain/ports.ts';
 import { getAnyOrder } from '../../domain/read-orders.ts';
 import { InternalOrderView, OrderIdParams } from '../orders/orders.schemas.ts';
@@ -8,20 +8,18 @@ import { InternalOrderView, OrderIdParams } from '../orders/orders.schemas.ts';
  * What the payment service reads before it charges: the order's owner, state and amount, so the amount
  * charged always comes from the order and never from the client. Not routed by the gateway.
  */
-export const internalOrderRoutes: FastifyPluginAsyncTypebox<{
-  deps: OrderDeps;
-  internalToken: string;
-}> = async (app, { deps, internalToken }) => {
-  app.addHook('onRequest', requireInternalToken(internalToken));
+export const internalOrderRoutes: FastifyPluginAsyncTypebox<{ deps: OrderDeps }> = async (app, { deps }) => {
   app.get(
     '/:id',
     {
+      onRequest: app.requireService('orders:read'),
       schema: {
         tags: ['internal'],
-        description: `Internal: send the service token in ${INTERNAL_TOKEN_HEADER}.`,
+        description: 'Internal: a service token for order with the scope orders:read.',
+        security: [{ bearerAuth: [] }],
         summary: "An order's owner, state and amount",
         params: OrderIdParams,
-        response: { 200: InternalOrderView, ...problemResponses(400, 401, 404, 503) },
+        response: { 200: InternalOrderView, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { compareSchemasWithDatamodel } from '@shop/database';
-import { INTERNAL_TOKEN_HEADER } from '@shop/platform';
 import { logicalShardOf, newOrderId } from '@shop/sharding';
 import { createTestDatabase } from '@shop/testing';
 import { appDir, startOrder, type OrderTestContext } from '../../helper.ts';
@@ -15,12 +14,11 @@ import { schemaOf, SHARD_COUNT } from '../../support/order-system.ts';
 const problem = /^application\/problem\+json/;
 const address = { name: 'Ada', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 const productId = '7d3f2a10-1b2c-4d5e-8f90-a1b2c3d4e5f6';
-const INTERNAL_TOKEN = 'order-route-tests-internal-token-0123456789';
 
 let ctx: OrderTestContext;
 before(async () => {
   // Nothing answers there: every test below is decided before the product service would be asked.
-  ctx = await startOrder({ PRODUCT_SERVICE_URL: 'http://127.0.0.1:9', INTERNAL_API_TOKEN: INTERNAL_TOKEN });
+  ctx = await startOrder({ PRODUCT_SERVICE_URL: 'http://127.0.0.1:9' });
 });
 after(() => ctx.close());
 
@@ -148,18 +146,25 @@ describe('who may call what', () => {
       .expect(403);
   });
 
-  test('the internal read needs the service token and answers owner, state and amount', async () => {
+  test('the internal read needs a service token for order with orders:read and answers owner, state and amount', async () => {
     const owner = randomUUID();
     const id = await insertOrder(owner, new Date('2026-11-27T10:00:00.000Z'));
-    await ctx.http.get(`/internal/v1/orders/${id}`).expect(401);
-    await ctx.http
-      .get(`/internal/v1/orders/${id}`)
-      .set(INTERNAL_TOKEN_HEADER, 'wrong-token-wrong-token-wrong-token')
-      .expect(401);
-    const res = await ctx.http
-      .get(`/internal/v1/orders/${id}`)
-      .set(INTERNAL_TOKEN_HEADER, INTERNAL_TOKEN)
-      .expect(200);
+    const read = (headers: Record<string, string>) => ctx.http.get(`/internal/v1/orders/${id}`).set(headers);
+    const noToken = await read({}).expect(401);
+    assert.equal(noToken.headers['www-authenticate'], 'Bearer');
+    await read({ 'x-internal-token': 'the shared secret of old' }).expect(401);
+    // The owner's own token, or an admin's: valid tokens, but not a service's.
+    await read(await ctx.auth.bearer(['customer'], { subject: owner })).expect(403);
+    await read(await ctx.auth.bearer(['admin'])).expect(403);
+    await read(await ctx.auth.serviceBearer('payment', 'product', ['products:lookup'])).expect(401);
+    const noScope = await read(await ctx.auth.serviceBearer('payment', 'order', [])).expect(403);
+    assert.match(noScope.headers['www-authenticate'] ?? '', /insufficient_scope.*orders:read/);
+    const expired = await ctx.auth.serviceToken('payment', 'order', ['orders:read'], {
+      expiresIn: Math.floor(Date.now() / 1000) - 60,
+    });
+    await read({ authorization: `Bearer ${expired}` }).expect(401);
+    const asPayment = await ctx.auth.serviceBearer('payment', 'order');
+    const res = await read(asPayment).expect(200);
     assert.deepEqual(res.body, {
       id,
       customerId: owner,
@@ -168,10 +173,9 @@ describe('who may call what', () => {
       paymentId: null,
       expiresAt: '2026-11-27T10:00:00.000Z',
     });
-    await ctx.http
-      .get(`/internal/v1/orders/${randomUUID()}`)
-      .set(INTERNAL_TOKEN_HEADER, INTERNAL_TOKEN)
-      .expect(404);
+    await ctx.http.get(`/internal/v1/orders/${randomUUID()}`).set(asPayment).expect(404);
+    // And the other way round: a service token never passes for a customer.
+    await ctx.http.get('/api/v1/orders').set(asPayment).expect(401);
   });
 });
 

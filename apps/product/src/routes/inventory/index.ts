@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { INTERNAL_TOKEN_HEADER, problemResponses, requireInternalToken } from '@shop/platform';
+import { problemResponses } from '@shop/platform';
 import { commitReservation } from '../../domain/commit-reservation.ts';
 import { InventoryErrors } from '../../domain/inventory.errors.ts';
 import type { Reservation } from '../../domain/inventory.ts';
@@ -21,28 +21,28 @@ const reservationView = (reservation: Reservation) => ({
 });
 
 /**
- * Stock reservations for the order service. Not routed by the gateway, and every call must carry the
- * shared service token, so a public caller that reaches the pod still gets 401.
+ * Stock reservations for the order service. Not routed by the gateway, and every call must carry a service
+ * token for this service with the route's scope, so a public caller that reaches the pod still gets 401
+ * (403 with a customer's token).
  */
-export const inventoryRoutes: FastifyPluginAsyncTypebox<{
-  deps: ProductDeps;
-  internalToken: string;
-}> = async (app, { deps, internalToken }) => {
-  app.addHook('onRequest', requireInternalToken(internalToken));
+export const inventoryRoutes: FastifyPluginAsyncTypebox<{ deps: ProductDeps }> = async (app, { deps }) => {
   const tags = ['internal'];
-  const description = `Internal: send the service token in ${INTERNAL_TOKEN_HEADER}.`;
+  const security = [{ bearerAuth: [] }];
+  const description = (scope: string) => `Internal: a service token for product with the scope ${scope}.`;
 
   app.put(
     '/reservations/:orderId',
     {
+      onRequest: app.requireService('inventory:reserve'),
       schema: {
         tags,
-        description,
+        description: description('inventory:reserve'),
+        security,
         summary:
           'Hold stock for an order, all lines or none; repeating the call answers the same reservation',
         params: OrderIdParams,
         body: ReserveBody,
-        response: { 200: ReservationView, 201: ReservationView, ...problemResponses(400, 401, 409) },
+        response: { 200: ReservationView, 201: ReservationView, ...problemResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -57,12 +57,14 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/reservations/:orderId',
     {
+      onRequest: app.requireService('inventory:read'),
       schema: {
         tags,
-        description,
+        description: description('inventory:read'),
+        security,
         summary: "An order's reservation",
         params: OrderIdParams,
-        response: { 200: ReservationView, ...problemResponses(400, 401, 404) },
+        response: { 200: ReservationView, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -75,12 +77,14 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/reservations/:orderId/commit',
     {
+      onRequest: app.requireService('inventory:commit'),
       schema: {
         tags,
-        description,
+        description: description('inventory:commit'),
+        security,
         summary: 'The order is paid: sell its held stock (idempotent)',
         params: OrderIdParams,
-        response: { 200: ReservationView, ...problemResponses(400, 401, 404, 409) },
+        response: { 200: ReservationView, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => reservationView(await commitReservation(deps, request.params.orderId)),
@@ -89,12 +93,14 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/reservations/:orderId/release',
     {
+      onRequest: app.requireService('inventory:release'),
       schema: {
         tags,
-        description,
+        description: description('inventory:release'),
+        security,
         summary: 'The order is cancelled: put its held stock back on sale (idempotent)',
         params: OrderIdParams,
-        response: { 200: ReservationView, ...problemResponses(400, 401, 409) },
+        response: { 200: ReservationView, ...problemResponses(400, 401, 403, 409) },
       },
     },
     async (request) => reservationView(await releaseReservation(deps, request.params.orderId)),
@@ -103,12 +109,14 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/stock/:productId',
     {
+      onRequest: app.requireService('inventory:read'),
       schema: {
         tags,
-        description,
+        description: description('inventory:read'),
+        security,
         summary: "A product's stock",
         params: ProductIdParams,
-        response: { 200: StockLevelView, ...problemResponses(400, 401, 404) },
+        response: { 200: StockLevelView, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {

@@ -88,14 +88,13 @@ describe('the batch read: POST /internal/v1/products/lookup', () => {
     await lookup({ ids: ids(100) }).expect(200);
   });
 
-  test('when the service token is missing or wrong, then the answer is a 401 problem', async () => {
+  test("when the service token is missing, then 401; a user's token, 403; a token without products:lookup, 403", async () => {
     const body = { ids: ids(1) };
     const missing = await ctx.http.post('/internal/v1/products/lookup').send(body).expect(401);
     assert.match(missing.headers['content-type'] ?? '', problemType);
-    await ctx.http
-      .post('/internal/v1/products/lookup')
-      .set('x-internal-token', 'not-the-token')
-      .send(body)
-      .expect(401);
+    await ctx.http.post('/internal/v1/products/lookup').set('x-internal-token', 'old').send(body).expect(401);
+    await ctx.http.post('/internal/v1/products/lookup').set(ctx.asCustomer).send(body).expect(403);
+    const noScope = await ctx.auth.serviceBearer('order', 'product', ['inventory:reserve']);
+    await ctx.http.post('/internal/v1/products/lookup').set(noScope).send(body).expect(403);
   });
 });
