@@ -76,8 +76,9 @@ export function mergeOpenApi(
     }
     for (const tag of own.tags ?? []) if (!tags.has(tag.name)) tags.set(tag.name, tag);
 
-    for (const [path, item] of Object.entries(own.paths ?? {})) {
-      if (path.startsWith('/internal/')) continue;
+    for (const [published, item] of Object.entries(own.paths ?? {})) {
+      if (published.startsWith('/internal/')) continue;
+      const path = withoutTrailingSlash(published);
       for (const [method, operation] of Object.entries(item)) {
         if (!METHODS.includes(method)) continue;
         const route = routeFor(method, path);
@@ -100,6 +101,10 @@ export function mergeOpenApi(
     },
   };
 }
+
+// A plugin prefix publishes its root as `/api/v1/products/`; clients call it, and Fastify answers it, without.
+const withoutTrailingSlash = (path: string) =>
+  path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 
 function withGatewayResponses(operation: Operation, needsToken: boolean): Operation {
   const responses = { ...operation.responses };

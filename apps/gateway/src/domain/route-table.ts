@@ -148,5 +148,5 @@ export function routeFor(method: string, path: string): ProxyRoute | undefined {
 function matchLength(pattern: string, path: string): number {
   if (!pattern.endsWith('/*')) return pattern === path ? Number.MAX_SAFE_INTEGER : -1;
   const prefix = pattern.slice(0, -1);
-  return path.startsWith(prefix) && path.length > prefix.length ? prefix.length : -1;
+  return path.startsWith(prefix) ? prefix.length : -1;
 }
