@@ -105,6 +105,31 @@ describe('routing', () => {
     assert.equal(res.text, '{"code":"PRODUCT_ERR_NOT_FOUND"}');
   });
 
+  test('when a service answers small or large, sized or streamed, then the client gets every byte, and no hop-by-hop header of the service', async () => {
+    const large = 'x'.repeat(600 * 1024);
+    ctx.stubs.product.behave((request, response) => {
+      if (request.url.endsWith('/small')) {
+        return void response
+          .writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': '14',
+            'keep-alive': 'timeout=5',
+          })
+          .end('{"small":true}');
+      }
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      // No content-length: a chunked answer, streamed through.
+      response.write(large.slice(0, 1000));
+      setTimeout(() => response.end(large.slice(1000)), 20);
+    });
+    const small = await ctx.http.get('/api/v1/products/small').expect(200);
+    assert.deepEqual(small.body, { small: true });
+    assert.equal(small.headers['content-length'], '14');
+    assert.equal(small.headers['keep-alive'], undefined);
+    const streamed = await ctx.http.get('/api/v1/products/large').expect(200);
+    assert.equal(streamed.text.length, large.length);
+  });
+
   test('when a webhook is posted, then the service receives the exact bytes the provider signed', async () => {
     const raw = '{ "id":"evt_1",  "amount": 1999, "note":"spaced \\u00e9 as sent" }';
     const res = await ctx.http

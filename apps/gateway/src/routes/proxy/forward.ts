@@ -63,13 +63,24 @@ function forwardedHeaders(request: ForwardingRequest, headers: IncomingHttpHeade
   return forwarded;
 }
 
+// Hop-by-hop headers describe the gateway's connection to the service, not the client's (RFC 9110 §7.6.1).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
 // CORS is the gateway's to answer; a service's own would contradict it.
 function answeredHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   for (const name in headers) {
-    if (name.startsWith('access-control-')) delete headers[name];
+    if (HOP_BY_HOP.has(name) || name.startsWith('access-control-')) delete headers[name];
   }
   return headers;
 }
+
+// An answer of known, small size is read whole and sent in one write with its Content-Length; streaming it
+// costs a chunked response of several writes for what is, for almost every API answer, a few KiB.
+const BUFFERED_ANSWER_BYTES = 256 * 1024;
+const bufferable = (contentLength: unknown) => {
+  const length = Number(contentLength);
+  return Number.isInteger(length) && length <= BUFFERED_ANSWER_BYTES;
+};
 
 const CONNECTION_FAILURES = new Set([
   'ECONNREFUSED',
@@ -123,9 +134,29 @@ export function forwardTo(upstream: Upstream, options: ForwardOptions) {
             ? 25 * 2 ** attempt
             : null,
         onResponse: (_request, forwardedReply, response) => {
-          forwardedReply.send(response.stream);
-          if (response.statusCode >= 500) reject(new AnsweredWithServerError());
-          else resolve();
+          const settle = () =>
+            response.statusCode >= 500 ? reject(new AnsweredWithServerError()) : resolve();
+          const stream = response.stream as NodeJS.ReadableStream & {
+            arrayBuffer?: () => Promise<ArrayBuffer>;
+          };
+          if (
+            !bufferable(forwardedReply.getHeader('content-length')) ||
+            typeof stream.arrayBuffer !== 'function'
+          ) {
+            forwardedReply.send(stream);
+            return settle();
+          }
+          stream.arrayBuffer().then(
+            (body) => {
+              forwardedReply.send(Buffer.from(body));
+              settle();
+            },
+            (error: unknown) => {
+              // The problem the gateway answers instead is of another length and type.
+              forwardedReply.removeHeader('content-length');
+              reject(error);
+            },
+          );
         },
         onError: (_reply, { error }) => reject(error),
       });
