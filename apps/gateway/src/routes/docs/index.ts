@@ -34,8 +34,8 @@ export async function docsRoutes(app: FastifyInstance, { config }: { config: Gat
     title: 'Black Friday Shop API',
     version: '1.0.0',
     description:
-      'Every public route of the shop, through the gateway. Routes marked with a lock need ' +
-      '"Authorization: Bearer <access token>" (POST /api/v1/auth/login gives one).',
+      'Every public route of the shop, through the gateway. Routes marked with a lock need an access ' +
+      'token in an `Authorization: Bearer` header: POST /api/v1/auth/login gives one.',
   };
 
   const refresh = async (): Promise<number> => {
