@@ -6,8 +6,8 @@ import type { OpenApiDocument } from '../../src/domain/merge-openapi.ts';
 import { startGateway, type GatewayTestContext } from '../helper.ts';
 import { ADMIN, startRealServices, type RealServices } from '../support/real-services.ts';
 
-// The gateway in front of the real auth and product services, each its own process (order and payment
-// stay stubs here): real tokens verified at the edge and again by the services, and their real documents.
+// The gateway in front of the real auth, product and order services, each its own process (payment stays a
+// stub here): real tokens verified at the edge and again by the services, and their real documents.
 let services: RealServices;
 let ctx: GatewayTestContext;
 before(async () => {
@@ -15,6 +15,7 @@ before(async () => {
   ctx = await startGateway({
     AUTH_SERVICE_URL: services.auth.url,
     PRODUCT_SERVICE_URL: services.product.url,
+    ORDER_SERVICE_URL: services.order.url,
     AUTH_JWKS_URL: services.jwksUrl,
     AUTH_ISSUER: 'https://auth.shop.local',
     AUTH_AUDIENCE: 'shop-api',
@@ -50,7 +51,7 @@ describe('through the gateway to the real services', () => {
     assert.ok(jwks.body.keys.length >= 1);
   });
 
-  test('when an admin creates a product through the gateway, then anyone reads it there without a token', async () => {
+  test('when an admin creates a product through the gateway, then anyone reads it there without a token and a customer puts it in their cart', async () => {
     const token = await logIn(ADMIN.email, ADMIN.password);
     const created = await ctx.http
       .post('/api/v1/products')
@@ -65,6 +66,19 @@ describe('through the gateway to the real services', () => {
       .expect(201);
     const read = await ctx.http.get(`/api/v1/products/${created.body.id}`).expect(200);
     assert.equal(read.body.name, 'Gateway test kettle');
+    // The order service prices the cart from the product service, behind the gateway's one token check.
+    const shopper = await ctx.http
+      .post('/api/v1/auth/register')
+      .send({ email: `gw-${randomUUID()}@example.com`, password: 'a shopper gateway passphrase', name: 'Cy' })
+      .expect(201);
+    const asShopper = { authorization: `Bearer ${shopper.body.accessToken}` };
+    await ctx.http
+      .put(`/api/v1/cart/items/${created.body.id}`)
+      .set(asShopper)
+      .send({ quantity: 2 })
+      .expect(200);
+    const cart = await ctx.http.get('/api/v1/cart').set(asShopper).expect(200);
+    assert.equal(JSON.stringify(cart.body).includes(created.body.id), true);
     await ctx.http.get('/api/v1/categories').expect(200);
     // The service checks the role itself too: a customer's valid token passes the edge and is refused there.
     const customer = await ctx.http
@@ -78,6 +92,9 @@ describe('through the gateway to the real services', () => {
   });
 
   test("when a service's internal routes and metrics exist, then they answer directly but 404 through the gateway", async () => {
+    const orderInternal = await fetch(`${services.order.url}/internal/v1/orders/${randomUUID()}`);
+    assert.notEqual(orderInternal.status, 404);
+    await ctx.http.get(`/internal/v1/orders/${randomUUID()}`).expect(404);
     const direct = await fetch(`${services.product.url}/internal/v1/products/lookup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -93,15 +110,17 @@ describe('through the gateway to the real services', () => {
 describe('/docs', () => {
   test('when the services publish their documents, then /docs/json has every public route of each, no /internal path, and the gateway responses', async () => {
     const own = await Promise.all(
-      [services.auth, services.product].map(
+      [services.auth, services.product, services.order].map(
         async (service) => (await (await fetch(`${service.url}/openapi.json`)).json()) as OpenApiDocument,
       ),
     );
     const expected = own.flatMap(operationsOf).filter((operation) => !operation.includes(' /internal/'));
     assert.ok(expected.includes('POST /api/v1/auth/login'));
     assert.ok(expected.includes('GET /api/v1/products/{id}'));
+    assert.ok(expected.includes('POST /api/v1/orders'));
+    assert.ok(expected.includes('GET /api/v1/admin/orders/{id}'));
 
-    const document = await eventually('the aggregated document has both services', async () => {
+    const document = await eventually('the aggregated document has every service', async () => {
       const res = await ctx.http.get('/docs/json').expect(200);
       const merged = res.body as OpenApiDocument;
       for (const operation of expected) assert.ok(operationsOf(merged).includes(operation), operation);

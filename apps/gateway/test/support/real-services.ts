@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { migrate } from '@shop/database';
+import { migrateShards } from '@shop/sharding';
 import { createTestDatabase, startAppProcess, type AppProcess, type TestDatabase } from '@shop/testing';
 
 // By path, not by import: an app never imports another app, tests included.
@@ -11,14 +12,16 @@ export const ADMIN = { email: 'admin@gateway.test', password: 'gateway-admin-pas
 export interface RealServices {
   auth: AppProcess;
   product: AppProcess;
+  order: AppProcess;
   /** AUTH_JWKS_URL for whoever verifies the real auth service's tokens. */
   jwksUrl: string;
   close(): Promise<void>;
 }
 
 /**
- * The real auth and product services as their own processes (`node apps/<app>/src/main.ts`), each on a
- * fresh database migrated with its own migrations; product trusts auth's JWKS, without Redis or Kafka.
+ * The real auth, product and order services as their own processes (`node apps/<app>/src/main.ts`), each on
+ * a fresh database migrated with its own migrations (order's 16 shards as schemas of one, as `npm start`
+ * lays them out), trusting auth's JWKS, without Redis or Kafka (order prices carts from the product service).
  */
 export async function startRealServices(): Promise<RealServices> {
   const databases: TestDatabase[] = [];
@@ -28,14 +31,23 @@ export async function startRealServices(): Promise<RealServices> {
     await Promise.all(databases.map((db) => db.drop()));
   };
   try {
-    const [authDb, productDb] = await Promise.all([
+    const [authDb, productDb, orderDb] = await Promise.all([
       createTestDatabase('gateway-auth'),
       createTestDatabase('gateway-product'),
+      createTestDatabase('gateway-order'),
     ]);
-    databases.push(authDb, productDb);
+    databases.push(authDb, productDb, orderDb);
     await Promise.all([
       migrate({ databaseUrl: authDb.url, migrationsDir: migrations('auth') }),
       migrate({ databaseUrl: productDb.url, migrationsDir: migrations('product') }),
+      migrateShards({
+        servers: { a: orderDb.url },
+        directoryUrl: orderDb.url,
+        shardCount: 16,
+        schemaPrefix: 'orders_s',
+        migrationsDir: migrations('order'),
+        logger: { info: () => undefined, warn: () => undefined },
+      }),
     ]);
     const auth = await startAppProcess({
       app: 'auth',
@@ -59,7 +71,19 @@ export async function startRealServices(): Promise<RealServices> {
       },
     });
     processes.push(product);
-    return { auth, product, jwksUrl, close };
+    const order = await startAppProcess({
+      app: 'order',
+      env: {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        ORDER_DATABASE_URL: orderDb.url,
+        ORDER_SHARD_SERVERS: `a=${orderDb.url}`,
+        AUTH_JWKS_URL: jwksUrl,
+        PRODUCT_SERVICE_URL: product.url,
+      },
+    });
+    processes.push(order);
+    return { auth, product, order, jwksUrl, close };
   } catch (error) {
     await close();
     throw error;
