@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
 import { clientKey } from '@shop/platform';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayErrors } from '../domain/gateway.errors.ts';
@@ -51,6 +52,13 @@ export const rateLimitsPlugin = fp(
       webhooks: config.RATE_LIMIT_WEBHOOKS,
     };
 
+    const refused = new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests answered 429 by the gateway, by the limit they exceeded',
+      labelNames: ['limit'] as const,
+      registers: [app.metrics],
+    });
+
     const showTightest = (reply: FastifyReply, result: LimitResult) => {
       const shown = Number(reply.getHeader(REMAINING) ?? Number.POSITIVE_INFINITY);
       if (result.remaining >= shown) return;
@@ -78,6 +86,7 @@ export const rateLimitsPlugin = fp(
           return;
         }
         if (!result.isExceeded) return showTightest(reply, result);
+        refused.inc({ limit: name });
         const retryAfter = String(Math.max(1, result.ttlInSeconds));
         throw GatewayErrors.rateLimited(undefined, {
           headers: {
@@ -91,5 +100,5 @@ export const rateLimitsPlugin = fp(
       };
     });
   },
-  { name: 'gateway-rate-limits', dependencies: ['redis'] },
+  { name: 'gateway-rate-limits', dependencies: ['redis', 'platform-metrics'] },
 );

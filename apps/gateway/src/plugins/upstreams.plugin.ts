@@ -7,6 +7,7 @@ import {
 } from 'cockatiel';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 import { Pool } from 'undici';
 import type { GatewayConfig, UpstreamName } from '../config.ts';
 
@@ -67,6 +68,21 @@ export const upstreamsPlugin = fp(
     });
     const upstreams = Object.fromEntries(entries) as Record<UpstreamName, Upstream>;
     app.decorate('upstreams', upstreams);
+    new Gauge({
+      name: 'gateway_upstream_circuit_state',
+      help: "Each upstream's circuit breaker: 0 closed (calling it), 1 open (answering 503), 2 half-open (one trial call)",
+      labelNames: ['upstream'] as const,
+      registers: [app.metrics],
+      collect() {
+        for (const upstream of Object.values(upstreams)) {
+          const state = upstream.breaker.state;
+          this.set(
+            { upstream: upstream.name },
+            state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 2 : 1,
+          );
+        }
+      },
+    });
     for (const upstream of Object.values(upstreams)) {
       app.readiness.addCheck(upstream.name, () => answersReady(upstream));
     }
@@ -74,5 +90,5 @@ export const upstreamsPlugin = fp(
       await Promise.all(Object.values(upstreams).map((upstream) => upstream.pool.close()));
     });
   },
-  { name: 'gateway-upstreams', dependencies: ['platform-health'] },
+  { name: 'gateway-upstreams', dependencies: ['platform-health', 'platform-metrics'] },
 );

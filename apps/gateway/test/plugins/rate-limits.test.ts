@@ -48,6 +48,8 @@ describe('rate limits', () => {
     assertRateLimited(await ctx.http.get('/api/v1/products').set('x-forwarded-for', client), 6);
     await ctx.http.get('/api/v1/products').set('x-forwarded-for', newClient()).expect(200);
     assert.equal(ctx.stubs.product.seen.filter((r) => r.headers['x-forwarded-for'] === client).length, 6);
+    const metrics = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /gateway_rate_limited_total\{limit="ip",service="gateway"\} [1-9]/);
   });
 
   test('when a second gateway replica shares the Redis, then it counts against the same limit', async () => {

@@ -52,6 +52,9 @@ describe('an upstream that is down', () => {
     assert.equal(open.status, 503);
     assert.equal(open.body.code, 'GATEWAY_ERR_CIRCUIT_OPEN');
     assert.equal(open.headers['retry-after'], '1');
+    const metrics = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /gateway_upstream_circuit_state\{upstream="product",service="gateway"\} 1/);
+    assert.match(metrics, /gateway_upstream_circuit_state\{upstream="auth",service="gateway"\} 0/);
 
     // The other upstreams' breakers are their own.
     await ctx.http.get('/.well-known/jwks.json').expect(200);
