@@ -45,6 +45,7 @@ export const orderApp = fp(
       baseUrl: config.PRODUCT_SERVICE_URL,
       internalToken: config.INTERNAL_API_TOKEN,
       timeoutMs: config.PRODUCT_TIMEOUT_MS,
+      registry: app.metrics,
     });
     app.addHook('onClose', () => products.close());
     const cart = createCart({

@@ -14,8 +14,10 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
+import type { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import { AppError, PlatformErrors } from '../errors/app-error.ts';
+import { exposeBreakerState } from './breaker.metrics.ts';
 import { currentRequestId } from './request-context.ts';
 
 export interface ServiceClientOptions {
@@ -28,6 +30,8 @@ export interface ServiceClientOptions {
   /** Consecutive failures that open the breaker, and how long it stays open before a trial call. */
   breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
   connections?: number;
+  /** The service's registry (`app.metrics`): exposes the breaker as `service_client_breaker_state`. */
+  registry?: Registry;
 }
 
 export interface ServiceRequest {
@@ -94,6 +98,7 @@ export class ServiceClient {
   private readonly unsafePolicy: IPolicy;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly tracer = trace.getTracer('@shop/platform/service-client');
+  private readonly unexpose: () => void;
 
   constructor(opts: ServiceClientOptions) {
     this.name = opts.name;
@@ -111,6 +116,7 @@ export class ServiceClient {
     });
     this.safePolicy = wrap(retries, breaker, perAttemptTimeout);
     this.unsafePolicy = wrap(breaker, perAttemptTimeout);
+    this.unexpose = opts.registry === undefined ? () => {} : exposeBreakerState(opts.registry, this);
   }
 
   /** The breaker's state (closed, open, half-open), for readiness reports, metrics and tests. */
@@ -144,6 +150,7 @@ export class ServiceClient {
   }
 
   async close(): Promise<void> {
+    this.unexpose();
     await this.pool.close();
   }
 
