@@ -38,7 +38,10 @@ export async function readComposeTargets(): Promise<TargetGroup[]> {
  * the mounted paths pointing into `dir` and the compose hostnames' targets on 127.0.0.1 (where npm start
  * runs the services on the same ports). `interval` shortens scrapes and rule evaluation for a short run.
  */
-export async function writeCiPrometheusConfig(dir: string, opts: { interval?: string } = {}): Promise<string> {
+export async function writeCiPrometheusConfig(
+  dir: string,
+  opts: { interval?: string } = {},
+): Promise<string> {
   const config = await readPrometheusConfig();
   const inDir = (path: string) => (path.startsWith(MOUNT) ? join(dir, path.slice(MOUNT.length)) : path);
   config.rule_files = (config.rule_files ?? []).map(inDir);

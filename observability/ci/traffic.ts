@@ -78,7 +78,10 @@ export async function driveTraffic(
       method: 'POST',
       body: { email, password, name: `Load ${customer}` },
     });
-    const login = await call(`${targets.auth}/api/v1/auth/login`, { method: 'POST', body: { email, password } });
+    const login = await call(`${targets.auth}/api/v1/auth/login`, {
+      method: 'POST',
+      body: { email, password },
+    });
     const token = (login.body as { accessToken?: string }).accessToken;
     if (token === undefined) {
       throw new Error(`login answered ${login.status} without an accessToken: ${JSON.stringify(login.body)}`);
@@ -105,7 +108,13 @@ export async function driveTraffic(
       token,
       headers: { 'idempotency-key': randomUUID() },
       body: {
-        shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
+        shippingAddress: {
+          name: 'Ada',
+          line1: '1 Main St',
+          city: 'Berlin',
+          postalCode: '10115',
+          country: 'DE',
+        },
       },
     });
     if (checkout.status === 201) report.checkouts += 1;
@@ -122,7 +131,8 @@ export async function driveTraffic(
     await call(`${targets.order}/api/v1/orders`, { method: 'POST', token, body: { shippingAddress: {} } });
     await call(`${targets.product}/api/v1/products/not-a-uuid`);
     await call(`${targets.paymentSandbox}/api/v1/does-not-exist`);
-    if ((customer + 1) % 5 === 0) opts.log?.(`${customer + 1}/${opts.customers} customers, ${report.requests} requests`);
+    if ((customer + 1) % 5 === 0)
+      opts.log?.(`${customer + 1}/${opts.customers} customers, ${report.requests} requests`);
   }
   return report;
 }

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as prettier from 'prettier';
 
 // The Grafana dashboards as code: `node observability/grafana/dashboards.ts` writes dashboards/*.json, which
 // compose mounts at /var/lib/grafana/dashboards. A test holds the JSON equal to this file's output, every
@@ -120,7 +121,12 @@ function panel(id: number, spec: PanelSpec, gridPos: Record<string, number>): Da
               unit: spec.unit ?? 'short',
               ...(spec.max === undefined ? {} : { max: spec.max, min: 0 }),
               ...(type === 'timeseries'
-                ? { custom: { fillOpacity: spec.stack ? 30 : 10, stacking: { mode: spec.stack ? 'normal' : 'none' } } }
+                ? {
+                    custom: {
+                      fillOpacity: spec.stack ? 30 : 10,
+                      stacking: { mode: spec.stack ? 'normal' : 'none' },
+                    },
+                  }
                 : {}),
             },
             overrides: [],
@@ -291,7 +297,8 @@ export const DASHBOARDS: Dashboard[] = [
           },
           {
             title: 'Availability: burn rate (1h)',
-            description: 'How many times faster than the 30-day budget allows; the page fires above 14.4 (and 6 over 6h).',
+            description:
+              'How many times faster than the 30-day budget allows; the page fires above 14.4 (and 6 over 6h).',
             type: 'stat',
             targets: [{ expr: 'slo:checkout_availability:error_ratio_rate1h / 0.001', instant: true }],
           },
@@ -329,72 +336,79 @@ export const DASHBOARDS: Dashboard[] = [
     ],
   ),
 
-  dashboard('shop-cache', 'Shop / Cache', 'Cache-aside reads: hit ratio (target 95%), misses, loads and L1.', [
+  dashboard(
+    'shop-cache',
+    'Shop / Cache',
+    'Cache-aside reads: hit ratio (target 95%), misses, loads and L1.',
     [
-      'Hits and misses',
       [
-        {
-          title: 'Hit ratio',
-          unit: 'percentunit',
-          max: 1,
-          targets: [
-            {
-              expr: `sum by (service, cache) (rate(cache_requests_total{result="hit"}[${RATE}])) / sum by (service, cache) (rate(cache_requests_total[${RATE}]))`,
-              legend: '{{service}} {{cache}}',
-            },
-          ],
-        },
-        {
-          title: 'Reads by result',
-          unit: 'ops',
-          stack: true,
-          targets: [
-            {
-              expr: `sum by (cache, result) (rate(cache_requests_total[${RATE}]))`,
-              legend: '{{cache}} {{result}}',
-            },
-          ],
-        },
-        {
-          title: 'Loads vs misses (stampedes absorbed)',
-          description: 'Loader calls far below misses mean concurrent misses of a key shared one load.',
-          unit: 'ops',
-          targets: [
-            { expr: `sum by (cache) (rate(cache_loads_total[${RATE}]))`, legend: '{{cache}} loads' },
-            {
-              expr: `sum by (cache) (rate(cache_requests_total{result="miss"}[${RATE}]))`,
-              legend: '{{cache}} misses',
-            },
-          ],
-        },
-        {
-          title: 'L1 share of hits',
-          unit: 'percentunit',
-          targets: [
-            {
-              expr: `sum by (cache) (rate(cache_l1_hits_total[${RATE}])) / sum by (cache) (rate(cache_requests_total{result="hit"}[${RATE}]))`,
-              legend: '{{cache}}',
-            },
-          ],
-        },
-        {
-          title: 'Store errors (reads fell through to PostgreSQL)',
-          unit: 'ops',
-          targets: [
-            {
-              expr: `sum by (service, cache) (rate(cache_requests_total{result="error"}[${RATE}]))`,
-              legend: '{{service}} {{cache}}',
-            },
-          ],
-        },
-        {
-          title: 'Bytes held in process',
-          unit: 'bytes',
-          targets: [{ expr: 'sum by (instance, cache) (cache_local_bytes)', legend: '{{instance}} {{cache}}' }],
-        },
+        'Hits and misses',
+        [
+          {
+            title: 'Hit ratio',
+            unit: 'percentunit',
+            max: 1,
+            targets: [
+              {
+                expr: `sum by (service, cache) (rate(cache_requests_total{result="hit"}[${RATE}])) / sum by (service, cache) (rate(cache_requests_total[${RATE}]))`,
+                legend: '{{service}} {{cache}}',
+              },
+            ],
+          },
+          {
+            title: 'Reads by result',
+            unit: 'ops',
+            stack: true,
+            targets: [
+              {
+                expr: `sum by (cache, result) (rate(cache_requests_total[${RATE}]))`,
+                legend: '{{cache}} {{result}}',
+              },
+            ],
+          },
+          {
+            title: 'Loads vs misses (stampedes absorbed)',
+            description: 'Loader calls far below misses mean concurrent misses of a key shared one load.',
+            unit: 'ops',
+            targets: [
+              { expr: `sum by (cache) (rate(cache_loads_total[${RATE}]))`, legend: '{{cache}} loads' },
+              {
+                expr: `sum by (cache) (rate(cache_requests_total{result="miss"}[${RATE}]))`,
+                legend: '{{cache}} misses',
+              },
+            ],
+          },
+          {
+            title: 'L1 share of hits',
+            unit: 'percentunit',
+            targets: [
+              {
+                expr: `sum by (cache) (rate(cache_l1_hits_total[${RATE}])) / sum by (cache) (rate(cache_requests_total{result="hit"}[${RATE}]))`,
+                legend: '{{cache}}',
+              },
+            ],
+          },
+          {
+            title: 'Store errors (reads fell through to PostgreSQL)',
+            unit: 'ops',
+            targets: [
+              {
+                expr: `sum by (service, cache) (rate(cache_requests_total{result="error"}[${RATE}]))`,
+                legend: '{{service}} {{cache}}',
+              },
+            ],
+          },
+          {
+            title: 'Bytes held in process',
+            unit: 'bytes',
+            targets: [
+              { expr: 'sum by (instance, cache) (cache_local_bytes)', legend: '{{instance}} {{cache}}' },
+            ],
+          },
+        ],
       ],
     ],
-  ]),
+  ),
 
   dashboard('shop-events', 'Shop / Events', 'Transactional outbox, consumers, retries and dead letters.', [
     [
@@ -492,7 +506,8 @@ export const DASHBOARDS: Dashboard[] = [
         },
         {
           title: 'Dead-lettered (last hour)',
-          description: 'Inspect and replay with the dead-letter CLI (npm run dlq, see libs/events/README.md).',
+          description:
+            'Inspect and replay with the dead-letter CLI (npm run dlq, see libs/events/README.md).',
           targets: [
             {
               expr: 'sum by (group, topic, reason) (increase(events_dead_lettered_total[1h]))',
@@ -525,7 +540,8 @@ export const DASHBOARDS: Dashboard[] = [
           },
           {
             title: 'Queries waiting for a connection',
-            description: 'Past the connect timeout they are answered 503; DatabasePoolSaturated fires after 5 minutes.',
+            description:
+              'Past the connect timeout they are answered 503; DatabasePoolSaturated fires after 5 minutes.',
             targets: [
               {
                 expr: 'sum by (service, pool) (db_pool_waiting_clients)',
@@ -663,7 +679,9 @@ export const DASHBOARDS: Dashboard[] = [
           {
             title: 'Event loop lag p99',
             unit: 's',
-            targets: [{ expr: 'nodejs_eventloop_lag_p99_seconds{service="$service"}', legend: '{{instance}}' }],
+            targets: [
+              { expr: 'nodejs_eventloop_lag_p99_seconds{service="$service"}', legend: '{{instance}}' },
+            ],
           },
           {
             title: 'Heap used',
@@ -733,15 +751,18 @@ export const DASHBOARDS: Dashboard[] = [
   ),
 ];
 
-export function dashboardJson(board: Dashboard): string {
-  return `${JSON.stringify(board, null, 2)}\n`;
+/** The file name and text of a dashboard, formatted as `npm run format` would leave it. */
+export async function dashboardFile(board: Dashboard): Promise<{ path: string; text: string }> {
+  const path = join(DASHBOARDS_DIR, `${board.uid.replace(/^shop-/, '')}.json`);
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  return { path, text: await prettier.format(JSON.stringify(board), { ...options, filepath: path }) };
 }
 
 if (import.meta.main) {
   await mkdir(DASHBOARDS_DIR, { recursive: true });
   for (const board of DASHBOARDS) {
-    const file = join(DASHBOARDS_DIR, `${board.uid.replace(/^shop-/, '')}.json`);
-    await writeFile(file, dashboardJson(board));
-    process.stderr.write(`[dashboards] wrote ${file}\n`);
+    const { path, text } = await dashboardFile(board);
+    await writeFile(path, text);
+    process.stderr.write(`[dashboards] wrote ${path}\n`);
   }
 }

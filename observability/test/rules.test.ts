@@ -73,13 +73,19 @@ describe('Prometheus configuration and rules (promtool)', () => {
       }
     }
     const untested = [...alerts].filter((alert) => !fires.has(alert) || !quiet.has(alert));
-    assert.deepEqual(untested, [], 'each alert needs an exp_alerts case and an empty one in prometheus/tests/');
+    assert.deepEqual(
+      untested,
+      [],
+      'each alert needs an exp_alerts case and an empty one in prometheus/tests/',
+    );
     assert.ok(alerts.size >= 10, `expected the SLO and operational alerts, found ${[...alerts].join(', ')}`);
   });
 
   test('when the scrape config is read, then every compose target has its job and every job has a target', async () => {
     const jobs = (await readPrometheusConfig()).scrape_configs.map((job) => job.job_name).sort();
-    const apps = (await readComposeTargets()).map((group) => group.labels?.['app'] ?? '(no app label)').sort();
+    const apps = (await readComposeTargets())
+      .map((group) => group.labels?.['app'] ?? '(no app label)')
+      .sort();
     assert.deepEqual(apps, jobs);
     // The operational port is the public one + 10000 unless OPS_PORT says otherwise (libs/platform).
     for (const group of await readComposeTargets()) {
@@ -87,7 +93,11 @@ describe('Prometheus configuration and rules (promtool)', () => {
       const manifest = JSON.parse(
         await readFile(join(OBSERVABILITY_DIR, '..', 'apps', app, 'package.json'), 'utf8'),
       ) as { shop: { port: number } };
-      assert.deepEqual(group.targets, [`${app}:${manifest.shop.port + 10_000}`], relative(PROMETHEUS_DIR, app));
+      assert.deepEqual(
+        group.targets,
+        [`${app}:${manifest.shop.port + 10_000}`],
+        relative(PROMETHEUS_DIR, app),
+      );
     }
   });
 });

@@ -185,7 +185,10 @@ describe('service client', () => {
     upstream.respondWith((_hit, response) => json(response, 500, {}));
     for (let i = 0; i < 2; i += 1) await rejection(client.request({ method: 'GET', path: '/x' }));
     assert.deepEqual(await states(), { closed: 0, open: 1, half_open: 0, isolated: 0 });
-    assert.match(await registry.metrics(), /service_client_breaker_state\{upstream="payment",state="open"\} 1/);
+    assert.match(
+      await registry.metrics(),
+      /service_client_breaker_state\{upstream="payment",state="open"\} 1/,
+    );
     // close() (run by setUp's t.after) stops exposing it; a second close() would wait on the closed pool.
     t.after(async () => assert.deepEqual(await states(), {}));
   });
