@@ -55,10 +55,11 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: n
 async function stop(child: ChildProcess | undefined, name: string): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
-  // Both run in a process group of their own, so the group is what gets the signal.
-  process.kill(-child.pid!, 'SIGTERM');
+  // npm start stops its services, then its database, on SIGTERM; its process group is killed only when
+  // it does not finish in time.
+  child.kill('SIGTERM');
   const timer = setTimeout(() => {
-    log(`${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it`);
+    log(`${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing its process group`);
     process.kill(-child.pid!, 'SIGKILL');
   }, STOP_TIMEOUT_MS);
   await exited;
