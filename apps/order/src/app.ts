@@ -54,6 +54,7 @@ export const orderApp = fp(
       baseUrl: config.PRODUCT_SERVICE_URL,
       serviceToken: serviceTokens.forAudience('product'),
       timeoutMs: config.PRODUCT_TIMEOUT_MS,
+      registry: app.metrics,
     });
     app.addHook('onClose', async () => {
       await products.close();

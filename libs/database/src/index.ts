@@ -29,6 +29,7 @@ export {
   type UnitOfWorkBase,
   type UnitOfWorkOptions,
 } from './client/unit-of-work.ts';
+export { exposePoolMetrics } from './client/pool.metrics.ts';
 export { sqlStateOf } from './client/sql-state.ts';
 export { databaseEnv, databaseSettingsFrom, type DatabaseEnv } from './database-env.ts';
 export { generatorOutputs, listPrismaApps, type PrismaApp } from './prisma-cli/prisma-apps.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from '@shop/events';
+import { exposePoolMetrics } from '@shop/database';
 import type { AppError } from '@shop/platform/errors';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -128,6 +129,7 @@ export class ShardedDatabase<Client extends ShardClient> {
           'sharding: an idle connection failed',
         ),
       );
+      if (options.registry !== undefined) exposePoolMetrics(options.registry, name, pool);
       pools.set(name, pool);
     }
     const database = new ShardedDatabase(options, watcher, pools);

@@ -7,6 +7,7 @@ import {
   PlatformErrors,
   expectAnswer,
   ServiceClient,
+  type ServiceClientOptions,
   type ServiceRequest,
   type ServiceResponse,
 } from '@shop/platform';
@@ -31,6 +32,8 @@ export interface ProductClientOptions {
   breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
   /** Extra attempts of the calls that are safe to repeat (default 2). */
   retries?: number;
+  /** The service's registry: exposes the breaker as service_client_breaker_state{upstream="product"}. */
+  registry?: ServiceClientOptions['registry'];
 }
 
 /** The most ids the lookup route takes in one call. */
@@ -102,6 +105,7 @@ export class ProductClient implements ProductCatalog, StockReservations {
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       breaker,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
     });
   }
 

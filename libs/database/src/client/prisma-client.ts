@@ -1,5 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Registry } from 'prom-client';
 import { resolveSchema } from '../postgres-target.ts';
+import { exposePoolMetrics } from './pool.metrics.ts';
 
 export interface PrismaClientSettings {
   databaseUrl: string;
@@ -15,6 +18,8 @@ export interface PrismaClientSettings {
   applicationName?: string;
   /** Errors of idle pooled connections (server restart, network cut); the next query also fails. */
   onPoolError?: (error: Error) => void;
+  /** The service's registry (`app.metrics`): exposes the pool as `db_pool_*{pool=applicationName}`. */
+  registry?: Registry;
 }
 
 /** A generated `PrismaClient` class; its options other than `adapter` pass through `clientOptions`. */
@@ -36,17 +41,23 @@ export function createPrismaClient<Class extends PrismaClientClass>(
   clientOptions?: ClientOptionsOf<Class>,
 ): InstanceType<Class> {
   const schema = resolveSchema(settings.databaseUrl, settings.schema);
-  const adapter = new PrismaPg(
-    {
-      connectionString: settings.databaseUrl,
-      max: settings.poolSize ?? 10,
-      connectionTimeoutMillis: settings.connectionTimeoutMs ?? 5_000,
-      idleTimeoutMillis: settings.idleTimeoutMs ?? 30_000,
-      application_name: settings.applicationName ?? 'shop',
-      options: `-c search_path=${schema}`,
-    },
-    { schema, ...(settings.onPoolError === undefined ? {} : { onPoolError: settings.onPoolError }) },
-  );
+  // The pool is made here (not by the adapter) so its counts can be exposed; the adapter still ends it.
+  const pool = new pg.Pool({
+    connectionString: settings.databaseUrl,
+    max: settings.poolSize ?? 10,
+    connectionTimeoutMillis: settings.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: settings.idleTimeoutMs ?? 30_000,
+    application_name: settings.applicationName ?? 'shop',
+    options: `-c search_path=${schema}`,
+  });
+  if (settings.registry !== undefined) {
+    exposePoolMetrics(settings.registry, settings.applicationName ?? 'shop', pool);
+  }
+  const adapter = new PrismaPg(pool, {
+    schema,
+    disposeExternalPool: true,
+    ...(settings.onPoolError === undefined ? {} : { onPoolError: settings.onPoolError }),
+  });
   const Client = PrismaClient as unknown as new (options: object) => InstanceType<Class>;
   return new Client({ ...clientOptions, adapter });
 }

@@ -39,6 +39,7 @@ export function prismaPlugin<Class extends PrismaClientClass>(PrismaClient: Clas
           ...(opts.connectTimeoutMs === undefined ? {} : { connectionTimeoutMs: opts.connectTimeoutMs }),
           applicationName,
           onPoolError: (err) => app.log.error({ err }, 'postgres pool error'),
+          ...(app.hasDecorator('metrics') ? { registry: app.metrics } : {}),
         }) as InstanceType<Class> & PrismaLifecycle,
       );
       await prisma.$connect();

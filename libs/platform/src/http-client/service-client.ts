@@ -14,8 +14,10 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
+import type { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import { AppError, PlatformErrors } from '../errors/app-error.ts';
+import { exposeBreakerState } from './breaker.metrics.ts';
 import { currentRequestId } from './request-context.ts';
 import type { BearerTokens } from './service-tokens.ts';
 
@@ -34,6 +36,8 @@ export interface ServiceClientOptions {
    * `authorization: Bearer ...`, and a 401 answer drops it and repeats the request once with a new one.
    */
   serviceToken?: BearerTokens;
+  /** The service's registry (`app.metrics`): exposes the breaker as `service_client_breaker_state`. */
+  registry?: Registry;
 }
 
 export interface ServiceRequest {
@@ -103,6 +107,7 @@ export class ServiceClient {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly serviceToken: BearerTokens | undefined;
   private readonly tracer = trace.getTracer('@shop/platform/service-client');
+  private readonly unexpose: () => void;
 
   constructor(opts: ServiceClientOptions) {
     this.name = opts.name;
@@ -121,6 +126,7 @@ export class ServiceClient {
     });
     this.safePolicy = wrap(retries, breaker, perAttemptTimeout);
     this.unsafePolicy = wrap(breaker, perAttemptTimeout);
+    this.unexpose = opts.registry === undefined ? () => {} : exposeBreakerState(opts.registry, this);
   }
 
   /** The breaker's state (closed, open, half-open), for readiness reports, metrics and tests. */
@@ -162,6 +168,7 @@ export class ServiceClient {
   }
 
   async close(): Promise<void> {
+    this.unexpose();
     await this.pool.close();
   }
 

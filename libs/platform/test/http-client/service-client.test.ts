@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { Registry } from 'prom-client';
 import { AppError, runWithRequestId, ServiceClient, type ServiceClientOptions } from '../../src/index.ts';
 import { json, startUpstream } from '../support/upstream-server.ts';
 
@@ -163,6 +164,33 @@ describe('service client', () => {
     assert.equal(trial.status, 200);
     assert.equal(upstream.hits.length, 4);
     assert.equal(client.breakerState, 'Closed');
+  });
+
+  test('when the client is given a registry, then service_client_breaker_state shows its breaker closed, then open, and nothing after close', async (t) => {
+    const registry = new Registry();
+    const { upstream, client } = await setUp(t, {
+      retries: 0,
+      breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+      registry,
+    });
+    const states = async () => {
+      const metric = await registry.getSingleMetric('service_client_breaker_state')!.get();
+      return Object.fromEntries(
+        metric.values
+          .filter((value) => value.labels['upstream'] === 'payment')
+          .map((value) => [value.labels['state'], value.value]),
+      );
+    };
+    assert.deepEqual(await states(), { closed: 1, open: 0, half_open: 0, isolated: 0 });
+    upstream.respondWith((_hit, response) => json(response, 500, {}));
+    for (let i = 0; i < 2; i += 1) await rejection(client.request({ method: 'GET', path: '/x' }));
+    assert.deepEqual(await states(), { closed: 0, open: 1, half_open: 0, isolated: 0 });
+    assert.match(
+      await registry.metrics(),
+      /service_client_breaker_state\{upstream="payment",state="open"\} 1/,
+    );
+    // close() (run by setUp's t.after) stops exposing it; a second close() would wait on the closed pool.
+    t.after(async () => assert.deepEqual(await states(), {}));
   });
 
   test('when the half-open trial fails, then the breaker opens again', async (t) => {
