@@ -68,7 +68,7 @@ describe('discoverServices', () => {
     await assert.rejects(discoverServices(cycle), /forms a cycle/);
   });
 
-  it('when npm start reads this workspace, then it finds auth, product, order, the payment sandbox and payment in start order on their default ports', async () => {
+  it('when npm start reads this workspace, then it finds auth, product, order, the payment sandbox, payment and the gateway in start order on their default ports', async () => {
     const services = await discoverServices(ROOT);
     assert.deepEqual(
       services.map(({ name, port, seedWhenEmpty }) => ({ name, port, seedWhenEmpty })),
@@ -78,6 +78,7 @@ describe('discoverServices', () => {
         { name: 'order', port: 3003, seedWhenEmpty: undefined },
         { name: 'payment-sandbox', port: 3005, seedWhenEmpty: undefined },
         { name: 'payment', port: 3004, seedWhenEmpty: undefined },
+        { name: 'gateway', port: 8080, seedWhenEmpty: undefined },
       ],
     );
   });
