@@ -20,6 +20,26 @@ const SIGINT_GRACE_MS = 5_000;
 
 const log = (message: string) => process.stderr.write(`[start] ${message}\n`);
 
+// A customer with a known password, for trying the shop by hand (the development admin is auth's own).
+const DEMO_CUSTOMER = {
+  email: 'customer@shop.local',
+  password: 'customer-dev-password',
+  name: 'Demo Customer',
+};
+
+/** Registers the demo customer through the gateway, as a shopper would; already there (409) is fine. */
+async function ensureDemoCustomer(gatewayUrl: string): Promise<void> {
+  const response = await fetch(`${gatewayUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(DEMO_CUSTOMER),
+  }).catch((error: unknown) => error as Error);
+  if (response instanceof Error || (response.status !== 201 && response.status !== 409)) {
+    const why = response instanceof Error ? response.message : `answered ${response.status}`;
+    log(`registering the demo customer ${why}; register one yourself at POST /api/v1/auth/register.`);
+  }
+}
+
 function run(command: string, args: string[]): Promise<void> {
   const child = spawn(process.execPath, [command, ...args], { cwd: ROOT, stdio: 'inherit' });
   return once(child, 'exit').then(([code]) => {
@@ -51,7 +71,7 @@ function startService(service: DevService, env: Record<string, string>): ChildPr
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const label = service.name.padEnd(8);
+  const label = service.name.padEnd(15);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`${label}| ${line}\n`));
   }
@@ -210,13 +230,23 @@ async function main(): Promise<void> {
     await waitUntilReady(service, child);
   }
 
+  const gateway = services.find((service) => service.name === 'gateway');
+  if (gateway) await ensureDemoCustomer(`http://127.0.0.1:${gateway.port}`);
   log('everything is up:');
-  for (const service of services) {
+  // The gateway first: it is the shop's one public entry; the services' own ports are for debugging.
+  for (const service of [...services].sort((a, b) => Number(b === gateway) - Number(a === gateway))) {
     log(
       // The ops port is the platform's default OPS_PORT, PORT + 10000.
-      `  ${service.name.padEnd(8)} http://127.0.0.1:${service.port}   (API document: /openapi.json; metrics: ` +
-        `http://127.0.0.1:${service.port + 10_000}/metrics)`,
+      `  ${service.name.padEnd(15)} http://127.0.0.1:${service.port}   (` +
+        (service === gateway ? 'API docs: /docs' : 'API document: /openapi.json') +
+        `; metrics: http://127.0.0.1:${service.port + 10_000}/metrics)`,
     );
+  }
+  if (gateway) {
+    log(
+      `  sign in as ${DEMO_CUSTOMER.email} / ${DEMO_CUSTOMER.password} (customer) or the admin auth printed above;`,
+    );
+    log('  npm run demo walks one checkout through the gateway.');
   }
   log('Press Ctrl-C to stop.');
   for (const child of children) {
