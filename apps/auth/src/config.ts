@@ -16,16 +16,20 @@ import type { ServiceClientSpec } from './domain/service-clients.ts';
 
 export const AuthEnvSchema = Type.Object({
   ...platformEnv,
+  /** The API's port; the operational listener (metrics, the full OpenAPI document) is OPS_PORT. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3001 }),
   ...databaseEnv('AUTH'),
   /** One is required in production; unset: login and sign-up limits count in process (one replica only). */
   ...redisEnv,
   /** Prefix of every key auth writes to Redis, so environments (or test files) can share one Redis. */
   REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'auth:' }),
+  /** The `iss` of every token auth signs; the services pin the same value. */
   AUTH_ISSUER: Type.String({ default: 'https://auth.shop.local' }),
+  /** The `aud` of customers' access tokens; the services pin the same value. */
   AUTH_AUDIENCE: Type.String({ default: 'shop-api' }),
   /** At most 15 minutes: access tokens cannot be revoked, so they must die young. */
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 900, default: 900 }),
+  /** How long an unused refresh token stays valid (30 days); each use rotates it. */
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, default: 30 * 24 * 3600 }),
   /** A login's refresh tokens stop rotating this long after the login, however often they are used. */
   REFRESH_FAMILY_MAX_AGE_SECONDS: Type.Integer({ minimum: 300, default: 90 * 24 * 3600 }),
@@ -39,12 +43,15 @@ export const AuthEnvSchema = Type.Object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5 }),
   /** Failed logins from one client, whatever the accounts, before it is refused for the window. */
   LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 50 }),
+  /** The window the failed-login counts above are kept for. */
   LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   /** The first lockout of an account for one client; each further one doubles, up to the maximum. */
   LOGIN_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** The longest a doubling lockout can get. */
   LOGIN_LOCKOUT_MAX_SECONDS: Type.Integer({ minimum: 1, default: 24 * 3600 }),
   /** Sign-ups from one client (IP, IPv6 /64) per window. */
   REGISTRATION_MAX_PER_IP: Type.Integer({ minimum: 1, default: 20 }),
+  /** The window REGISTRATION_MAX_PER_IP counts in. */
   REGISTRATION_IP_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
   /** Sign-ups per minute across all clients and replicas: bounds the argon2 work a flood can cause. */
   REGISTRATION_MAX_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
@@ -55,10 +62,13 @@ export const AuthEnvSchema = Type.Object({
    * look-ups and file I/O share: hashes beyond this wait in a queue, and beyond the queue answer 503.
    */
   ARGON2_MAX_CONCURRENCY: Type.Integer({ minimum: 1, default: 2 }),
+  /** Hashes that may wait for a free slot; past it a login or sign-up is answered 503 with Retry-After. */
   ARGON2_MAX_QUEUE: Type.Integer({ minimum: 0, default: 32 }),
   /** A file of further breached passwords, one per line, refused on top of the list shipped with auth. */
   BREACHED_PASSWORDS_FILE: Type.Optional(Type.String()),
+  /** The admin account ensured at start-up (with ADMIN_PASSWORD); outside production the development admin. */
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  /** The admin's password, at least 10 characters; production refuses the published development one. */
   ADMIN_PASSWORD: Type.Optional(Secret(Type.String({ minLength: 10 }))),
   /**
    * The other services' OAuth clients (client credentials), as JSON:
@@ -68,6 +78,7 @@ export const AuthEnvSchema = Type.Object({
    * service's development client (SERVICE_CALLS of @shop/contracts) with its published secret.
    */
   SERVICE_CLIENTS: Type.Optional(Secret(Type.String({ minLength: 2 }))),
+  /** A file holding what SERVICE_CLIENTS holds (a mounted Kubernetes Secret); set one of the two. */
   SERVICE_CLIENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** Lifetime of service tokens: short, since they cannot be revoked (5 minutes). */
   SERVICE_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 900, default: 300 }),

@@ -16,6 +16,7 @@ const PerWindow = (fallback: number) => Type.Integer({ minimum: 1, maximum: 1_00
 export const GatewayEnvSchema = Type.Object({
   ...platformEnv,
   ...jwtVerifyEnv,
+  /** The API's port; the operational listener (metrics, the full OpenAPI document) is OPS_PORT. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
 
   /** The upstreams' origins (no path). Required in production; elsewhere the embedded start's ports. */
@@ -41,6 +42,7 @@ export const GatewayEnvSchema = Type.Object({
 
   /** Rate-limit counters, shared by every replica. Unset (both): in this process, outside production only. */
   ...redisEnv,
+  /** Prefix of the counters' Redis keys, so environments can share one Redis. */
   RATE_LIMIT_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]*$', default: 'gateway:rate:' }),
   /** The window every limit below counts in. */
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),

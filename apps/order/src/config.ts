@@ -18,6 +18,7 @@ export const OrderEnvSchema = Type.Object({
   ...jwtVerifyEnv,
   /** The order service's OAuth client: its service tokens for the product service come from auth. */
   ...serviceClientEnv('order'),
+  /** The API's port; the operational listener (metrics, the full OpenAPI document) is OPS_PORT. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3003 }),
   /**
    * The first shard server, and the only one when ORDER_SHARD_SERVERS is unset (the embedded start: all

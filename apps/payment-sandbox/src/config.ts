@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 
 export const PaymentSandboxEnvSchema = Type.Object({
   ...platformEnv,
+  /** The API's port; the operational listener (metrics, the full OpenAPI document) is OPS_PORT. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3005 }),
   ...databaseEnv('PAYMENT_SANDBOX'),
 

@@ -17,6 +17,7 @@ import { Type, type Static } from 'typebox';
 export const PaymentEnvSchema = Type.Object({
   ...platformEnv,
   ...jwtVerifyEnv,
+  /** The API's port; the operational listener (metrics, the full OpenAPI document) is OPS_PORT. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3004 }),
   ...databaseEnv('PAYMENT'),
 
@@ -43,6 +44,7 @@ export const PaymentEnvSchema = Type.Object({
   PAYMENT_PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 120_000, default: 5_000 }),
   /** Consecutive failures that open the provider's breaker, and seconds it stays open (503 + Retry-After). */
   PAYMENT_PROVIDER_BREAKER_FAILURES: Type.Integer({ minimum: 1, maximum: 1_000, default: 5 }),
+  /** Seconds the open breaker answers 503 before a trial call. */
   PAYMENT_PROVIDER_BREAKER_OPEN_SECONDS: Type.Integer({ minimum: 1, maximum: 3_600, default: 10 }),
 
   /** How often the completer looks for payments and refunds left processing. */

@@ -14,6 +14,7 @@ import { Type, type Static } from 'typebox';
 export const ProductEnvSchema = Type.Object({
   ...platformEnv,
   ...jwtVerifyEnv,
+  /** The API's port; the operational listener (metrics, the full OpenAPI document) is OPS_PORT. */
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3002 }),
   ...databaseEnv('PRODUCT'),
 
@@ -40,6 +41,7 @@ export const ProductEnvSchema = Type.Object({
   CACHE_L1_MAX_BYTES: Type.Integer({ minimum: 16_384, default: 33_554_432 }),
   /** Off only to measure what the cache buys (the bench); reads then always go to PostgreSQL. */
   CACHE_ENABLED: Type.Boolean({ default: true }),
+  /** How long a product stays cached; every write to it drops it at once. */
   PRODUCT_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),
   /** List and search pages; every catalog write also drops them at once (a generation bump). */
   LIST_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),

@@ -4,7 +4,9 @@ type DatabaseUrlVariable<Service extends string> = `${Service}_DATABASE_URL`;
 
 /** The database part of a service's environment, as {@link databaseEnv} returns it. */
 export type DatabaseEnv<Service extends string> = { [K in DatabaseUrlVariable<Service>]: TString } & {
+  /** Connections per replica; size it as replicas x pool size <= what the server allows. */
   DATABASE_POOL_SIZE: TInteger;
+  /** How long a request waits for a pooled connection before it is answered 503 (retry later). */
   DATABASE_CONNECT_TIMEOUT_MS: TInteger;
 };
 
@@ -19,9 +21,7 @@ export function databaseEnv<Service extends string>(service: Service): DatabaseE
       pattern: '^postgres(ql)?://',
       description: `PostgreSQL URL of the ${service.toLowerCase()} service's database`,
     }),
-    /** Connections per replica; size it as replicas x pool size <= what the server allows. */
     DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
-    /** How long a request waits for a pooled connection before it is answered 503 (retry later). */
     DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   } as DatabaseEnv<Service>;
 }

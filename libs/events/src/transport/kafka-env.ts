@@ -8,12 +8,14 @@ const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export const kafkaEnv = {
   /** Kafka brokers `host:port,...`; unset: the PostgreSQL stand-in bus (embedded start, tests). */
   KAFKA_BROKERS: Type.Optional(Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' })),
+  /** Partitions of the topics a service creates when they are missing (the unit of consumer parallelism). */
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 12 }),
   /**
    * Prefix of every topic and consumer group (`<namespace>.order-events`), for environments or test runs
    * sharing one cluster; unset: the contracts' topic names as they are.
    */
   KAFKA_NAMESPACE: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+  /** Replicas of those topics: 3 on a production cluster, 1 on a single broker. */
   KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
   /** TLS to the brokers (Amazon MSK, Confluent Cloud and most managed clusters require it). */
   KAFKA_TLS: Type.Boolean({ default: false }),
@@ -23,7 +25,9 @@ export const kafkaEnv = {
   KAFKA_SASL_MECHANISM: Type.Optional(
     Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
   ),
+  /** The SASL user, with KAFKA_SASL_MECHANISM. */
   KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  /** The SASL password (a Secret). */
   KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1, secret: true })),
 };
 

@@ -11,6 +11,7 @@ export const platformEnv = {
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
     default: 'production',
   }),
+  /** The least severe level logged (JSON lines on stdout, pino's levels). */
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -58,7 +59,9 @@ export const jwtVerifyEnv = {
    * this long after that fetch; past it requests get 503. 0: never verify with keys that could not be refreshed.
    */
   AUTH_JWKS_MAX_STALE_SECONDS: Type.Integer({ minimum: 0, default: 3_600 }),
+  /** The `iss` tokens must carry: the auth service's AUTH_ISSUER. */
   AUTH_ISSUER: Type.String({ default: 'https://auth.shop.local' }),
+  /** The `aud` customer tokens must carry: the auth service's AUTH_AUDIENCE. */
   AUTH_AUDIENCE: Type.String({ default: 'shop-api' }),
 };
 
