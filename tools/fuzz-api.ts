@@ -59,6 +59,10 @@ interface FuzzedService {
   env(run: Run): Record<string, string>;
   /** The Authorization header of its public pass (default: the admin's access token). */
   authorization?(run: Run): string;
+  /** Where its OpenAPI document is (default: /openapi.json on its operational listener). */
+  documentUrl?(run: Run): string;
+  /** Examples per operation and phase, when fewer than FUZZ_MAX_EXAMPLES are enough. */
+  maxExamples?: number;
 }
 
 // Services are started in this order; a new one joins with one line.
@@ -133,6 +137,28 @@ const SERVICES: FuzzedService[] = [
       PAYMENT_PROVIDER_API_KEY: run.sandbox.apiKey,
       PAYMENT_PROVIDER_WEBHOOK_SECRET: run.sandbox.webhookSecret,
     }),
+  },
+  {
+    // Every public route once more, as clients reach them: through the gateway, with its merged document.
+    name: 'gateway',
+    env: (run) => ({
+      AUTH_JWKS_URL: `http://127.0.0.1:${run.portOf('auth')}/.well-known/jwks.json`,
+      AUTH_SERVICE_URL: `http://127.0.0.1:${run.portOf('auth')}`,
+      PRODUCT_SERVICE_URL: `http://127.0.0.1:${run.portOf('product')}`,
+      ORDER_SERVICE_URL: `http://127.0.0.1:${run.portOf('order')}`,
+      PAYMENT_SERVICE_URL: `http://127.0.0.1:${run.portOf('payment')}`,
+      RATE_LIMIT_KEY_PREFIX: uniqueKeyPrefix('fuzz-gateway'),
+      // The fuzzer is one client sending thousands of requests; the limits themselves are tested elsewhere.
+      ...Object.fromEntries(
+        ['PER_IP', 'PER_USER', 'LOGIN', 'REGISTER', 'CHECKOUT', 'WEBHOOKS'].map((limit) => [
+          `RATE_LIMIT_${limit}`,
+          '1000000',
+        ]),
+      ),
+    }),
+    documentUrl: (run) => `http://127.0.0.1:${run.portOf('gateway')}/docs/json`,
+    // The services' own passes go deep; this one checks what the edge adds (auth, limits, bodies, errors).
+    maxExamples: 10,
   },
 ];
 
@@ -347,14 +373,15 @@ async function main(): Promise<number> {
     ];
     for (const pass of passes) {
       const started = Date.now();
+      const maxExamples = String(Math.min(Number(MAX_EXAMPLES), service.maxExamples ?? Infinity));
       log(
-        `schemathesis against ${service.name} ${pass.label} (seed ${SEED}, at most ${MAX_EXAMPLES} examples per operation) ...`,
+        `schemathesis against ${service.name} ${pass.label} (seed ${SEED}, at most ${maxExamples} examples per operation) ...`,
       );
       const args = [
         'run',
         // The public document leaves /internal routes out; the operational listener's has them all.
-        `http://127.0.0.1:${run.opsPortOf(service.name)}/openapi.json`,
-        ...['--checks', CHECKS.join(','), '--seed', SEED, '--max-examples', MAX_EXAMPLES],
+        service.documentUrl?.(run) ?? `http://127.0.0.1:${run.opsPortOf(service.name)}/openapi.json`,
+        ...['--checks', CHECKS.join(','), '--seed', SEED, '--max-examples', maxExamples],
         ...['--generation-database', 'none', '--no-color'],
         // One worker: CPython 3.11's ast.parse is not safe across threads, and schemathesis' worker threads
         // crash in it now and then ("AST constructor recursion depth mismatch").
