@@ -106,7 +106,7 @@ export async function environmentVariables(): Promise<EnvVariable[]> {
       );
     }
     for (const [name, property] of Object.entries(schema.properties)) {
-      const variable = variables.get(name) ?? {
+      const variable: EnvVariable = variables.get(name) ?? {
         name,
         services: [],
         type: typeOf(property),
