@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 /** Public base URLs of the services the traffic goes to (npm start's defaults unless given). */
 export interface TrafficTargets {
+  /** The public entry: catalog reads go through it too, so its series have traffic. */
+  gateway: string;
   auth: string;
   product: string;
   order: string;
@@ -10,6 +12,7 @@ export interface TrafficTargets {
 }
 
 export const NPM_START_TARGETS: TrafficTargets = {
+  gateway: 'http://127.0.0.1:8080',
   auth: 'http://127.0.0.1:3001',
   product: 'http://127.0.0.1:3002',
   order: 'http://127.0.0.1:3003',
@@ -94,6 +97,8 @@ export async function driveTraffic(
       await call(`${targets.product}/api/v1/products/${products[index]}`);
     }
     await call(`${targets.product}/api/v1/products?limit=20&q=chinos`);
+    await call(`${targets.gateway}/api/v1/products/${products[customer % products.length]}`);
+    await call(`${targets.gateway}/api/v1/products?limit=10`);
     await call(`${targets.product}/api/v1/categories`);
 
     const productId = products[customer % products.length]!;
@@ -119,11 +124,12 @@ export async function driveTraffic(
     });
     if (checkout.status === 201) report.checkouts += 1;
     await call(`${targets.order}/api/v1/orders`, { token });
+    const orderId = (checkout.body as { id?: string }).id;
     const payment = await call(`${targets.payment}/api/v1/payments`, {
       method: 'POST',
       token,
       headers: { 'idempotency-key': randomUUID() },
-      body: { title: `order of customer ${customer}` },
+      body: { orderId, paymentMethod: 'pm_card_visa' },
     });
     if (payment.status === 201) report.payments += 1;
 

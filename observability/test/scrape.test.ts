@@ -143,6 +143,7 @@ before(async () => {
     'the traffic must meet no 5xx',
   );
   assert.equal(report.checkouts + warmUp.checkouts, CUSTOMERS, 'every customer must check out');
+  assert.equal(report.payments + warmUp.payments, CUSTOMERS, 'every customer must pay');
   // A few more scrapes and evaluations, so the last requests are in the rates.
   await sleep(4_000);
 });
