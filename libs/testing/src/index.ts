@@ -13,6 +13,18 @@ export type {
   LocalKafkaBroker,
   TestTopicOptions,
 } from './kafka.ts';
+export {
+  JAEGER_VERSION,
+  ensureJaegerBinary,
+  fetchJaegerTrace,
+  getJaeger,
+  jaegerBinaryPath,
+  startJaeger,
+  waitForJaegerTrace,
+  type JaegerEndpoint,
+  type JaegerSpan,
+  type LocalJaeger,
+} from './jaeger.ts';
 export { createTestCertificates, type TestCertificates } from './certificates.ts';
 export { eventually, type EventuallyOptions } from './eventually.ts';
 export { TestClock } from './test-clock.ts';
