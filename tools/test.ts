@@ -17,6 +17,7 @@ const ALL_TEST_FILES = [
   'libs/*/src/**/*.test.ts',
   'bench/lib/test/**/*.test.ts',
   'tools/test/**/*.test.ts',
+  'e2e/test/**/*.test.ts',
 ];
 const PRISMA_GENERATE = join(ROOT, 'tools', 'prisma-generate.ts');
 const CHILD_STOP_GRACE_MS = 10_000;
