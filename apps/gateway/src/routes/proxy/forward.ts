@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { context, propagation } from '@opentelemetry/api';
 import { BrokenCircuitError } from 'cockatiel';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayErrors } from '../../domain/gateway.errors.ts';
@@ -50,7 +51,10 @@ export function isStrippedHeader(name: string): boolean {
 
 type ForwardingRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'host' | 'id'>;
 
-function forwardedHeaders(request: ForwardingRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
+export function forwardedHeaders(
+  request: ForwardingRequest,
+  headers: IncomingHttpHeaders,
+): IncomingHttpHeaders {
   const forwarded: IncomingHttpHeaders = {};
   for (const name in headers) {
     if (!isStrippedHeader(name)) forwarded[name] = headers[name];
@@ -60,6 +64,9 @@ function forwardedHeaders(request: ForwardingRequest, headers: IncomingHttpHeade
   forwarded['x-forwarded-proto'] = request.protocol;
   forwarded['x-forwarded-host'] = request.host;
   forwarded['x-request-id'] = String(request.id);
+  // The service's spans are children of the gateway's request span, not its siblings under the client's
+  // span (the client's traceparent, forwarded as it came, named the client's). Untraced: nothing changes.
+  propagation.inject(context.active(), forwarded);
   return forwarded;
 }
 
