@@ -7,6 +7,7 @@ import { migrate } from '@shop/database';
 import { migrateShards, parseAssignments } from '@shop/sharding';
 import {
   createTestDatabase,
+  createTestSigningKey,
   findFreePorts,
   getJaeger,
   getKafka,
@@ -18,6 +19,7 @@ import {
   type JaegerEndpoint,
   type LocalPostgresServer,
   type TestDatabase,
+  type TestSigningKey,
 } from '@shop/testing';
 import pg from 'pg';
 
@@ -51,6 +53,8 @@ export interface ShopSystem {
   readonly url: string;
   readonly services: Record<ServiceName, AppProcess>;
   readonly jaeger: JaegerEndpoint;
+  /** Auth's one signing key (AUTH_SIGNING_KEYS), so a test can sign what auth never would, e.g. expired. */
+  readonly signingKey: TestSigningKey;
   /**
    * A product's stock as the product service holds it, read with the `e2e` observer's own service token
    * (scope inventory:read): the one look behind the gateway, since no public route shows reserved units.
@@ -128,13 +132,14 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
     await shardServer?.stop();
   };
   try {
-    const [jaeger, redis, { brokers }, freePorts, secondServer, clients] = await Promise.all([
+    const [jaeger, redis, { brokers }, freePorts, secondServer, clients, signingKey] = await Promise.all([
       getJaeger(),
       getRedis(),
       getKafka(),
       findFreePorts(SERVICE_NAMES.length),
       startPostgresServer(),
       Promise.all(['order', 'payment', 'e2e'].map(clientSecret)),
+      createTestSigningKey({ issuer: ISSUER, audience: AUDIENCE }),
     ]);
     shardServer = secondServer;
     const [orderClient, paymentClient, observerClient] = clients as [
@@ -191,6 +196,7 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
         AUTH_DATABASE_URL: authDb!.url,
         AUTH_ISSUER: ISSUER,
         AUTH_AUDIENCE: AUDIENCE,
+        AUTH_SIGNING_KEYS: JSON.stringify([signingKey.privateJwk]),
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
         REDIS_URL: redis.url,
@@ -306,6 +312,7 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
       url: gatewayUrl,
       services,
       jaeger,
+      signingKey,
       async stock(productId) {
         observerToken ??= await observerTokens();
         const response = await fetch(`${urlOf('product')}/internal/v1/inventory/stock/${productId}`, {
