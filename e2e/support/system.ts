@@ -13,10 +13,12 @@ import {
   getKafka,
   getRedis,
   startAppProcess,
+  startKafkaBroker,
   startPostgresServer,
   uniqueKeyPrefix,
   type AppProcess,
   type JaegerEndpoint,
+  type LocalKafkaBroker,
   type LocalPostgresServer,
   type TestDatabase,
   type TestSigningKey,
@@ -46,6 +48,8 @@ export interface ShopSystemOptions {
   exporters?: Partial<Record<ServiceName, Exporter>>;
   /** Per service: variables over the defaults below. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** A Kafka broker of this system's own, which a test may stop (the shared one serves other files). */
+  dedicatedKafka?: boolean;
 }
 
 export interface ShopSystem {
@@ -55,6 +59,8 @@ export interface ShopSystem {
   readonly jaeger: JaegerEndpoint;
   /** Auth's one signing key (AUTH_SIGNING_KEYS), so a test can sign what auth never would, e.g. expired. */
   readonly signingKey: TestSigningKey;
+  /** The system's own broker, with `dedicatedKafka`. */
+  readonly kafka: LocalKafkaBroker | undefined;
   /**
    * A product's stock as the product service holds it, read with the `e2e` observer's own service token
    * (scope inventory:read): the one look behind the gateway, since no public route shows reserved units.
@@ -124,18 +130,20 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
   const services = {} as Record<ServiceName, AppProcess>;
   const databases: TestDatabase[] = [];
   let shardServer: LocalPostgresServer | undefined;
+  let kafkaBroker: LocalKafkaBroker | undefined;
   const close = async () => {
     // The gateway first, so nothing new arrives while the rest stop.
     await processes.get('gateway')?.dispose();
     await Promise.allSettled([...processes.values()].map((process) => process.dispose()));
     await Promise.allSettled(databases.map((db) => db.drop()));
     await shardServer?.stop();
+    await kafkaBroker?.dispose();
   };
   try {
     const [jaeger, redis, { brokers }, freePorts, secondServer, clients, signingKey] = await Promise.all([
       getJaeger(),
       getRedis(),
-      getKafka(),
+      options.dedicatedKafka ? startKafkaBroker().then((broker) => (kafkaBroker = broker)) : getKafka(),
       findFreePorts(SERVICE_NAMES.length),
       startPostgresServer(),
       Promise.all(['order', 'payment', 'e2e'].map(clientSecret)),
@@ -313,6 +321,7 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
       services,
       jaeger,
       signingKey,
+      kafka: kafkaBroker,
       async stock(productId) {
         observerToken ??= await observerTokens();
         const response = await fetch(`${urlOf('product')}/internal/v1/inventory/stock/${productId}`, {
