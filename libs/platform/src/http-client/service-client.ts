@@ -16,7 +16,7 @@ import {
 } from 'cockatiel';
 import type { Registry } from 'prom-client';
 import { Pool } from 'undici';
-import { AppError, PlatformErrors } from '../errors/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { exposeBreakerState } from './breaker.metrics.ts';
 import { currentRequestId } from './request-context.ts';
 import type { BearerTokens } from './service-tokens.ts';
