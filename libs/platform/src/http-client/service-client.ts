@@ -125,6 +125,11 @@ function neverConnected(error: unknown): boolean {
   return Array.isArray(errors) && errors.length > 0 && errors.every(neverConnected);
 }
 
+function describeCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
 function parseBody(status: number, type: string, text: string): unknown {
   if (!text || !type.includes('json')) return text;
   try {
@@ -276,6 +281,9 @@ export class ServiceClient {
       return failure(error.reason, `The ${this.name} service ${error.detail}.`, error.status);
     if (neverConnected(error))
       return failure('unreachable', `The ${this.name} service could not be reached.`);
-    return failure('connection_lost', `The ${this.name} service could not be reached.`);
+    return failure(
+      'connection_lost',
+      `The ${this.name} service's connection broke before it answered (${describeCode(error)}).`,
+    );
   }
 }
