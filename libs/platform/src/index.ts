@@ -47,7 +47,10 @@ export {
   type ServiceCaller,
 } from './auth/jwt-auth.plugin.ts';
 export {
+  isUpstreamFailure,
   ServiceClient,
+  UpstreamFailureError,
+  type UpstreamFailureReason,
   type ServiceClientOptions,
   type ServiceRequest,
   type ServiceResponse,

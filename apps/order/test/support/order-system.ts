@@ -23,6 +23,7 @@ import { startProductService, type ProductService } from './product-service.ts';
 export const appDir = path.resolve(import.meta.dirname, '../..');
 export const SHARD_COUNT = 16;
 const INITIAL_MAP = 'a:0-7,b:8-15';
+const TOPIC_PARTITIONS = 3;
 
 /** Where the 16 shards live in the tests: 0-7 on the shared test server, 8-15 on a server of their own. */
 export interface ShardServersUnderTest {
@@ -99,6 +100,8 @@ export interface OrderSystem {
   shards: ShardServersUnderTest;
   /** A client of the same Kafka, to play the payment service and to read what was published. */
   kafka: MessageBroker;
+  /** The Kafka this system's services share: brokers, its own topic namespace and partitions per topic. */
+  kafkaSettings: { brokers: string; namespace: string; partitions: number };
   /** A product's stock as the product service holds it. */
   stock(productId: string): Promise<{ available: number; reserved: number }>;
   /** Starts another order replica on the same shards and infrastructure. */
@@ -140,7 +143,7 @@ export async function startOrderSystem(
   const kafka = createMessageBroker({
     clientId: 'order-test',
     kafkaBrokers: brokers,
-    topics: { numPartitions: 3, replicationFactor: 1 },
+    topics: { numPartitions: TOPIC_PARTITIONS, replicationFactor: 1 },
     namespace,
   });
   const baseEnv = {
@@ -153,7 +156,7 @@ export async function startOrderSystem(
     AUTH_ISSUER: auth.issuer,
     AUTH_AUDIENCE: auth.audience,
     KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC_PARTITIONS: '3',
+    KAFKA_TOPIC_PARTITIONS: String(TOPIC_PARTITIONS),
     KAFKA_NAMESPACE: namespace,
     REDIS_URL: redis.url,
     CART_KEY_PREFIX: uniqueKeyPrefix('cart'),
@@ -184,6 +187,7 @@ export async function startOrderSystem(
       product,
       shards,
       kafka,
+      kafkaSettings: { brokers: brokers.join(','), namespace, partitions: TOPIC_PARTITIONS },
       startReplica,
       async stock(productId) {
         const res = await fetch(`${product.url}/internal/v1/inventory/stock/${productId}`, {

@@ -1,3 +1,4 @@
+import { sqlStateOf } from '@shop/database';
 import type { Payment, Refund } from '../domain/payment.ts';
 import type { PaymentReader, PaymentWriter } from '../domain/ports.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
@@ -5,6 +6,8 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 type PaymentRow = Prisma.PaymentGetPayload<object>;
 type RefundRow = Prisma.RefundGetPayload<object>;
 type Db = PrismaClient | Prisma.TransactionClient;
+
+const UNIQUE_VIOLATION = '23505';
 
 function toPayment(row: PaymentRow): Payment {
   return {
@@ -151,11 +154,22 @@ export function createPaymentWriter(tx: Prisma.TransactionClient): PaymentWriter
       return toPayment(await tx.payment.findUniqueOrThrow({ where: { id } }));
     },
     async reopen(id, now) {
-      const reopened = await tx.$executeRaw`
-        UPDATE payments SET status = 'processing', live_order_id = order_id, failure_code = NULL, updated_at = ${now}
-         WHERE id = ${id}::uuid AND status = 'failed'
-           AND NOT EXISTS (SELECT 1 FROM payments other WHERE other.live_order_id = payments.order_id)`;
-      return reopened === 1;
+      // NOT EXISTS cannot see a payment of the order that goes live concurrently (another key's insert or
+      // reopen, not committed yet); the unique live_order_id then refuses this one, which is the same answer.
+      // The savepoint keeps the transaction usable after that refusal.
+      await tx.$executeRaw`SAVEPOINT reopen_payment`;
+      try {
+        const reopened = await tx.$executeRaw`
+          UPDATE payments SET status = 'processing', live_order_id = order_id, failure_code = NULL, updated_at = ${now}
+           WHERE id = ${id}::uuid AND status = 'failed'
+             AND NOT EXISTS (SELECT 1 FROM payments other WHERE other.live_order_id = payments.order_id)`;
+        await tx.$executeRaw`RELEASE SAVEPOINT reopen_payment`;
+        return reopened === 1;
+      } catch (error) {
+        if (sqlStateOf(error) !== UNIQUE_VIOLATION) throw error;
+        await tx.$executeRaw`ROLLBACK TO SAVEPOINT reopen_payment`;
+        return false;
+      }
     },
     async insertRefund(refund) {
       await tx.refund.create({

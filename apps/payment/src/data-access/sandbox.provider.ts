@@ -7,8 +7,8 @@ import {
   type SandboxCharge,
 } from '@shop/contracts';
 import {
-  AppError,
   expectAnswer,
+  isUpstreamFailure,
   ServiceClient,
   type ServiceRequest,
   type ServiceResponse,
@@ -200,24 +200,29 @@ export class SandboxPaymentProvider implements PaymentProvider {
     }
   }
 
-  /** ServiceClient's 503 AppError, told apart by its cause: did the call certainly have no effect? */
+  /** ServiceClient's failure, told apart by its reason: did the call certainly have no effect? */
   private failure(req: ServiceRequest, error: unknown, mutates: boolean): Error {
-    const cause = error instanceof AppError ? error.cause : error;
+    const upstream = isUpstreamFailure(error) ? error : undefined;
     const what = `${req.method} ${req.path.split('?')[0]}`;
-    if (hasBrand(cause, 'isBrokenCircuitError')) {
+    const why = error instanceof Error ? error.message : String(error);
+    if (upstream?.reason === 'breaker_open') {
       return new ProviderUnavailableError(
         `The sandbox provider is failing and its circuit is open; ${what} was not sent. Retry later.`,
         Math.max(1, Math.ceil(this.halfOpenAfterMs / 1000)),
       );
     }
-    if (!mutates || noEffect(cause)) {
+    // The sandbox answers 503 before doing any work (its injected failures, its own shutdown).
+    const noEffect =
+      upstream !== undefined &&
+      (upstream.notSent || (upstream.reason === 'upstream_5xx' && upstream.upstreamStatus === 503));
+    if (!mutates || noEffect) {
       return new ProviderUnavailableError(
-        `The sandbox provider did not take ${what} (${describe(error)}); retry with the same key.`,
+        `The sandbox provider did not take ${what} (${why}); retry with the same key.`,
         1,
       );
     }
     return new ProviderOutcomeUnknownError(
-      `The sandbox provider's answer to ${what} never came (${describe(error)}): it may have taken effect. ` +
+      `The sandbox provider's answer to ${what} never came (${why}): it may have taken effect. ` +
         'Retry with the same idempotency key, or read the charge, to learn the outcome.',
       { cause: error },
     );
@@ -344,22 +349,4 @@ function providerCharge(charge: SandboxCharge): ProviderCharge {
     reference: charge.reference,
     createdAt: new Date(charge.createdAt),
   };
-}
-
-// cockatiel marks its errors with these flags (its own isBrokenCircuitError / isTaskCancelledError helpers).
-function hasBrand(error: unknown, brand: 'isBrokenCircuitError' | 'isTaskCancelledError'): boolean {
-  return typeof error === 'object' && error !== null && (error as Record<string, unknown>)[brand] === true;
-}
-
-/** Refused before the request was written (nothing listened), or the sandbox's own 503 "before any work". */
-function noEffect(cause: unknown): boolean {
-  if (typeof cause !== 'object' || cause === null) return false;
-  const { code, detail, errors } = cause as { code?: unknown; detail?: unknown; errors?: unknown };
-  if (code === 'ECONNREFUSED') return true;
-  if (Array.isArray(errors) && errors.length > 0 && errors.every((inner) => noEffect(inner))) return true;
-  return detail === 'answered 503';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

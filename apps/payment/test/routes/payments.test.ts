@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { eventually } from '@shop/testing';
+import pg from 'pg';
 import type { MemoryPaymentProvider } from '../../src/data-access/memory.provider.ts';
 import { startPayment, type PaymentTestContext } from '../helper.ts';
 
@@ -234,6 +235,63 @@ test('when the provider cannot be reached, then 503 with Retry-After, nothing ch
   assert.equal(back.body.id, down.body.paymentId);
   assert.equal(back.body.status, 'succeeded');
   assert.equal(await countCharges(back.body.id), 1);
+});
+
+test('when 20 retries race after a provider outage, then none is a 500 and the order is charged once', async () => {
+  const provider = ctx.provider as MemoryPaymentProvider;
+  const customer = randomUUID();
+  const headers = await ctx.customer(customer);
+  const order = ctx.orders.add(customer);
+  const body = { orderId: order.id, paymentMethod: 'pm_card_visa' };
+  // The customer's client tried 20 times during the outage, each try with a key of its own.
+  const keys = Array.from({ length: 20 }, () => randomUUID());
+  provider.setAvailable(false);
+  try {
+    for (const key of keys) assert.equal((await pay(headers, body, key)).status, 503);
+  } finally {
+    provider.setAvailable(true);
+  }
+  // The retries of those keys race: holding their rows makes the reopens meet at the same point, so each
+  // checks "no live payment of the order" before any of them has committed one.
+  const holder = new pg.Client({ connectionString: ctx.databaseUrl });
+  await holder.connect();
+  let answers;
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM payments WHERE order_id = $1 FOR UPDATE', [order.id]);
+    const racing = Promise.all(keys.map((key) => pay(headers, body, key)));
+    // Asked on another connection: within the holder's transaction pg_stat_activity would stay as first read.
+    await eventually('two reopens waiting on the held rows', async () => {
+      const [row] = await ctx.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE payments SET status%'`,
+      );
+      return (row?.n ?? 0) >= 2;
+    });
+    await holder.query('COMMIT');
+    answers = await racing;
+  } finally {
+    await holder.end();
+  }
+  const statuses = answers.map((res) => res.status);
+  assert.ok(
+    statuses.every((status) => status === 201 || status === 409),
+    `only 201 or 409, got ${statuses.join(', ')}`,
+  );
+  const paid = answers.filter((res) => res.status === 201);
+  assert.equal(paid.length, 1, 'one retry pays the order');
+  assert.equal(paid[0]?.body.status, 'succeeded');
+  for (const res of answers.filter((answer) => answer.status === 409))
+    assert.equal(res.body.code, 'PAYMENT_ERR_ORDER_HAS_LIVE_PAYMENT');
+  const ids = await ctx.sql<{ id: string; status: string }>(
+    'SELECT id, status FROM payments WHERE order_id = $1',
+    [order.id],
+  );
+  assert.equal(ids.length, keys.length, 'a payment per key, each reopened by its own key only');
+  assert.equal(ids.filter((row) => row.status !== 'failed').length, 1, 'one live payment');
+  let charges = 0;
+  for (const { id } of ids) charges += await countCharges(id);
+  assert.equal(charges, 1, 'one charge at the provider');
 });
 
 test('when the provider does not know the payment method, then 422 and the order stays payable', async () => {

@@ -16,7 +16,7 @@ import {
 } from 'cockatiel';
 import type { Registry } from 'prom-client';
 import { Pool } from 'undici';
-import { AppError, PlatformErrors } from '../errors/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { exposeBreakerState } from './breaker.metrics.ts';
 import { currentRequestId } from './request-context.ts';
 import type { BearerTokens } from './service-tokens.ts';
@@ -62,10 +62,72 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /** An answer that counts as a failure of the upstream (5xx, or a body it promised as JSON but is not). */
 class UpstreamAnswerError extends Error {
   readonly detail: string;
-  constructor(detail: string) {
+  readonly status: number;
+  readonly reason: 'upstream_5xx' | 'invalid_answer';
+  constructor(detail: string, status: number, reason: 'upstream_5xx' | 'invalid_answer') {
     super(`upstream ${detail}`);
     this.detail = detail;
+    this.status = status;
+    this.reason = reason;
   }
+}
+
+/**
+ * Why a call got no answer the caller can use. `breaker_open` and `unreachable` (no connection could be
+ * made) mean the request never reached the upstream; the others may have taken effect there.
+ */
+export type UpstreamFailureReason =
+  'breaker_open' | 'unreachable' | 'timeout' | 'connection_lost' | 'upstream_5xx' | 'invalid_answer';
+
+/**
+ * ServiceClient's 503 (`PLATFORM_ERR_UPSTREAM_UNAVAILABLE`) when a call failed, with why it failed, so a
+ * caller can tell "certainly not sent" from "outcome unknown" without reading messages or cockatiel's
+ * errors. The reason stays out of the problem body; `isUpstreamFailure` is the guard.
+ */
+export class UpstreamFailureError extends AppError {
+  /** The ServiceClient's name (e.g. "product"). */
+  readonly upstream: string;
+  readonly reason: UpstreamFailureReason;
+  /** The upstream's status, for `upstream_5xx` (and `invalid_answer`). */
+  readonly upstreamStatus: number | undefined;
+
+  constructor(
+    upstream: string,
+    reason: UpstreamFailureReason,
+    message: string,
+    options: { cause?: unknown; upstreamStatus?: number } = {},
+  ) {
+    super('PLATFORM_ERR_UPSTREAM_UNAVAILABLE', 503, message, { cause: options.cause });
+    this.upstream = upstream;
+    this.reason = reason;
+    this.upstreamStatus = options.upstreamStatus;
+  }
+
+  /** True when the request certainly never reached the upstream: it had no effect there. */
+  get notSent(): boolean {
+    return this.reason === 'breaker_open' || this.reason === 'unreachable';
+  }
+}
+
+/** Whether `error` is a ServiceClient's failure of a call (optionally: of the upstream named `upstream`). */
+export function isUpstreamFailure(error: unknown, upstream?: string): error is UpstreamFailureError {
+  return error instanceof UpstreamFailureError && (upstream === undefined || error.upstream === upstream);
+}
+
+// Failures to open a connection at all: the request was never written, whatever its method.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function neverConnected(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
+  // Happy eyeballs (autoSelectFamily) fails with one error per address tried.
+  return Array.isArray(errors) && errors.length > 0 && errors.every(neverConnected);
+}
+
+function describeCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
 }
 
 function parseBody(status: number, type: string, text: string): unknown {
@@ -75,6 +137,8 @@ function parseBody(status: number, type: string, text: string): unknown {
   } catch {
     throw new UpstreamAnswerError(
       `answered ${status} with a body that is not the JSON its content-type says`,
+      status,
+      'invalid_answer',
     );
   }
 }
@@ -197,32 +261,29 @@ export class ServiceClient {
     const res = await this.pool.request({ method: req.method, path: req.path, headers, body, signal });
     const text = await res.body.text();
     const type = String(res.headers['content-type'] ?? '');
-    if (res.statusCode >= 500) throw new UpstreamAnswerError(`answered ${res.statusCode}`);
+    if (res.statusCode >= 500)
+      throw new UpstreamAnswerError(`answered ${res.statusCode}`, res.statusCode, 'upstream_5xx');
     return { status: res.statusCode, headers: res.headers, body: parseBody(res.statusCode, type, text) };
   }
 
   private toAppError(error: unknown): AppError {
     if (error instanceof AppError) return error;
-    if (error instanceof BrokenCircuitError) {
-      return PlatformErrors.upstreamUnavailable(`The ${this.name} service is failing; its circuit is open.`, {
+    const failure = (reason: UpstreamFailureReason, message: string, upstreamStatus?: number) =>
+      new UpstreamFailureError(this.name, reason, message, {
         cause: error,
+        ...(upstreamStatus === undefined ? {} : { upstreamStatus }),
       });
-    }
-    if (error instanceof TaskCancelledError) {
-      return PlatformErrors.upstreamUnavailable(
-        `The ${this.name} service did not answer within ${this.timeoutMs} ms.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (error instanceof UpstreamAnswerError) {
-      return PlatformErrors.upstreamUnavailable(`The ${this.name} service ${error.detail}.`, {
-        cause: error,
-      });
-    }
-    return PlatformErrors.upstreamUnavailable(`The ${this.name} service could not be reached.`, {
-      cause: error,
-    });
+    if (error instanceof BrokenCircuitError)
+      return failure('breaker_open', `The ${this.name} service is failing; its circuit is open.`);
+    if (error instanceof TaskCancelledError)
+      return failure('timeout', `The ${this.name} service did not answer within ${this.timeoutMs} ms.`);
+    if (error instanceof UpstreamAnswerError)
+      return failure(error.reason, `The ${this.name} service ${error.detail}.`, error.status);
+    if (neverConnected(error))
+      return failure('unreachable', `The ${this.name} service could not be reached.`);
+    return failure(
+      'connection_lost',
+      `The ${this.name} service's connection broke before it answered (${describeCode(error)}).`,
+    );
   }
 }
