@@ -37,7 +37,6 @@ function assertRejected(problems: Problem[], ruleId: string, message: RegExp): v
 describe('module boundaries', () => {
   // Pairs that form no cycle, so the layer rule itself must answer.
   const rejected: Array<[path: string, specifier: string, layer: string]> = [
-    ['libs/contracts/src/lint-probe.ts', '@shop/testing', 'type:contracts'],
     ['libs/platform/src/lint-probe.ts', '@shop/testing', 'type:platform'],
     ['libs/database/src/lint-probe.ts', '@shop/testing', 'type:infra'],
     ['libs/events/src/lint-probe.ts', '@shop/testing', 'type:infra'],
@@ -60,6 +59,8 @@ describe('module boundaries', () => {
   const cycles: Array<[path: string, specifier: string]> = [
     ['libs/contracts/src/lint-probe.ts', '@shop/platform'],
     ['libs/contracts/src/lint-probe.ts', '@shop/cache'],
+    // The test kit grants stand-in service tokens from the contracts' SERVICE_CALLS.
+    ['libs/contracts/src/lint-probe.ts', '@shop/testing'],
     ['libs/platform/src/lint-probe.ts', '@shop/cache'],
     ['libs/platform/src/lint-probe.ts', '@shop/events'],
     ['libs/platform/src/lint-probe.ts', '@shop/idempotency'],

@@ -80,6 +80,8 @@ export async function startRealServices(): Promise<RealServices> {
         ORDER_SHARD_SERVERS: `a=${orderDb.url}`,
         AUTH_JWKS_URL: jwksUrl,
         PRODUCT_SERVICE_URL: product.url,
+        // Its service tokens for product come from this auth (the development clients outside production).
+        AUTH_TOKEN_URL: `${auth.url}/api/v1/auth/oauth/token`,
       },
     });
     processes.push(order);
