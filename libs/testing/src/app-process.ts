@@ -56,8 +56,15 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       OPS_PORT: String(opsPort),
     },
     dir,
+    // Its operational listener must answer too: a free port can be taken by another test's process between
+    // the pick and the bind, and that process's /ready must not pass for this one's (it happened in CI).
     isReady: async () =>
-      (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS) })).ok,
+      (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS) })).ok &&
+      (
+        await fetch(`http://127.0.0.1:${opsPort}/metrics`, {
+          signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS),
+        })
+      ).ok,
     startTimeoutMs: START_TIMEOUT_MS,
     remedy: `Read the ${app} service's log above: a config error names the variable to set.`,
   });
