@@ -132,9 +132,8 @@ function defaultsOf(variable: EnvVariable): string {
   return [...variable.defaults].map(([app, value]) => `\`${value}\` (${app})`).join(', ');
 }
 
-/** The README's table. */
-export async function environmentTable(): Promise<string> {
-  const variables = await environmentVariables();
+/** The README's table of `variables`. */
+export function tableOf(variables: readonly EnvVariable[]): string {
   const services = new Set(variables.flatMap((v) => v.services));
   const rows = variables.map((v) => {
     const who = v.services.length === services.size ? 'every service' : v.services.join(', ');
@@ -145,6 +144,11 @@ export async function environmentTable(): Promise<string> {
     '| -------- | ------- | ---- | ------- | ---------- |',
     ...rows,
   ].join('\n');
+}
+
+/** The README's table, from the services as they are. */
+export async function environmentTable(): Promise<string> {
+  return tableOf(await environmentVariables());
 }
 
 /** The README with its table between the markers replaced by `table`. */
