@@ -294,9 +294,8 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
       processes.set(name, app);
       services[name] = app;
     };
-    // Everyone needs auth's keys; the gateway's /ready waits for all the others. The Kafka users start one
-    // after another: two creating the same topic at once can make one fail its start (kafkajs's wait for the
-    // new topic's leaders met UNKNOWN_TOPIC_OR_PARTITION; seen once with order and payment started together).
+    // Everyone needs auth's keys; order reads prices from product, payment reads orders, and the gateway's
+    // /ready waits for all the others: each starts once what it calls is ready, as in npm start.
     await start('auth');
     await Promise.all([start('product'), start('payment-sandbox')]);
     await start('order');

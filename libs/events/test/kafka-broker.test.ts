@@ -111,3 +111,62 @@ test('when a member crashes with an error kafkajs does not restart after, then t
   );
   assert.equal((crash?.details as { restartedBy?: string } | undefined)?.restartedBy, 'events');
 });
+
+test('when several processes start on the same new topics at once, then every publish and subscription succeeds and every message arrives', async () => {
+  const { brokers } = await getKafka();
+  const clients = Array.from(
+    { length: 4 },
+    (_, i) =>
+      new KafkaBroker({
+        brokers,
+        clientId: `events-test-race-${i}`,
+        topics: { numPartitions: 3, replicationFactor: 1 },
+        logger: testLogger(),
+      }),
+  );
+  try {
+    for (let round = 0; round < 3; round++) {
+      const topics = [0, 1, 2].map((n) => uniqueTopicName(`race-${round}-${n}`));
+      // Overlapping sets, so each topic is created by one client while others find it just created.
+      const topicsOf = (i: number) => [topics[i % 3]!, topics[(i + 1) % 3]!];
+      const received = new Set<string>();
+      const subscriptions = await Promise.all(
+        clients.map((client, i) =>
+          client.subscribe({
+            groupId: `race-${randomUUID()}`,
+            topics: topicsOf(i),
+            handle: async (message) => {
+              received.add(`${i}:${message.value}`);
+            },
+          }),
+        ),
+      );
+      try {
+        await Promise.all(
+          clients.map((client, i) =>
+            client.publish(
+              topicsOf(i).map((topic) => ({ topic, key: `k${i}`, value: `${topic}/${i}`, headers: {} })),
+            ),
+          ),
+        );
+        // Each subscriber reads both its topics; each topic got messages from the two publishers writing to it.
+        const expected = clients.flatMap((_, i) =>
+          topicsOf(i).flatMap((topic) =>
+            clients
+              .map((__, p) => p)
+              .filter((p) => topicsOf(p).includes(topic))
+              .map((p) => `${i}:${topic}/${p}`),
+          ),
+        );
+        await eventually(`${expected.length} deliveries in round ${round + 1}`, () =>
+          expected.every((delivery) => received.has(delivery)),
+        );
+        assert.equal(received.size, expected.length);
+      } finally {
+        await Promise.all(subscriptions.map((subscription) => subscription.close()));
+      }
+    }
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+});

@@ -65,6 +65,9 @@ const JOIN_TIMEOUT_MS = 60_000;
 // Leaving the group and disconnecting cannot finish while the brokers are unreachable; shutdown must.
 const DISCONNECT_TIMEOUT_MS = 10_000;
 // kafkajs nests the cluster's retries inside the producer's, so both stay small; the relay retries on top.
+// How long a new topic's partitions may take to get their leaders, and how often that is asked.
+const TOPIC_LEADERS_TIMEOUT_MS = 30_000;
+const TOPIC_LEADERS_POLL_MS = 100;
 const CLIENT_RETRY = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5 };
 const READ_IDLE_TIMEOUT_MS = 60_000;
 
@@ -243,11 +246,40 @@ export class KafkaBroker implements MessageBroker {
     const { numPartitions, replicationFactor } = this.#options.topics;
     const configEntries =
       replicationFactor > 1 ? [{ name: 'min.insync.replicas', value: String(replicationFactor - 1) }] : [];
+    // kafkajs waits for the leaders only of a topic it created itself: when another process created one a
+    // moment ago, createTopics answers "exists" at once and a publish could still meet a partition with no
+    // leader. So the wait is ours, for every topic asked for, whoever created it.
     await admin.createTopics({
       topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor, configEntries })),
-      waitForLeaders: true,
+      waitForLeaders: false,
     });
+    await this.#waitForLeaders(admin, missing);
     for (const topic of missing) this.#knownTopics.add(topic);
+  }
+
+  async #waitForLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
+    const deadline = Date.now() + TOPIC_LEADERS_TIMEOUT_MS;
+    let lastProblem = '';
+    for (;;) {
+      try {
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+        const leaderless = metadata.filter(
+          ({ partitions }) => partitions.length === 0 || partitions.some(({ leader }) => leader < 0),
+        );
+        if (leaderless.length === 0) return;
+        lastProblem = `no leader yet for ${leaderless.map(({ name }) => name).join(', ')}`;
+      } catch (error) {
+        // UNKNOWN_TOPIC_OR_PARTITION while the controller's metadata reaches the broker asked.
+        lastProblem = error instanceof Error ? error.message : String(error);
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `Kafka topics ${topics.join(', ')} have no leader after ${TOPIC_LEADERS_TIMEOUT_MS} ms ` +
+            `(${lastProblem}): check that every broker of KAFKA_BROKERS is up and in the cluster, then retry.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, TOPIC_LEADERS_POLL_MS));
+    }
   }
 
   #connectedProducer(): Promise<Producer> {
