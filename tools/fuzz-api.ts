@@ -11,8 +11,10 @@ import { migrateShards } from '@shop/sharding';
 import { createTestDatabase, getPostgres, getRedis, stopAllServers, uniqueKeyPrefix } from '@shop/testing';
 
 // npm run fuzz:api: starts every HTTP service on the test kit's PostgreSQL and Redis, logs in as an admin
-// through auth, and runs schemathesis against each service's own /openapi.json with that token, and its
-// /internal routes with a service token (a fuzz client granted every scope). Any finding (a 5xx, a status,
+// through auth, and runs schemathesis against each service's own /openapi.json with that token, its
+// customer routes once more with a customer's token (a customer owns carts, orders and payments the admin
+// does not, and is refused where the admin is let in), and its /internal routes with a service token (a
+// fuzz client granted every scope). Any finding (a 5xx, a status,
 // body or content type the document does not declare) fails the run.
 // schemathesis (pinned below) is installed into .cache/schemathesis with python3's venv and pip on first use.
 // Options: FUZZ_MAX_EXAMPLES (per operation and phase, default 50: about 2 minutes for auth and product on
@@ -45,6 +47,8 @@ interface Run {
   /** The sandbox card processor's API key and webhook secret, which payment is given too. */
   sandbox: { apiKey: string; webhookSecret: string };
   admin: { email: string; password: string };
+  /** A customer registered through auth before the passes. */
+  customer: { email: string; password: string; name: string };
   portOf(service: string): number;
   /** The service's operational listener, whose OpenAPI document includes the /internal routes. */
   opsPortOf(service: string): number;
@@ -63,6 +67,11 @@ interface FuzzedService {
   documentUrl?(run: Run): string;
   /** Examples per operation and phase, when fewer than FUZZ_MAX_EXAMPLES are enough. */
   maxExamples?: number;
+  /**
+   * Its routes other than /admin/ and /internal/ once more with a customer's access token, at most this many
+   * examples per operation (none when unset: the service has no customer-owned data).
+   */
+  customerExamples?: number;
 }
 
 // Services are started in this order; a new one joins with one line.
@@ -111,6 +120,7 @@ const SERVICES: FuzzedService[] = [
       SERVICE_CLIENT_SECRET: run.clients.order.SERVICE_CLIENT_SECRET,
       CART_KEY_PREFIX: uniqueKeyPrefix('fuzz-cart'),
     }),
+    customerExamples: 25,
   },
   {
     name: 'payment-sandbox',
@@ -137,6 +147,7 @@ const SERVICES: FuzzedService[] = [
       PAYMENT_PROVIDER_API_KEY: run.sandbox.apiKey,
       PAYMENT_PROVIDER_WEBHOOK_SECRET: run.sandbox.webhookSecret,
     }),
+    customerExamples: 25,
   },
   {
     // Every public route once more, as clients reach them: through the gateway, with its merged document.
@@ -159,6 +170,7 @@ const SERVICES: FuzzedService[] = [
     documentUrl: (run) => `http://127.0.0.1:${run.portOf('gateway')}/docs/json`,
     // The services' own passes go deep; this one checks what the edge adds (auth, limits, bodies, errors).
     maxExamples: 10,
+    customerExamples: 10,
   },
 ];
 
@@ -277,15 +289,16 @@ async function serviceToken(run: Run, audience: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-async function adminToken(run: Run): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/login`, {
+/** An access token from auth's `path` (login or register) for `body`'s account. */
+async function accessToken(run: Run, path: 'login' | 'register', body: object, who: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${run.portOf('auth')}/api/v1/auth/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(run.admin),
+    body: JSON.stringify(body),
   });
   if (!response.ok) {
     throw new Error(
-      `logging in as the admin answered ${response.status}: ${await response.text()}; see ${LOG_DIR}/auth.log.`,
+      `${path} as ${who} answered ${response.status}: ${await response.text()}; see ${LOG_DIR}/auth.log.`,
     );
   }
   return ((await response.json()) as { accessToken: string }).accessToken;
@@ -320,6 +333,11 @@ async function main(): Promise<number> {
       webhookSecret: `whsec_fuzz_${randomBytes(18).toString('base64url')}`,
     },
     admin: { email: 'fuzz-admin@shop.test', password: randomBytes(18).toString('base64url') },
+    customer: {
+      email: 'fuzz-customer@shop.test',
+      password: randomBytes(18).toString('base64url'),
+      name: 'Fuzz Customer',
+    },
     portOf: (name) => ports[SERVICES.findIndex((service) => service.name === name)]!,
     opsPortOf: (name) => ports[SERVICES.length + SERVICES.findIndex((service) => service.name === name)]!,
   };
@@ -349,18 +367,30 @@ async function main(): Promise<number> {
       ...service.env(run),
     });
   }
-  const token = await adminToken(run);
+  const token = await accessToken(run, 'login', run.admin, 'the admin');
+  const customerToken = await accessToken(run, 'register', run.customer, 'the fuzz customer');
 
   const failed: string[] = [];
   for (const service of fuzzed) {
-    // Customer and admin routes with the admin token; the /internal routes with a service token for this
-    // service (which they require: with the admin token they would all answer 403).
-    const passes = [
+    // Customer and admin routes with the admin token, the customer routes again with a customer's; the
+    // /internal routes with a service token for this service (which they require: with the admin token
+    // they would all answer 403).
+    const passes: { label: string; authorization: string; filter: string[]; maxExamples?: number }[] = [
       {
         label: 'public',
         authorization: service.authorization?.(run) ?? `Bearer ${token}`,
         filter: ['--exclude-path-regex', '^/internal/'],
       },
+      ...(service.customerExamples === undefined
+        ? []
+        : [
+            {
+              label: 'customer',
+              authorization: `Bearer ${customerToken}`,
+              filter: ['--exclude-path-regex', '^/internal/|/admin/'],
+              maxExamples: service.customerExamples,
+            },
+          ]),
       ...(Object.hasOwn(SERVICE_SCOPES, service.name)
         ? [
             {
@@ -373,7 +403,9 @@ async function main(): Promise<number> {
     ];
     for (const pass of passes) {
       const started = Date.now();
-      const maxExamples = String(Math.min(Number(MAX_EXAMPLES), service.maxExamples ?? Infinity));
+      const maxExamples = String(
+        Math.min(Number(MAX_EXAMPLES), pass.maxExamples ?? service.maxExamples ?? Infinity),
+      );
       log(
         `schemathesis against ${service.name} ${pass.label} (seed ${SEED}, at most ${maxExamples} examples per operation) ...`,
       );
