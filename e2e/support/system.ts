@@ -50,13 +50,16 @@ export interface ShopSystemOptions {
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** A Kafka broker of this system's own, which a test may stop (the shared one serves other files). */
   dedicatedKafka?: boolean;
+  /** false: no Jaeger, nothing traced (the checkout bench measures the shop, not its tracing). */
+  tracing?: boolean;
 }
 
 export interface ShopSystem {
   /** http://127.0.0.1:<port> of the gateway: the only door the tests use for the shop itself. */
   readonly url: string;
   readonly services: Record<ServiceName, AppProcess>;
-  readonly jaeger: JaegerEndpoint;
+  /** Where every span goes; undefined with `tracing: false`. */
+  readonly jaeger: JaegerEndpoint | undefined;
   /** Auth's one signing key (AUTH_SIGNING_KEYS), so a test can sign what auth never would, e.g. expired. */
   readonly signingKey: TestSigningKey;
   /** The system's own broker, with `dedicatedKafka`. */
@@ -93,7 +96,8 @@ async function clientSecret(clientId: string): Promise<ClientSecret> {
   return JSON.parse(out) as ClientSecret;
 }
 
-function tracingEnv(jaeger: JaegerEndpoint, exporter: Exporter): Record<string, string> {
+function tracingEnv(jaeger: JaegerEndpoint | undefined, exporter: Exporter): Record<string, string> {
+  if (!jaeger) return { OTEL_TRACES_EXPORTER: 'none' };
   const common = {
     OTEL_TRACES_SAMPLER_ARG: '1',
     // Spans leave each process a tenth of a second after they end, so a test waits for Jaeger briefly.
@@ -141,7 +145,7 @@ export async function startShopSystem(options: ShopSystemOptions = {}): Promise<
   };
   try {
     const [jaeger, redis, { brokers }, freePorts, secondServer, clients, signingKey] = await Promise.all([
-      getJaeger(),
+      options.tracing === false ? undefined : getJaeger(),
       getRedis(),
       options.dedicatedKafka ? startKafkaBroker().then((broker) => (kafkaBroker = broker)) : getKafka(),
       findFreePorts(SERVICE_NAMES.length),

@@ -116,7 +116,7 @@ const CHECKOUT_SPANS = [
 
 /** Waits until Jaeger has every span of CHECKOUT_SPANS in the trace. */
 async function checkoutTrace(traceId: string): Promise<Trace> {
-  const spans = await waitForJaegerTrace(system.jaeger.queryUrl, traceId, (found) => {
+  const spans = await waitForJaegerTrace(system.jaeger!.queryUrl, traceId, (found) => {
     const seen = new Set(
       found.map((span) => `${span.serviceName} ${span.tags['span.kind']} ${span.operationName}`),
     );
@@ -168,7 +168,7 @@ describe('one checkout is one trace in Jaeger', () => {
   test('when the product service exports with OTEL_TRACES_EXPORTER=jaeger (Jaeger thrift over HTTP), then its spans join the same checkout trace', async () => {
     await system.restart('product', {
       OTEL_TRACES_EXPORTER: 'jaeger',
-      OTEL_EXPORTER_JAEGER_ENDPOINT: system.jaeger.thriftHttpUrl,
+      OTEL_EXPORTER_JAEGER_ENDPOINT: system.jaeger!.thriftHttpUrl,
     });
     const { traceId } = await tracedCheckout();
     const checkout = await checkoutTrace(traceId);
