@@ -228,8 +228,8 @@ export default async function platformBench(ctx: BenchContext): Promise<Figure[]
     const tracing = ratioFigure('platform_traced_vs_untraced_rps', traced, platform);
     tracing.detail = {
       includes:
-        'the platform contender plus startTelemetry with OTEL_TRACES_EXPORTER=otlp and sampler ratio 1: http ' +
-        'server span, Fastify request and handler spans, batched and exported as OTLP protobuf to a local sink',
+        'the platform contender plus startTelemetry with OTEL_TRACES_EXPORTER=otlp and sampler ratio 1: one ' +
+        'server span per request from @fastify/otel, batched and exported as OTLP protobuf to a local sink',
       otlpExportRequests: exported.exports,
       otlpExportedMiB: round(exported.bytes / 2 ** 20, 1),
       ...tracing.detail,
@@ -241,7 +241,7 @@ export default async function platformBench(ctx: BenchContext): Promise<Figure[]
     sampled.detail = {
       includes:
         'the platform contender with tracing on as in production: parent-based sampling of 10% of new traces, ' +
-        'the sampled ones exported as OTLP; the unsampled 90% still pay for context propagation and instrumentation hooks',
+        'the sampled ones exported as OTLP; the unsampled 90% still pay for the sampling decision and a non-recording span',
       ...sampled.detail,
     };
     const figures = [headline, tracing, sampled];
