@@ -13,7 +13,9 @@ import { median, round } from './lib/stats.ts';
 // loaded in alternation in one run: straight at the product service, through the gateway (routing, edge
 // checks, rate limits counted in Redis, the breaker, reply-from on a keep-alive pool), and through nginx
 // proxying the same service with a keep-alive upstream. Both proxies and the service share the 2 cores
-// with the load generator, so "through" pays for two processes where "direct" pays for one.
+// with the load generator, so "through" pays for two processes where "direct" pays for one. A fourth
+// contender is the gateway again with tracing on as in production (10% of new traces sampled, exported as
+// OTLP to a local sink), for the gateway half of tracing_sampled_vs_off_rps.
 
 const PRODUCTS = 200;
 const CONNECTIONS = 32;
@@ -78,24 +80,43 @@ export default async function gatewayBench(ctx: BenchContext): Promise<Figure[]>
     });
     servers.push(product);
     ctx.progress('starting the gateway in front of it');
+    const gatewayEnv = {
+      ...quiet,
+      PRODUCT_SERVICE_URL: product.url,
+      REDIS_URL: redis.url,
+      RATE_LIMIT_KEY_PREFIX: uniqueKeyPrefix('bench-gateway'),
+      // Counted as in production, but high enough that one client address is never refused here.
+      RATE_LIMIT_PER_IP: '1000000',
+      // The bench's own load lags the loop; shedding would turn the measurement into 503s.
+      LOAD_SHED_EVENT_LOOP_DELAY_MS: '0',
+    };
     const gateway = await startChildServer({
       name: 'gateway',
       entry: new URL('./lib/gateway/gateway.server.ts', import.meta.url),
-      env: {
-        ...quiet,
-        PRODUCT_SERVICE_URL: product.url,
-        REDIS_URL: redis.url,
-        RATE_LIMIT_KEY_PREFIX: uniqueKeyPrefix('bench-gateway'),
-        // Counted as in production, but high enough that one client address is never refused here.
-        RATE_LIMIT_PER_IP: '1000000',
-        // The bench's own load lags the loop; shedding would turn the measurement into 503s.
-        LOAD_SHED_EVENT_LOOP_DELAY_MS: '0',
-      },
+      env: gatewayEnv,
     });
     servers.push(gateway);
+    ctx.progress('starting an OTLP sink and a second gateway tracing 10% of new traces into it');
+    const collector = await startChildServer({
+      name: 'otlp-sink',
+      entry: new URL('./lib/platform/otlp-sink.server.ts', import.meta.url),
+    });
+    servers.push(collector);
+    const sampledGateway = await startChildServer({
+      name: 'gateway-sampled',
+      entry: new URL('./lib/gateway/gateway.server.ts', import.meta.url),
+      env: {
+        ...gatewayEnv,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      },
+    });
+    servers.push(sampledGateway);
     const contenders: { name: string; server: ChildServer; cpuOf: ChildServer }[] = [
       { name: 'direct', server: product, cpuOf: product },
       { name: 'gateway', server: gateway, cpuOf: gateway },
+      { name: 'gatewaySampled', server: sampledGateway, cpuOf: sampledGateway },
     ];
     const withNginx = nginxAvailable();
     if (withNginx) {
@@ -167,6 +188,19 @@ export default async function gatewayBench(ctx: BenchContext): Promise<Figure[]>
         },
       },
     ];
+    figures.push({
+      name: 'gateway_tracing_sampled_vs_off_rps',
+      value: round(stat('gatewaySampled', (l) => l.rps) / stat('gateway', (l) => l.rps), 3),
+      unit: 'ratio',
+      goal: { op: '>=', value: 0.8 },
+      detail: {
+        includes:
+          'the gateway with 10% of new traces sampled and exported as OTLP, over the gateway untraced',
+        ...summary('gatewaySampled'),
+        ...summary('gateway'),
+        ...common,
+      },
+    });
     if (withNginx) {
       figures.push({
         name: 'gateway_vs_nginx_rps',
