@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   buildProblems,
   composeSchemaValidator,
@@ -21,8 +22,16 @@ import {
   variableProblems,
   type App,
 } from '../compose/checks.ts';
+import { buildComposeConfig, composeConfig } from '../compose/compose-go.ts';
 import { InterpolationError } from '../compose/env-file.ts';
-import { envFromText, readComposeYaml, resolve, ROOT, type ComposeFile } from '../compose/model.ts';
+import {
+  environmentOf,
+  envFromText,
+  readComposeYaml,
+  resolve,
+  ROOT,
+  type ComposeFile,
+} from '../compose/model.ts';
 import { composeSecrets } from '../compose/secrets.ts';
 
 // compose.yaml cannot be run here (no Docker engine, no `docker compose config`), so this is its check:
@@ -41,6 +50,7 @@ describe('compose.yaml', () => {
   let debug: ComposeFile;
   let used: Set<string>;
   let ports: Map<string, Set<number>>;
+  let envText: string;
 
   before(async () => {
     [apps, document, debugDocument, exampleText] = await Promise.all([
@@ -50,7 +60,8 @@ describe('compose.yaml', () => {
       readFile(join(ROOT, '.env.example'), 'utf8'),
     ]);
     // The .env a user gets from `npm run compose:secrets`: real generated secrets and hashes.
-    env = envFromText((await composeSecrets(exampleText)).text);
+    envText = (await composeSecrets(exampleText)).text;
+    env = envFromText(envText);
     used = new Set<string>();
     model = resolve(document, env, used);
     debug = resolve(debugDocument, env, used);
@@ -252,5 +263,67 @@ describe('compose.yaml', () => {
     const problems = secretProblems(broken, apps).join('\n');
     assert.match(problems, /payment-sandbox: SANDBOX_API_KEY must be/);
     assert.match(problems, /auth: AUTH_DATABASE_URL has a password in its URL/);
+  });
+});
+
+describe('compose.yaml as Docker Compose loads it (compose-go, the library `docker compose config` runs)', () => {
+  const ALL = ['infra', 'apps', 'observability', 'loadtest'];
+  let binary: string;
+  let dir: string;
+  let envFile: string;
+  let model: ComposeFile;
+
+  before(async () => {
+    binary = buildComposeConfig((message) => process.stderr.write(`[compose test] ${message}\n`));
+    dir = await mkdtemp(join(tmpdir(), 'shop-compose-'));
+    envFile = join(dir, '.env');
+    const envText = (await composeSecrets(await readFile(join(ROOT, '.env.example'), 'utf8'))).text;
+    await writeFile(envFile, envText);
+    const env = envFromText(envText);
+    model = resolve(await readComposeYaml('compose.yaml'), env);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('when both files are loaded with a generated .env, then Compose accepts them and gives every service the environment the checks above read', () => {
+    const result = composeConfig(binary, ['compose.yaml', 'compose.debug.yaml'], envFile, ALL);
+    assert.equal(result.status, 0, result.stderr);
+    const project = JSON.parse(result.stdout) as {
+      services: Record<string, { environment?: Record<string, string | null>; ports?: { target: number }[] }>;
+    };
+    assert.deepEqual(Object.keys(project.services).sort(), Object.keys(model.services).sort());
+    for (const [name, service] of Object.entries(model.services)) {
+      const loaded = Object.fromEntries(
+        Object.entries(project.services[name]?.environment ?? {}).filter(([, v]) => v !== null),
+      );
+      assert.deepEqual(loaded, environmentOf(service), `${name}: the environment Compose gives it`);
+    }
+    // The debug override adds the services' own ports to what compose.yaml publishes.
+    const gatewayPorts = (project.services['gateway']?.ports ?? [])
+      .map((p) => p.target)
+      .sort((a, b) => a - b);
+    assert.deepEqual(gatewayPorts, [8080, 18080]);
+  });
+
+  it('when .env.example is used as it is, then Compose stops naming each empty secret and where to set it', () => {
+    const result = composeConfig(binary, ['compose.yaml'], join(ROOT, '.env.example'), ALL);
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stderr,
+      /required variable POSTGRES_PASSWORD is missing a value: set it in \.env, see \.env\.example/,
+    );
+    assert.match(result.stderr, /required variable SHOP_SERVICE_CLIENTS is missing a value/);
+  });
+
+  it('when a copy waits for a service that does not exist, then Compose refuses it', async () => {
+    const text = await readFile(join(ROOT, 'compose.yaml'), 'utf8');
+    const broken = text.replace(
+      '      redis: { condition: service_healthy }\n',
+      '      rediss: { condition: service_healthy }\n',
+    );
+    assert.notEqual(broken, text);
+    await writeFile(join(dir, 'compose.yaml'), broken);
+    const result = composeConfig(binary, [join(dir, 'compose.yaml')], envFile, ALL);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /rediss/);
   });
 });
