@@ -153,8 +153,8 @@ export function jobProblems(model: ComposeFile, apps: App[]): string[] {
       problems.push(`${jobName}: missing (the ${argument} job of ${app})`);
       continue;
     }
-    if (JSON.stringify(job.command) !== JSON.stringify([argument]))
-      problems.push(`${jobName}: command must be ["${argument}"]`);
+    if (!Array.isArray(job.command) || job.command[0] !== argument)
+      problems.push(`${jobName}: command must be ["${argument}", ...]`);
     if (job.image !== service.image) problems.push(`${jobName}: must run ${app}'s image ${service.image}`);
     if (job.restart !== 'no') problems.push(`${jobName}: a one-shot job needs restart: "no"`);
     const allowed = JOB_VARIABLES[app] ?? [databaseVariable(app)];
