@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './model.ts';
 
@@ -8,11 +9,14 @@ import { ROOT } from './model.ts';
 
 const SOURCE = join(ROOT, 'tools', 'compose', 'config');
 const BINARY = join(ROOT, '.cache', 'compose-config', 'compose-config');
+const LOCAL_GO = '/usr/local/go/bin/go';
 
 /** Builds the program (cached by Go; the first build downloads compose-go, ~40 s). */
 export function buildComposeConfig(log: (message: string) => void): string {
   log('building tools/compose/config with Go (compose-go v2.16.2; the first build fetches it, ~40 s) ...');
-  const result = spawnSync('go', ['build', '-o', BINARY, '.'], {
+  // The machine's Go when it is not on the PATH (where Debian-like images of Go put it).
+  const go = spawnSync('go', ['version']).status === 0 || !existsSync(LOCAL_GO) ? 'go' : LOCAL_GO;
+  const result = spawnSync(go, ['build', '-o', BINARY, '.'], {
     cwd: SOURCE,
     encoding: 'utf8',
     timeout: 300_000,
