@@ -45,7 +45,7 @@ const { values } = parseArgs({
 });
 const TAG = values.tag;
 const RUN = randomBytes(3).toString('hex');
-const READY_TIMEOUT_MS = 90_000;
+const READY_TIMEOUT_MS = 180_000;
 const JOB_TIMEOUT_MS = 300_000;
 const SERVICES = ['auth', 'product', 'payment-sandbox', 'order', 'payment', 'gateway'];
 const JOBS = [
@@ -270,7 +270,11 @@ async function main(): Promise<void> {
     );
     if (result.code !== 0)
       throw new Error(`${job} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
-    log(`${job}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    const last = `${result.stderr}${result.stdout}`
+      .split('\n')
+      .filter((l) => l.trim() && !l.includes('level=error'))
+      .slice(-2);
+    log(`${job}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${last.join(' | ')}`);
   }
 
   for (const name of startOrder(model, SERVICES)) {
