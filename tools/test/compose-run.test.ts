@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  findFreePorts,
+  getKafka,
   getRedis,
+  KAFKA_VERSION,
   startAppProcess,
   startPostgresServer,
   type AppProcess,
   type LocalPostgresServer,
 } from '@shop/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { migrateApps } from '../dev/migrate-apps.ts';
 import {
@@ -191,6 +196,116 @@ describe('compose.yaml run against the test servers', () => {
       assert.equal(probe(), 0, `${name}: its health check against the running service`);
       await app.stop();
       assert.equal(probe(), 1, `${name}: its health check once the service stopped`);
+    }
+  });
+});
+
+/** The apache/kafka image's reading of its environment: KAFKA_FOO_BAR is foo.bar (`__` is `_`, `___` is `-`). */
+function kafkaProperties(env: Record<string, string>): Record<string, string> {
+  const notSettings = new Set([
+    'KAFKA_HEAP_OPTS',
+    'KAFKA_OPTS',
+    'KAFKA_JVM_PERFORMANCE_OPTS',
+    'KAFKA_LOG4J_OPTS',
+  ]);
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter(([name]) => name.startsWith('KAFKA_') && !notSettings.has(name))
+      .map(([name, value]) => [
+        name
+          .slice('KAFKA_'.length)
+          .toLowerCase()
+          .replaceAll('___', '-')
+          .replaceAll('__', '\0')
+          .replaceAll('_', '.')
+          .replaceAll('\0', '_'),
+        value,
+      ]),
+  );
+}
+
+describe("compose.yaml's Kafka settings run by Kafka itself", () => {
+  it(`when Kafka ${KAFKA_VERSION} formats and starts with the kafka service's settings, then a client on the services' listener creates a topic`, async () => {
+    // The test kit's Kafka jars (fetched once from Maven Central) and Java, the same version compose pins.
+    await getKafka();
+    const libs = join(ROOT, '.cache', 'kafka', KAFKA_VERSION, 'libs');
+    assert.ok(
+      existsSync(libs),
+      `no Kafka jars in ${libs}: run npm test once without KAFKA_BROKERS so the test kit fetches them`,
+    );
+    const envText = (await composeSecrets(await readFile(join(ROOT, '.env.example'), 'utf8'))).text;
+    const kafka = resolve(await readComposeYaml('compose.yaml'), envFromText(envText)).services['kafka']!;
+    const env = environmentOf(kafka);
+    assert.match(kafka.image ?? '', new RegExp(`^apache/kafka:${KAFKA_VERSION.replaceAll('.', '\\.')}$`));
+    const dir = await mkdtemp(join(tmpdir(), 'shop-compose-kafka-'));
+    const [internal, controller, external] = await findFreePorts(3);
+    const moved = (text: string) =>
+      text
+        .replaceAll('kafka:9092', `127.0.0.1:${internal}`)
+        .replaceAll('kafka:9093', `127.0.0.1:${controller}`)
+        .replaceAll('localhost:9094', `127.0.0.1:${external}`)
+        .replaceAll('://:9092', `://127.0.0.1:${internal}`)
+        .replaceAll('://:9093', `://127.0.0.1:${controller}`)
+        .replaceAll('://:9094', `://127.0.0.1:${external}`);
+    const properties = Object.entries(kafkaProperties(env)).map(([key, value]) =>
+      key === 'log.dirs' ? `${key}=${join(dir, 'data')}` : `${key}=${moved(value)}`,
+    );
+    const config = join(dir, 'server.properties');
+    await writeFile(config, `${properties.join('\n')}\n`);
+    const java = ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', join(libs, '*')];
+    const format = spawnSync(
+      'java',
+      [...java, 'kafka.tools.StorageTool', 'format', `--cluster-id=${env['CLUSTER_ID']}`, '--config', config],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    assert.equal(format.status, 0, `kafka-storage format: ${format.stderr}${format.stdout}`);
+    const broker = spawn('java', [...java, 'kafka.Kafka', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    broker.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const admin = new Kafka({
+        brokers: [`127.0.0.1:${internal}`],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 30, initialRetryTime: 500, maxRetryTime: 2_000 },
+      }).admin();
+      await admin.connect();
+      try {
+        assert.equal(
+          await admin.createTopics({
+            topics: [
+              {
+                topic: 'compose-check',
+                numPartitions: 3,
+                replicationFactor: Number(env['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR']),
+              },
+            ],
+            waitForLeaders: true,
+          }),
+          true,
+        );
+        const metadata = await admin.fetchTopicMetadata({ topics: ['compose-check'] });
+        assert.equal(metadata.topics[0]?.partitions.length, 3);
+      } finally {
+        await admin.disconnect();
+      }
+      // The EXTERNAL listener (compose.debug.yaml publishes it) answers too, advertising itself.
+      const outside = new Kafka({ brokers: [`127.0.0.1:${external}`], logLevel: logLevel.NOTHING }).admin();
+      await outside.connect();
+      try {
+        assert.ok((await outside.listTopics()).includes('compose-check'));
+      } finally {
+        await outside.disconnect();
+      }
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nKafka's stderr:\n${stderr.slice(-2000)}`, {
+        cause: error,
+      });
+    } finally {
+      broker.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
