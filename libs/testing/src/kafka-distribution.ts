@@ -109,7 +109,10 @@ async function ensureStorageTemplate(java: string, libs: string): Promise<string
       '',
     ].join('\n'),
   );
-  const clusterId = randomBytes(16).toString('base64url');
+  // A Kafka UUID in base64url; one that starts with '-' would be read by the storage tool as an option.
+  let clusterId: string;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
   try {
     await promisify(execFile)(java, [
       ...KAFKA_JVM_OPTIONS,
