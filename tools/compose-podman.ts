@@ -24,6 +24,7 @@ import {
   ROOT,
 } from './compose/model.ts';
 import type { ComposeFile, ComposeService } from './compose/model.ts';
+import { createDatabases, findPsql } from './compose/create-databases.ts';
 import { composeSecrets } from './compose/secrets.ts';
 
 // node tools/compose-podman.ts [--tag dev]: runs compose.yaml's app containers with podman (no Docker
@@ -144,19 +145,6 @@ function startOrder(model: ComposeFile, names: string[]): string[] {
   return order;
 }
 
-function findPsql(): string {
-  const found = spawnSync(
-    'sh',
-    ['-c', 'command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1'],
-    {
-      encoding: 'utf8',
-    },
-  ).stdout.trim();
-  if (!found)
-    throw new Error('psql is missing: apt-get install postgresql-client (create-databases.sh runs it).');
-  return found.split('\n').at(-1)!;
-}
-
 async function main(): Promise<void> {
   const envText = (await composeSecrets(await readFile(join(ROOT, '.env.example'), 'utf8'))).text;
   const env = envFromText(envText);
@@ -190,19 +178,7 @@ async function main(): Promise<void> {
 
   const psql = findPsql();
   for (const [name, server] of Object.entries(servers)) {
-    const url = new URL(server.url);
-    const result = spawnSync('sh', [join(ROOT, 'compose', 'postgres', 'create-databases.sh')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: {
-        ...environmentOf(model.services[name]!),
-        PATH: `${join(psql, '..')}:${process.env['PATH'] ?? ''}`,
-        POSTGRES_USER: decodeURIComponent(url.username),
-        PGHOST: url.hostname,
-        PGPORT: url.port,
-        PGPASSWORD: decodeURIComponent(url.password),
-      },
-    });
+    const result = createDatabases(model, name, server.url, psql);
     if (result.status !== 0) throw new Error(`create-databases.sh on ${name}: ${result.stderr}`);
     log(`${name}: ${result.stdout.trim().split('\n').join('; ')}`);
   }

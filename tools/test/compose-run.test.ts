@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import {
   ROOT,
   type ComposeFile,
 } from '../compose/model.ts';
+import { createDatabases, findPsql } from '../compose/create-databases.ts';
 import { composeSecrets } from '../compose/secrets.ts';
 
 // What compose.yaml's environment really does, without Docker: its two PostgreSQL servers made by the test
@@ -34,18 +35,6 @@ import { composeSecrets } from '../compose/secrets.ts';
 // each migrate job's environment given to the migration runner the images' `migrate` runs, and auth and the
 // payment sandbox started in production with their compose environment, probed by their compose health
 // checks. Compose hostnames become the test servers' 127.0.0.1 ports; nothing else of the environment changes.
-
-/** psql, which create-databases.sh runs: on the PATH, or Debian's postgresql-client. */
-function findPsql(): string {
-  const onPath = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
-  if (onPath) return onPath;
-  const debian = '/usr/lib/postgresql';
-  for (const version of existsSync(debian) ? readdirSync(debian).sort().reverse() : []) {
-    const candidate = join(debian, version, 'bin', 'psql');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('psql is missing: apt-get install postgresql-client (create-databases.sh runs it).');
-}
 
 /** `env` with each URL's compose host:port replaced by where the test server listens. */
 function onTestServers(env: Record<string, string>, hosts: Record<string, string>): Record<string, string> {
@@ -83,19 +72,7 @@ describe('compose.yaml run against the test servers', () => {
   it("when create-databases.sh initialises each server with its compose environment, then every service's URL logs in as its own role, owning its database", async () => {
     const psql = findPsql();
     for (const [name, server] of Object.entries(servers)) {
-      const url = new URL(server.url);
-      const result = spawnSync('sh', [join(ROOT, 'compose', 'postgres', 'create-databases.sh')], {
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: {
-          ...environmentOf(model.services[name]!),
-          PATH: `${join(psql, '..')}:${process.env['PATH'] ?? ''}`,
-          POSTGRES_USER: decodeURIComponent(url.username),
-          PGHOST: url.hostname,
-          PGPORT: url.port,
-          PGPASSWORD: decodeURIComponent(url.password),
-        },
-      });
+      const result = createDatabases(model, name, server.url, psql);
       assert.equal(result.status, 0, `${name}: ${result.stderr}`);
     }
     const urls = Object.values(model.services).flatMap((service) =>
