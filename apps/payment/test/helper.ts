@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { EventContract, EventData } from '@shop/contracts';
 import { migrate } from '@shop/database';
-import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
+import { createMessageBroker, type MessageBroker } from '@shop/events';
+import { eventProbe, type EventProbe } from '@shop/events/testing';
 import type { Service } from '@shop/platform';
 import {
   getKafka,
@@ -21,7 +21,7 @@ import { startOrderStub, type OrderStub } from './support/order-stub.ts';
 export const appDir = path.resolve(import.meta.dirname, '..');
 export const migrationsDir = path.join(appDir, 'prisma', 'migrations');
 
-export interface PaymentTestContext extends ServiceUnderTest<Service> {
+export interface PaymentTestContext extends ServiceUnderTest<Service>, EventProbe {
   /** The stand-in auth service whose tokens the service trusts. */
   auth: TestAuth;
   /** The stand-in order service the payments read their orders from. */
@@ -34,15 +34,6 @@ export interface PaymentTestContext extends ServiceUnderTest<Service> {
   /** Bearer headers of a customer (a new one unless `subject` is given) or an admin. */
   customer(subject?: string): Promise<Record<string, string>>;
   admin(subject?: string): Promise<Record<string, string>>;
-  /** Publishes an event as its producer would, on this context's Kafka namespace. */
-  publish<C extends EventContract>(
-    contract: C,
-    subject: string,
-    data: EventData<C>,
-    id?: string,
-  ): Promise<string>;
-  /** Every event of `type` about `subject` on `topic`, as Kafka holds them now. */
-  eventsOf(topic: string, type: string, subject: string): Promise<Record<string, unknown>[]>;
 }
 
 export interface WebhookDelivery {
@@ -149,18 +140,7 @@ export async function startPayment(options: StartPaymentOptions = {}): Promise<P
     webhooks,
     customer: (subject = randomUUID()) => bearer(['customer'], subject),
     admin: (subject = randomUUID()) => bearer(['admin'], subject),
-    async publish(contract, subject, data, id) {
-      const { topic, envelope } = prepareEvent(contract, { subject, data, ...(id ? { id } : {}) });
-      await kafka.publish([{ topic, key: subject, value: JSON.stringify(envelope), headers: {} }]);
-      return envelope.id;
-    },
-    async eventsOf(topic, type, subject) {
-      const found: Record<string, unknown>[] = [];
-      for await (const message of kafka.readTopic(topic)) {
-        const event = message.value ? (JSON.parse(message.value) as Record<string, unknown>) : {};
-        if (event['type'] === type && event['subject'] === subject) found.push(event);
-      }
-      return found;
-    },
+    // Events published and read on this context's Kafka namespace.
+    ...eventProbe(kafka),
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { EventContract, EventData } from '@shop/contracts';
-import { createMessageBroker, prepareEvent, type MessageBroker } from '@shop/events';
+import { createMessageBroker, type MessageBroker } from '@shop/events';
+import { eventProbe, type EventProbe } from '@shop/events/testing';
 import type { Service } from '@shop/platform';
 import { migrateShards, parseAssignments } from '@shop/sharding';
 import {
@@ -92,7 +92,7 @@ export async function startShardServers(): Promise<ShardServersUnderTest> {
   };
 }
 
-export interface OrderSystem {
+export interface OrderSystem extends EventProbe {
   order: Service;
   http: ReturnType<typeof supertest>;
   auth: TestAuth;
@@ -106,15 +106,6 @@ export interface OrderSystem {
   stock(productId: string): Promise<{ available: number; reserved: number }>;
   /** Starts another order replica on the same shards and infrastructure. */
   startReplica(env?: Record<string, string>): Promise<Service>;
-  /** Publishes an event as its producer would (keyed by `subject`). */
-  publish<C extends EventContract>(
-    contract: C,
-    subject: string,
-    data: EventData<C>,
-    id?: string,
-  ): Promise<string>;
-  /** The events of one type on a topic for one subject, in order. */
-  eventsOf(topic: string, type: string, subject: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -197,19 +188,7 @@ export async function startOrderSystem(
         const { available, reserved } = (await res.json()) as { available: number; reserved: number };
         return { available, reserved };
       },
-      async publish(contract, subject, data, id) {
-        const { topic, envelope } = prepareEvent(contract, { subject, data, ...(id ? { id } : {}) });
-        await kafka.publish([{ topic, key: subject, value: JSON.stringify(envelope), headers: {} }]);
-        return envelope.id;
-      },
-      async eventsOf(topic, type, subject) {
-        const found: Record<string, unknown>[] = [];
-        for await (const message of kafka.readTopic(topic)) {
-          const event = message.value ? (JSON.parse(message.value) as Record<string, unknown>) : {};
-          if (event['type'] === type && event['subject'] === subject) found.push(event);
-        }
-        return found;
-      },
+      ...eventProbe(kafka),
       close,
     };
   } catch (error) {
