@@ -88,7 +88,7 @@ export const TOOLS = {
     minutes: '2-4',
   },
   'kube-apiserver': kubernetes('kube-apiserver', '8-15'),
-  kubectl: kubernetes('kubectl', '2-4 after kube-apiserver'),
+  kubectl: kubernetes('kubectl', '2-4'),
 } satisfies Record<string, Tool>;
 export type ToolName = keyof typeof TOOLS;
 

@@ -111,7 +111,13 @@ describe('the overlays on a real kube-apiserver + etcd (server-side apply, dry r
   });
 
   it('applies the CRDs of every operator first', () => {
-    assert.ok(report.crds >= 80, `only ${report.crds} CRDs`);
+    assert.ok(report.crds >= 40, `only ${report.crds} CRDs`);
+    // Istio's CRDs declare `format: binary` on some byte fields; nothing else may warn.
+    assert.deepEqual(
+      report.crdWarnings.filter((l) => l !== 'Warning: unrecognized format "binary"'),
+      [],
+      'unexpected warnings while applying the CRDs',
+    );
   });
 
   for (const overlay of OVERLAYS) {
@@ -141,7 +147,7 @@ describe('the overlays on a real kube-apiserver + etcd (server-side apply, dry r
     const result = phase('unknown-field');
     assert.notEqual(result.code, 0);
     assert.ok(
-      result.stderr.some((l) => l.includes('unknown field') && l.includes('replicsa')),
+      result.stderr.some((l) => l.includes('.spec.replicsa: field not declared in schema')),
       result.stderr.join('\n'),
     );
   });
@@ -150,7 +156,7 @@ describe('the overlays on a real kube-apiserver + etcd (server-side apply, dry r
     const result = phase('crd-typo');
     assert.notEqual(result.code, 0);
     assert.ok(
-      result.stderr.some((l) => l.includes('unknown field') && l.includes('instance')),
+      result.stderr.some((l) => l.includes('.spec.instance: field not declared in schema')),
       result.stderr.join('\n'),
     );
   });
