@@ -44,7 +44,7 @@ export interface ApplyReport {
 const TOKEN = 'shop-test-admin-token';
 const READY_TIMEOUT_MS = 120_000;
 
-function log(message: string): void {
+export function log(message: string): void {
   process.stderr.write(`[k8s apiserver] ${message}\n`);
 }
 
@@ -71,7 +71,7 @@ function run(
   });
 }
 
-function start(command: string, args: string[], logFile: string): ChildProcess {
+export function start(command: string, args: string[], logFile: string): ChildProcess {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: string[] = [];
   const keep = (c: Buffer): void => {
@@ -84,91 +84,109 @@ function start(command: string, args: string[], logFile: string): ChildProcess {
   (child as ChildProcess & { tail?: () => string }).tail = () => chunks.join('').slice(-4000);
   return child;
 }
-const tailOf = (child: ChildProcess): string =>
+export const tailOf = (child: ChildProcess): string =>
   (child as ChildProcess & { tail?: () => string }).tail?.() ?? '';
 
-async function applyAll(job: ApplyJob): Promise<ApplyReport> {
+export type Kubectl = (
+  args: string[],
+  timeoutMs?: number,
+) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/**
+ * etcd and kube-apiserver on 127.0.0.1 (call inside `unshare -n`), with an admin token; returns once
+ * /readyz answers. The processes go into `children`, for the caller to stop.
+ */
+export async function startControlPlane(
+  job: { etcd: string; apiserver: string; kubectl: string },
+  dir: string,
+  children: ChildProcess[],
+): Promise<{ kubectl: Kubectl; kubeconfig: string; startedInMs: number }> {
   const started = Date.now();
+  // A fresh network namespace has its loopback down.
+  const lo = await run('ip', ['link', 'set', 'lo', 'up']);
+  if (lo.code !== 0)
+    throw new Error(`ip link set lo up failed: ${lo.stderr} (run this inside unshare -n, as root)`);
+
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await writeFile(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+  await writeFile(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  await writeFile(join(dir, 'tokens.csv'), `${TOKEN},admin,admin,system:masters\n`);
+
+  const etcd = start(
+    job.etcd,
+    [
+      '--name=shop-test',
+      `--data-dir=${join(dir, 'etcd')}`,
+      '--listen-client-urls=http://127.0.0.1:2379',
+      '--advertise-client-urls=http://127.0.0.1:2379',
+      '--listen-peer-urls=http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls=http://127.0.0.1:2380',
+      '--initial-cluster=shop-test=http://127.0.0.1:2380',
+      '--log-level=warn',
+    ],
+    join(dir, 'etcd.log'),
+  );
+  children.push(etcd);
+  const apiserver = start(
+    job.apiserver,
+    [
+      '--etcd-servers=http://127.0.0.1:2379',
+      '--advertise-address=127.0.0.1',
+      '--bind-address=127.0.0.1',
+      '--secure-port=6443',
+      `--cert-dir=${join(dir, 'certs')}`,
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--enable-priority-and-fairness=false',
+      '--v=0',
+    ],
+    join(dir, 'apiserver.log'),
+  );
+  children.push(apiserver);
+
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{ name: test, cluster: { server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true } }]',
+      `users: [{ name: admin, user: { token: ${TOKEN} } }]`,
+      'contexts: [{ name: test, context: { cluster: test, user: admin } }]',
+      'current-context: test',
+      '',
+    ].join('\n'),
+  );
+  const kubectl = (args: string[], timeoutMs?: number) =>
+    run(job.kubectl, [`--kubeconfig=${kubeconfig}`, ...args], timeoutMs);
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (apiserver.exitCode !== null)
+      throw new Error(`kube-apiserver exited (${apiserver.exitCode}):\n${tailOf(apiserver)}`);
+    if (etcd.exitCode !== null) throw new Error(`etcd exited (${etcd.exitCode}):\n${tailOf(etcd)}`);
+    const ready = await kubectl(['get', '--raw=/readyz'], 10_000);
+    if (ready.code === 0 && ready.stdout.trim() === 'ok') break;
+    if (Date.now() > deadline)
+      throw new Error(
+        `kube-apiserver not ready within ${READY_TIMEOUT_MS / 1000}s: ${ready.stderr}\n${tailOf(apiserver)}`,
+      );
+    await sleep(500);
+  }
+  const startedInMs = Date.now() - started;
+  log(`etcd and kube-apiserver ready in ${(startedInMs / 1000).toFixed(1)}s`);
+  return { kubectl, kubeconfig, startedInMs };
+}
+
+async function applyAll(job: ApplyJob): Promise<ApplyReport> {
   const dir = await mkdtemp(join(tmpdir(), 'shop-apiserver-'));
   const children: ChildProcess[] = [];
   try {
-    // A fresh network namespace has its loopback down.
-    const lo = await run('ip', ['link', 'set', 'lo', 'up']);
-    if (lo.code !== 0)
-      throw new Error(`ip link set lo up failed: ${lo.stderr} (run this inside unshare -n, as root)`);
-
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    await writeFile(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
-    await writeFile(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    await writeFile(join(dir, 'tokens.csv'), `${TOKEN},admin,admin,system:masters\n`);
-
-    const etcd = start(
-      job.etcd,
-      [
-        '--name=shop-test',
-        `--data-dir=${join(dir, 'etcd')}`,
-        '--listen-client-urls=http://127.0.0.1:2379',
-        '--advertise-client-urls=http://127.0.0.1:2379',
-        '--listen-peer-urls=http://127.0.0.1:2380',
-        '--initial-advertise-peer-urls=http://127.0.0.1:2380',
-        '--initial-cluster=shop-test=http://127.0.0.1:2380',
-        '--log-level=warn',
-      ],
-      join(dir, 'etcd.log'),
-    );
-    children.push(etcd);
-    const apiserver = start(
-      job.apiserver,
-      [
-        '--etcd-servers=http://127.0.0.1:2379',
-        '--advertise-address=127.0.0.1',
-        '--bind-address=127.0.0.1',
-        '--secure-port=6443',
-        `--cert-dir=${join(dir, 'certs')}`,
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        '--service-cluster-ip-range=10.96.0.0/16',
-        '--enable-priority-and-fairness=false',
-        '--v=0',
-      ],
-      join(dir, 'apiserver.log'),
-    );
-    children.push(apiserver);
-
-    const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters: [{ name: test, cluster: { server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true } }]',
-        `users: [{ name: admin, user: { token: ${TOKEN} } }]`,
-        'contexts: [{ name: test, context: { cluster: test, user: admin } }]',
-        'current-context: test',
-        '',
-      ].join('\n'),
-    );
-    const kubectl = (args: string[], timeoutMs?: number) =>
-      run(job.kubectl, [`--kubeconfig=${kubeconfig}`, ...args], timeoutMs);
-
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (apiserver.exitCode !== null)
-        throw new Error(`kube-apiserver exited (${apiserver.exitCode}):\n${tailOf(apiserver)}`);
-      if (etcd.exitCode !== null) throw new Error(`etcd exited (${etcd.exitCode}):\n${tailOf(etcd)}`);
-      const ready = await kubectl(['get', '--raw=/readyz'], 10_000);
-      if (ready.code === 0 && ready.stdout.trim() === 'ok') break;
-      if (Date.now() > deadline)
-        throw new Error(
-          `kube-apiserver not ready within ${READY_TIMEOUT_MS / 1000}s: ${ready.stderr}\n${tailOf(apiserver)}`,
-        );
-      await sleep(500);
-    }
-    const startedInMs = Date.now() - started;
-    log(`etcd and kube-apiserver ready in ${(startedInMs / 1000).toFixed(1)}s`);
+    const { kubectl, startedInMs } = await startControlPlane(job, dir, children);
 
     const crdApply = await kubectl(
       ['apply', '--server-side', '--field-manager=shop-test', '-f', job.crds],
@@ -227,13 +245,17 @@ async function applyAll(job: ApplyJob): Promise<ApplyReport> {
     }
     return { startedInMs, crds, crdWarnings, phases };
   } finally {
-    for (const child of children.reverse()) {
-      child.kill('SIGTERM');
-      const exited = new Promise((r) => child.once('exit', r));
-      await Promise.race([exited, sleep(5_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await stopAll(children);
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function stopAll(children: ChildProcess[]): Promise<void> {
+  for (const child of children.reverse()) {
+    child.kill('SIGTERM');
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([exited, sleep(5_000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }
 
