@@ -89,6 +89,10 @@ export const TOOLS = {
   },
   'kube-apiserver': kubernetes('kube-apiserver', '8-15'),
   kubectl: kubernetes('kubectl', '2-4'),
+  // The rollout test: the controllers and the scheduler, with kwok playing the nodes and kubelets.
+  'kube-controller-manager': kubernetes('kube-controller-manager', '2-4'),
+  'kube-scheduler': kubernetes('kube-scheduler', '1-3'),
+  kwok: { module: 'sigs.k8s.io/kwok', version: 'v0.8.0', pkg: 'sigs.k8s.io/kwok/cmd/kwok', minutes: '2-4' },
 } satisfies Record<string, Tool>;
 export type ToolName = keyof typeof TOOLS;
 
