@@ -122,6 +122,7 @@ export default tseslint.config(
       'libs/platform/src/telemetry/**',
       'libs/testing/**',
       'tools/**',
+      'k8s/src/**',
       '**/test/**',
       '**/*.test.ts',
       'bench/**',

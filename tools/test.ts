@@ -18,6 +18,7 @@ const ALL_TEST_FILES = [
   'bench/lib/test/**/*.test.ts',
   'tools/test/**/*.test.ts',
   'e2e/test/**/*.test.ts',
+  'k8s/test/**/*.test.ts',
 ];
 const PRISMA_GENERATE = join(ROOT, 'tools', 'prisma-generate.ts');
 const CHILD_STOP_GRACE_MS = 10_000;
