@@ -122,6 +122,7 @@ export default tseslint.config(
       'libs/platform/src/telemetry/**',
       'libs/testing/**',
       'tools/**',
+      'docker/**',
       '**/test/**',
       '**/*.test.ts',
       'bench/**',
