@@ -75,7 +75,7 @@ make_base() { # name image tarball mmdebstrap-arguments...
     return
   fi
   if [ ! -s "$tarball" ]; then
-    step "$name base: mmdebstrap $DEBIAN_SUITE ($*) ..."
+    step "$name base: mmdebstrap $DEBIAN_SUITE ($2) ..."
     local t0=$SECONDS
     mmdebstrap --quiet "$@" "$DEBIAN_SUITE" "${tarball%.tar}.partial.tar" ||
       fail "mmdebstrap could not make the $name base: check that deb.debian.org is reachable (apt-get update)."
@@ -116,7 +116,9 @@ make_base runtime "$RUNTIME_BASE" "$RUNTIME_TAR"
 #    npm's own cache, so after .ci/run's `npm ci` nothing is downloaded again.
 NPM_CACHE="$(npm config get cache)"
 LOCK_KEY="$(sha256sum package-lock.json | cut -c1-16)"
-if [ ! -f "$CACHE/.npm-cache-filled-$LOCK_KEY" ]; then
+if [ "${SHOP_IMAGES_NPM_CACHE_FILLED:-}" = 1 ]; then
+  step "npm cache: $NPM_CACHE, filled by the npm ci that ran before (SHOP_IMAGES_NPM_CACHE_FILLED=1)"
+elif [ ! -f "$CACHE/.npm-cache-filled-$LOCK_KEY" ]; then
   step "npm cache for the image builds: npm ci --omit=dev into $NPM_CACHE (lockfile $LOCK_KEY) ..."
   t0=$SECONDS
   scratch="$(mktemp -d)"
@@ -145,7 +147,7 @@ for app in "${APPS[@]}"; do
     --build-arg NPM_CONFIG_OFFLINE=true \
     -v "$NPM_CACHE:/npmcache" \
     -t "shop/$app:dev" . >/dev/null ||
-    fail "podman build of $app failed (output above): rerun it without --quiet to see every step."
+    fail "podman build of $app failed (output above): rerun it without --quiet to see every step (ENOTCACHED: run without SHOP_IMAGES_NPM_CACHE_FILLED, which fills npm's cache first)."
   build_times+=("$app=$((SECONDS - t0))")
   step "built shop/$app:dev in $((SECONDS - t0))s"
 done
