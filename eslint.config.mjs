@@ -123,6 +123,7 @@ export default tseslint.config(
       'libs/testing/**',
       'tools/**',
       'k8s/src/**',
+      'docker/**',
       '**/test/**',
       '**/*.test.ts',
       'bench/**',

@@ -20,7 +20,9 @@ export interface PrismaDiffOptions {
   databaseUrl: string;
 }
 
-const CLI = fileURLToPath(import.meta.resolve('prisma/build/index.js'));
+// Resolved when the CLI runs, not when this module loads: the service images ship @shop/database without
+// the Prisma CLI (a build-time tool), and their services import this package.
+const prismaCliPath = (): string => fileURLToPath(import.meta.resolve('prisma/build/index.js'));
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../prisma-cli.config.ts', import.meta.url));
 const EMPTY_MIGRATION = /^\s*-- This is an empty migration\.\s*$/;
 // Prisma 6 requires the datasource url's variable to be set even though the adapter makes the connections
@@ -72,7 +74,7 @@ async function runPrismaCli(
   }
   const command = `prisma ${args.join(' ')} --config ${config}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--config', config], {
+    const child = spawn(process.execPath, [prismaCliPath(), ...args, '--config', config], {
       cwd: dirname(config),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
