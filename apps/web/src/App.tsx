@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './auth/session.tsx';
 import { useCart } from './cart/use-cart.ts';
@@ -10,6 +10,9 @@ import { Checkout } from './pages/Checkout.tsx';
 import { OrderPage } from './pages/OrderPage.tsx';
 import { Orders } from './pages/Orders.tsx';
 import { ProductPage } from './pages/ProductPage.tsx';
+
+// Loaded only by admins who open it: not in the shoppers' bundle.
+const Admin = lazy(() => import('./pages/Admin.tsx'));
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { user, ready } = useSession();
@@ -41,6 +44,7 @@ function Header() {
         {user ? (
           <>
             <NavLink to="/orders">Orders</NavLink>
+            {user.roles.includes('admin') && <NavLink to="/admin">Admin</NavLink>}
             <span className="who">Hi, {user.name}</span>
             <button type="button" className="link" onClick={() => void signOut()}>
               Sign out
@@ -89,6 +93,16 @@ export function App() {
             element={
               <SignedIn>
                 <OrderPage />
+              </SignedIn>
+            }
+          />
+          <Route
+            path="/admin/*"
+            element={
+              <SignedIn>
+                <Suspense fallback={<Loading what="the admin area" />}>
+                  <Admin />
+                </Suspense>
               </SignedIn>
             }
           />

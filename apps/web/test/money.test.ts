@@ -39,3 +39,21 @@ describe('sumMoney', () => {
     assert.throws(() => sumMoney([{ amount: 1, currency: 'EUR' }], 'USD'), /EUR cannot be added to USD/);
   });
 });
+
+describe('the admin price input', () => {
+  it('reads decimal text into minor units without float errors, and writes it back', async () => {
+    const { parsePriceInput, priceInputText } = await import('../src/lib/price-input.ts');
+    assert.equal(parsePriceInput('12.5', 'USD'), 1250);
+    assert.equal(parsePriceInput('0,07', 'EUR'), 7);
+    assert.equal(parsePriceInput('19.99', 'USD'), 1999);
+    assert.equal(parsePriceInput('1500', 'JPY'), 1500);
+    assert.equal(parsePriceInput('1.5', 'JPY'), undefined);
+    assert.equal(parsePriceInput('1.999', 'USD'), undefined);
+    assert.equal(parsePriceInput('-1', 'USD'), undefined);
+    assert.equal(parsePriceInput('abc', 'USD'), undefined);
+    assert.equal(parsePriceInput('99999999', 'USD'), undefined);
+    assert.equal(priceInputText(1250, 'USD'), '12.50');
+    assert.equal(priceInputText(7, 'USD'), '0.07');
+    assert.equal(priceInputText(1500, 'JPY'), '1500');
+  });
+});
