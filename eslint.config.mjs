@@ -45,7 +45,7 @@ function moduleBoundaries({ tests }) {
 const TEST_FILES = ['apps/*/test/**', 'libs/*/test/**', '**/*.test.ts'];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/src/generated/**', '**/.nx/**', '**/.cache/**'] },
+  { ignores: ['**/node_modules/**', '**/src/generated/**', '**/.nx/**', '**/.cache/**', 'apps/web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@shop/database';
 import { migrateShards, parseShardServers } from '@shop/sharding';
@@ -76,6 +77,41 @@ function startService(service: DevService, env: Record<string, string>): ChildPr
     createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`${label}| ${line}\n`));
   }
   return child;
+}
+
+const WEB_PORT = 3000;
+
+/** The storefront's Vite dev server (apps/web/vite.config.ts): the page on :3000, /api proxied to the gateway. */
+function startStorefront(gatewayUrl: string): ChildProcess {
+  // Wherever npm placed vite (hoisted or under apps/web/node_modules), as apps/web resolves it.
+  const vitePackage = createRequire(join(ROOT, 'apps', 'web', 'package.json')).resolve('vite/package.json');
+  const child = spawn(process.execPath, [join(dirname(vitePackage), 'bin', 'vite.js')], {
+    cwd: join(ROOT, 'apps', 'web'),
+    env: { ...process.env, GATEWAY_URL: gatewayUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const label = 'web'.padEnd(15);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`${label}| ${line}\n`));
+  }
+  return child;
+}
+
+async function waitForStorefront(child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(
+        `the storefront (vite) exited with ${child.exitCode}; see its log above (port ${WEB_PORT} taken?).`,
+      );
+    const up = await fetch(`http://127.0.0.1:${WEB_PORT}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the storefront was not up on port ${WEB_PORT} within 60 s; see its log above.`);
 }
 
 async function waitUntilReady(service: DevService, child: ChildProcess): Promise<void> {
@@ -232,7 +268,14 @@ async function main(): Promise<void> {
 
   const gateway = services.find((service) => service.name === 'gateway');
   if (gateway) await ensureDemoCustomer(`http://127.0.0.1:${gateway.port}`);
+  if (gateway) {
+    log(`starting the storefront (Vite, proxying /api to the gateway) on port ${WEB_PORT} ...`);
+    const web = startStorefront(`http://127.0.0.1:${gateway.port}`);
+    children.push(web);
+    await waitForStorefront(web);
+  }
   log('everything is up:');
+  if (gateway) log(`  storefront      http://localhost:${WEB_PORT}   (apps/web; the shop for people)`);
   // The gateway first: it is the shop's one public entry; the services' own ports are for debugging.
   for (const service of [...services].sort((a, b) => Number(b === gateway) - Number(a === gateway))) {
     log(
