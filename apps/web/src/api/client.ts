@@ -26,6 +26,12 @@ export const sessionFetch = createSessionFetch({
 /** The gateway, same origin; every call typed by the OpenAPI document (src/api/schema.d.ts). */
 export const api = createClient<paths>({ baseUrl: '', fetch: sessionFetch });
 
+/**
+ * For sign-up, sign-in, refresh and sign-out: plain fetch, outside the session fetch (a refresh must never
+ * wait for the refresh it is).
+ */
+export const authApi = createClient<paths>({ baseUrl: '' });
+
 /** A problem+json answer (RFC 9457) as the services send it. */
 export interface Problem {
   status: number;

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, setAccessToken, setRefresher, unwrap } from '../api/client.ts';
+import { api, authApi, sessionFetch, setAccessToken, setRefresher, unwrap } from '../api/client.ts';
 import type { Session, User } from '../api/types.ts';
 import { mergeCarts } from '../lib/cart-merge.ts';
 import { clearGuestCart, readGuestCart } from '../cart/guest-cart.ts';
@@ -21,9 +21,25 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
-async function refreshWith(refreshToken: string): Promise<Session | undefined> {
-  const result = await api.POST('/api/v1/auth/refresh', { body: { refreshToken } });
-  return result.data;
+/**
+ * Rotates the stored refresh token into a session. Every tab of the browser shares the token, and a rotated
+ * token used twice revokes the whole login (reuse detection), so refreshes run one at a time across tabs
+ * (Web Locks) and each reads the token the previous one stored. undefined: the token was refused (the
+ * session is over); a network error or a 5xx throws and keeps the token for the next try.
+ */
+async function refreshStored(): Promise<Session | undefined> {
+  const run = async () => {
+    const stored = localStorage.getItem(REFRESH_KEY);
+    if (stored === null) return undefined;
+    const result = await authApi.POST('/api/v1/auth/refresh', { body: { refreshToken: stored } });
+    if (result.data !== undefined) {
+      localStorage.setItem(REFRESH_KEY, result.data.refreshToken);
+      return result.data;
+    }
+    if (result.response.status === 400 || result.response.status === 401) return undefined;
+    throw new Error(`Refreshing the session answered ${result.response.status}; try again in a moment.`);
+  };
+  return 'locks' in navigator ? navigator.locks.request('shop.refresh', run) : run();
 }
 
 /** Puts the guest cart's lines into the server cart (sums per product), then forgets the guest cart. */
@@ -59,17 +75,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    setRefresher(async () => {
-      const stored = localStorage.getItem(REFRESH_KEY);
-      return adopt(stored === null ? undefined : await refreshWith(stored));
-    });
-    const stored = localStorage.getItem(REFRESH_KEY);
-    if (stored === null) {
+    setRefresher(async () => adopt(await refreshStored()));
+    if (localStorage.getItem(REFRESH_KEY) === null) {
       setReady(true);
       return;
     }
-    refreshWith(stored)
-      .then(adopt, () => undefined)
+    // Through the one refresh in flight: a second mount (React's StrictMode) or a request's 401 at the
+    // same time joins it instead of presenting the same token twice.
+    sessionFetch
+      .refreshOnce()
+      .catch(() => undefined)
       .finally(() => setReady(true));
   }, [adopt]);
 
@@ -91,14 +106,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user,
       ready,
       signIn: async (email, password) =>
-        afterSignIn(unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } }))),
+        afterSignIn(unwrap(await authApi.POST('/api/v1/auth/login', { body: { email, password } }))),
       signUp: async (name, email, password) => {
-        unwrap(await api.POST('/api/v1/auth/register', { body: { name, email, password } }));
-        return afterSignIn(unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } })));
+        // Registration answers a session of its own: no second password check.
+        return afterSignIn(
+          unwrap(await authApi.POST('/api/v1/auth/register', { body: { name, email, password } })),
+        );
       },
       signOut: async () => {
         const stored = localStorage.getItem(REFRESH_KEY);
-        if (stored !== null) await api.POST('/api/v1/auth/logout', { body: { refreshToken: stored } });
+        if (stored !== null) await authApi.POST('/api/v1/auth/logout', { body: { refreshToken: stored } });
         adopt(undefined);
         queryClient.clear();
       },
