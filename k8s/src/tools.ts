@@ -5,11 +5,12 @@
 // starts that in the background early: the API server is ~10 minutes cold on 2 cores).
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { buildLockOf, isProcessAlive, readBuildLockOwner, takeBuildLock } from '@shop/testing';
 
 export const KUBERNETES_VERSION = 'v1.34.4';
 /** The staging modules k8s.io/kubernetes replaces with its own directories; a wrapper module pins them. */
@@ -114,12 +115,6 @@ export function toolsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export const toolPath = (name: ToolName): string => join(toolsDir(), `${name}-${TOOLS[name].version}`);
 
-interface LockOwner {
-  pid: number;
-  log: string;
-}
-const lockOf = (binary: string) => `${binary}.lock`;
-
 /** The tool's binary, built once from the Go module proxy (or waited for while another process builds it). */
 export async function ensureTool(name: ToolName): Promise<string> {
   const binary = toolPath(name);
@@ -127,19 +122,19 @@ export async function ensureTool(name: ToolName): Promise<string> {
   let nextReport = started;
   for (;;) {
     if (isExecutable(binary)) return binary;
-    if (await takeLock(binary)) {
+    if (await takeBuildLock(binary, 'SHOP_K8S_BUILD_LOG')) {
       try {
         if (isExecutable(binary)) return binary;
         await build(name, binary);
         return binary;
       } finally {
-        await rm(lockOf(binary), { recursive: true, force: true });
+        await rm(buildLockOf(binary), { recursive: true, force: true });
       }
     }
-    const owner = await readOwner(binary);
-    if (owner !== undefined && !isAlive(owner.pid)) {
+    const owner = await readBuildLockOwner(binary);
+    if (owner !== undefined && !isProcessAlive(owner.pid)) {
       progress(`a build of ${name} (pid ${owner.pid}) died without finishing; building it here instead.`);
-      await rm(lockOf(binary), { recursive: true, force: true });
+      await rm(buildLockOf(binary), { recursive: true, force: true });
       continue;
     }
     if (Date.now() >= nextReport) {
@@ -152,49 +147,10 @@ export async function ensureTool(name: ToolName): Promise<string> {
     if (Date.now() - started > BUILD_TIMEOUT_MS) {
       throw new Error(
         `[k8s] ${name} was not built within ${BUILD_TIMEOUT_MS / 60_000} min by pid ${owner?.pid}. ` +
-          `Read its log (${owner?.log ?? 'unknown'}), stop it and delete ${lockOf(binary)} to build again.`,
+          `Read its log (${owner?.log ?? 'unknown'}), stop it and delete ${buildLockOf(binary)} to build again.`,
       );
     }
     await sleep(1_000);
-  }
-}
-
-async function takeLock(binary: string): Promise<boolean> {
-  await mkdir(dirname(binary), { recursive: true });
-  try {
-    await mkdir(lockOf(binary));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-  const owner: LockOwner = { pid: process.pid, log: process.env['SHOP_K8S_BUILD_LOG'] ?? 'this process' };
-  await writeFile(join(lockOf(binary), 'owner'), JSON.stringify(owner));
-  return true;
-}
-
-async function readOwner(binary: string): Promise<LockOwner | undefined> {
-  const text = await readFile(join(lockOf(binary), 'owner'), 'utf8').catch(() => undefined);
-  if (text === undefined) {
-    const age = await stat(lockOf(binary)).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    return age > 60_000 ? { pid: -1, log: 'none' } : undefined;
-  }
-  try {
-    return JSON.parse(text) as LockOwner;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildLockOf, isProcessAlive, readBuildLockOwner, takeBuildLock } from './build-lock.ts';
 import { findProgram } from './programs.ts';
 import { progress } from './progress.ts';
 import { sleep } from './timeout.ts';
@@ -27,12 +28,6 @@ export function jaegerBinaryPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The lock directory a build holds (mkdir is atomic); its `owner` file names the pid and the build's log. */
-const lockOf = (binary: string) => `${binary}.lock`;
-
-interface LockOwner {
-  pid: number;
-  log: string;
-}
 
 /**
  * The Jaeger binary, built on first use from the Go module proxy (10-25 minutes on 2 cores) and cached.
@@ -44,19 +39,19 @@ export async function ensureJaegerBinary(binary: string = jaegerBinaryPath()): P
   let nextReport = started;
   for (;;) {
     if (await isExecutable(binary)) return binary;
-    if (await takeLock(binary)) {
+    if (await takeBuildLock(binary, 'JAEGER_BUILD_LOG')) {
       try {
         if (await isExecutable(binary)) return binary;
         await buildJaeger(binary);
         return binary;
       } finally {
-        await rm(lockOf(binary), { recursive: true, force: true });
+        await rm(buildLockOf(binary), { recursive: true, force: true });
       }
     }
-    const owner = await readOwner(binary);
-    if (owner !== undefined && !isAlive(owner.pid)) {
+    const owner = await readBuildLockOwner(binary);
+    if (owner !== undefined && !isProcessAlive(owner.pid)) {
       progress(`a Jaeger build (pid ${owner.pid}) died without finishing; building it here instead.`);
-      await rm(lockOf(binary), { recursive: true, force: true });
+      await rm(buildLockOf(binary), { recursive: true, force: true });
       continue;
     }
     if (Date.now() >= nextReport) {
@@ -69,50 +64,10 @@ export async function ensureJaegerBinary(binary: string = jaegerBinaryPath()): P
     if (Date.now() - started > BUILD_TIMEOUT_MS) {
       throw new Error(
         `[testing] Jaeger ${JAEGER_VERSION} was not built within ${BUILD_TIMEOUT_MS / 60_000} min by pid ${owner?.pid}. ` +
-          `Read its log (${owner?.log ?? 'unknown'}), stop it and delete ${lockOf(binary)} to build again.`,
+          `Read its log (${owner?.log ?? 'unknown'}), stop it and delete ${buildLockOf(binary)} to build again.`,
       );
     }
     await sleep(1_000);
-  }
-}
-
-async function takeLock(binary: string): Promise<boolean> {
-  await mkdir(dirname(binary), { recursive: true });
-  try {
-    await mkdir(lockOf(binary));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-  const owner: LockOwner = { pid: process.pid, log: process.env['JAEGER_BUILD_LOG'] ?? 'this process' };
-  await writeFile(join(lockOf(binary), 'owner'), JSON.stringify(owner));
-  return true;
-}
-
-async function readOwner(binary: string): Promise<LockOwner | undefined> {
-  const text = await readFile(join(lockOf(binary), 'owner'), 'utf8').catch(() => undefined);
-  if (text === undefined) {
-    // Just created and not written yet, or gone: an old lock without owner is a crash between the two.
-    const age = await stat(lockOf(binary)).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    return age > 60_000 ? { pid: -1, log: 'none' } : undefined;
-  }
-  try {
-    return JSON.parse(text) as LockOwner;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
