@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { K8S_ROOT } from '../src/generate.ts';
+import { runIsolated } from '../src/isolated-run.ts';
 import { render } from '../src/render.ts';
 import type { RolloutJob, RolloutReport } from '../src/rollout.ts';
 import { ensureTool, goModuleDir } from '../src/tools.ts';
@@ -67,29 +66,7 @@ describe('rolling update, spread, PDB and rollback of the eks product Deployment
         newImage: NEW_IMAGE,
       };
       await writeFile(join(dir, 'job.json'), JSON.stringify(job));
-      report = await new Promise<RolloutReport>((resolvePromise, reject) => {
-        const child = spawn(
-          'unshare',
-          ['-n', process.execPath, join(K8S_ROOT, 'src', 'rollout.ts'), join(dir, 'job.json')],
-          {
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-        child.stderr.on('data', (c: Buffer) => {
-          err += c.toString();
-          process.stderr.write(c);
-        });
-        const timer = setTimeout(() => child.kill('SIGTERM'), 600_000);
-        child.once('error', reject);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          if (code === 0) resolvePromise(JSON.parse(out) as RolloutReport);
-          else reject(new Error(`the rollout run failed (${code}):\n${err.slice(-4000)}`));
-        });
-      });
+      report = await runIsolated<RolloutReport>('rollout.ts', join(dir, 'job.json'), 'the rollout run');
     },
     { timeout: 90 * 60_000 },
   );

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import type { ApplyJob, ApplyReport, PhaseResult } from '../src/apiserver.ts';
-import { K8S_ROOT } from '../src/generate.ts';
+import { runIsolated } from '../src/isolated-run.ts';
 import { OVERLAYS, parseObjects, renderYaml, type K8sObject } from '../src/render.ts';
 import { loadCrds } from '../src/schemas.ts';
 import { ensureTool } from '../src/tools.ts';
@@ -80,29 +79,7 @@ describe('the overlays on a real kube-apiserver + etcd (server-side apply, dry r
       }
       const job: ApplyJob = { etcd, apiserver, kubectl, crds: join(dir, 'crds.yaml'), phases };
       await writeFile(join(dir, 'job.json'), JSON.stringify(job));
-      report = await new Promise<ApplyReport>((resolvePromise, reject) => {
-        const child = spawn(
-          'unshare',
-          ['-n', process.execPath, join(K8S_ROOT, 'src', 'apiserver.ts'), join(dir, 'job.json')],
-          {
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-        child.stderr.on('data', (c: Buffer) => {
-          err += c.toString();
-          process.stderr.write(c);
-        });
-        const timer = setTimeout(() => child.kill('SIGTERM'), 600_000);
-        child.once('error', reject);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          if (code === 0) resolvePromise(JSON.parse(out) as ApplyReport);
-          else reject(new Error(`the API server run failed (${code}):\n${err.slice(-4000)}`));
-        });
-      });
+      report = await runIsolated<ApplyReport>('apiserver.ts', join(dir, 'job.json'), 'the API server run');
     },
     { timeout: 90 * 60_000 },
   );

@@ -55,10 +55,4 @@ export {
 } from './pg-transaction.ts';
 export { findFreePort, findFreePorts } from './free-port.ts';
 export { testTableFixture, type TableFixtureOptions } from './table-fixture.ts';
-export {
-  buildLockOf,
-  isProcessAlive,
-  readBuildLockOwner,
-  takeBuildLock,
-  type BuildLockOwner,
-} from './build-lock.ts';
+export { ensureGoBinary, findGo, type CachedGoBinary, type GoBuildReporter } from './go-build.ts';
