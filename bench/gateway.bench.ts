@@ -90,10 +90,15 @@ export default async function gatewayBench(ctx: BenchContext): Promise<Figure[]>
       // The bench's own load lags the loop; shedding would turn the measurement into 503s.
       LOAD_SHED_EVENT_LOOP_DELAY_MS: '0',
     };
+    // BENCH_CPU_PROF=<dir>: a .cpuprofile of the untraced gateway (written on its clean exit).
+    const profileDir = process.env['BENCH_CPU_PROF'];
     const gateway = await startChildServer({
       name: 'gateway',
       entry: new URL('./lib/gateway/gateway.server.ts', import.meta.url),
       env: gatewayEnv,
+      ...(profileDir
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], stopGraceMs: 30_000 }
+        : {}),
     });
     servers.push(gateway);
     ctx.progress('starting an OTLP sink and a second gateway tracing 10% of new traces into it');

@@ -160,7 +160,15 @@ export const APPS: App[] = [
     kafka: true,
     external: false,
     public: false,
-    config: { ...platform(3002), ...jwtVerify, ...kafka, REDIS_CLUSTER_NODES: REDIS_NODES },
+    config: {
+      ...platform(3002),
+      ...jwtVerify,
+      ...kafka,
+      REDIS_CLUSTER_NODES: REDIS_NODES,
+      // 53 pods at most (50 + the surge) x 6 fit product-db's 380 usable connections (policy
+      // connection-budget); reads are mostly answered by the cache in front.
+      DATABASE_POOL_SIZE: '6',
+    },
     secrets: [dbUrl('PRODUCT_DATABASE_URL', 'product-db')],
     composed: {},
     secretFiles: [],
@@ -194,6 +202,9 @@ export const APPS: App[] = [
       ORDER_SHARD_INITIAL_MAP: 'a:0-7,b:8-15',
       // 20 replicas x 2 shard servers: a few relaying replicas are enough (apps/order/README.md).
       OUTBOX_RELAY_ENABLED: 'true',
+      // Per shard server: 63 pods at most (60 + the surge) x 5 fit its 380 usable connections (policy
+      // connection-budget). A checkout holds a connection for one short transaction.
+      DATABASE_POOL_SIZE: '5',
     },
     secrets: [
       dbUrl('ORDER_SHARD_A_URL', 'order-shard-a'),

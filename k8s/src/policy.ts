@@ -76,6 +76,40 @@ const appOf = (o: K8sObject): string | undefined => o.metadata.labels?.['app.kub
 const isAppDeployment = (o: K8sObject): boolean =>
   o.kind === 'Deployment' && APPS.some((a) => a.name === appOf(o)) && o.metadata.name === appOf(o);
 
+const POSTGRES_RESERVED_CONNECTIONS = 20;
+/** The platform's default pool (libs/database/src/database-env.ts). */
+const DEFAULT_POOL_SIZE = 10;
+
+/** The most pods of a Deployment at once: its autoscaler's maximum (else its replicas) plus the surge. */
+function mostPods(objects: K8sObject[], d: K8sObject): number {
+  const hpa = objects.find(
+    (o) =>
+      o.kind === 'HorizontalPodAutoscaler' &&
+      get(o, 'spec', 'scaleTargetRef', 'kind') === 'Deployment' &&
+      get(o, 'spec', 'scaleTargetRef', 'name') === d.metadata.name,
+  );
+  const most = Number(get(hpa, 'spec', 'maxReplicas') ?? get(d, 'spec', 'replicas') ?? 1);
+  const surge = get(d, 'spec', 'strategy', 'rollingUpdate', 'maxSurge');
+  return (
+    most + (typeof surge === 'number' ? surge : Math.ceil((most * parseInt(String(surge ?? '25'), 10)) / 100))
+  );
+}
+
+/** DATABASE_POOL_SIZE from the container's env, else from a ConfigMap it loads, else the default. */
+function poolSize(objects: K8sObject[], spec: Json): number {
+  for (const c of arr(spec['containers'])) {
+    const direct = arr(c['env']).find((e) => e['name'] === 'DATABASE_POOL_SIZE');
+    if (direct?.['value'] !== undefined) return Number(direct['value']);
+    for (const from of arr(c['envFrom'])) {
+      const name = get(from, 'configMapRef', 'name');
+      const map = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
+      const value = get(map, 'data', 'DATABASE_POOL_SIZE');
+      if (value !== undefined) return Number(value);
+    }
+  }
+  return DEFAULT_POOL_SIZE;
+}
+
 const SECRET_NAME = /(PASSWORD|SECRET|API_KEY|SIGNING_KEYS|PRIVATE_KEY|CREDENTIALS?)$/i;
 const CREDENTIAL_URL = /:\/\/[^/\s:@]+:[^/\s@]+@/;
 const OPS_PORTS = new Set(APPS.filter((a) => a.ops).map((a) => a.port + 10000));
@@ -484,6 +518,45 @@ export const RULES: Rule[] = [
             return [];
           });
         }),
+  },
+  {
+    name: 'connection-budget',
+    item: 'at the most pods the autoscaler and a rolling update allow, the pools fit in each PostgreSQL server',
+    check: (objects) => {
+      const out: { object: string; message: string }[] = [];
+      for (const cluster of objects.filter(
+        (o) => o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io'),
+      )) {
+        const max = Number(get(cluster, 'spec', 'postgresql', 'parameters', 'max_connections') ?? 100);
+        // CloudNativePG's own (the operator, replication, the superuser reserve) and a migration Job's.
+        const budget = max - POSTGRES_RESERVED_CONNECTIONS;
+        const users = objects
+          .filter((o) => o.kind === 'Deployment')
+          .flatMap((d) => {
+            const spec = get(d, 'spec', 'template', 'spec') as Json;
+            const uses = containersOf(spec).some((c) =>
+              arr(c['env']).some(
+                (e) => get(e, 'valueFrom', 'secretKeyRef', 'name') === `${cluster.metadata.name}-app`,
+              ),
+            );
+            if (!uses) return [];
+            const pods = mostPods(objects, d);
+            const pool = poolSize(objects, spec);
+            return [{ d, pods, pool, connections: pods * pool }];
+          });
+        const total = users.reduce((sum, u) => sum + u.connections, 0);
+        if (total > budget)
+          for (const u of users)
+            out.push({
+              object: idOf(u.d),
+              message:
+                `${u.pods} pods x DATABASE_POOL_SIZE ${u.pool} = ${u.connections} connections to ${cluster.metadata.name}; ` +
+                `all its users together ${total} > ${budget} (max_connections ${max} - ${POSTGRES_RESERVED_CONNECTIONS} reserved): ` +
+                'lower the pool, the autoscaler maximum or raise max_connections (or put PgBouncer in front)',
+            });
+      }
+      return out;
+    },
   },
   {
     name: 'mesh',

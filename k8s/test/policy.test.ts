@@ -107,6 +107,11 @@ const MUTATIONS: Record<string, { overlay: string; object: string; mutate: (obje
       object: 'Deployment shop/auth',
       mutate: (os) => (podSpec(find(os, 'Deployment', 'auth'))['terminationGracePeriodSeconds'] = 10),
     },
+    'connection-budget': {
+      overlay: 'eks',
+      object: 'Deployment shop/order',
+      mutate: (os) => ((find(os, 'HorizontalPodAutoscaler', 'order')['spec'] as Json)['maxReplicas'] = 120),
+    },
     mesh: {
       overlay: 'eks',
       object: 'Deployment shop/order',

@@ -36,7 +36,12 @@ http {
   upstream service {
     server ${upstream};
     keepalive 128;
+    keepalive_requests 1000000;
   }
+  # nginx closes a keep-alive connection after 1,000 requests by default; Node's servers (the gateway,
+  # product) never do. A round of 13k req/s over a few dozen connections passes that, and the reconnect
+  # race then showed as a connection error that voided the whole run.
+  keepalive_requests 1000000;
   server {
     listen 127.0.0.1:${port};
     location / {
