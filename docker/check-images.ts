@@ -1,7 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_CALLS } from '@shop/contracts';
@@ -25,11 +28,16 @@ import {
 // answer 200 on both ports, the process runs as uid 10001, the root filesystem refuses writes while /tmp
 // takes them, and `podman stop -t 10` drains (the log says so) and exits 0 within a few seconds. One
 // customer registers and logs in through the gateway container, which proves the services' environment
-// fits together. Prints a table (size, cold start, stop time); --readme also writes it into docker/README.md.
+// fits together. The storefront's image (nginx, docker/web.Dockerfile) runs the same way on port 3000, in
+// front of the gateway container: the page, its hashed assets, client routes and /api through it. Prints a
+// table (size, cold start, stop time); --readme also writes it into docker/README.md.
 
 const ROOT = join(import.meta.dirname, '..');
 const APPS = ['auth', 'product', 'payment-sandbox', 'order', 'payment', 'gateway'] as const;
 type App = (typeof APPS)[number];
+/** The storefront's nginx listens where compose and the k8s base expect it (apps/web/nginx.conf). */
+const WEB_PORT = 3000;
+const WEB_IMAGE = 'localhost/shop/web:dev';
 const ISSUER = 'https://auth.shop.local';
 const AUDIENCE = 'shop-api';
 const SHARD_MAP = 'a:0-7,b:8-15';
@@ -107,7 +115,7 @@ async function status(url: string): Promise<number | string> {
 }
 
 interface Figures {
-  app: App;
+  app: App | 'web';
   sizeMb: number;
   coldStartMs: number;
   stopMs: number;
@@ -117,7 +125,7 @@ const { values, positionals } = parseArgs({
   options: { readme: { type: 'boolean', default: false } },
   allowPositionals: true,
 });
-const unknown = positionals.filter((name) => !(APPS as readonly string[]).includes(name));
+const unknown = positionals.filter((name) => name !== 'web' && !(APPS as readonly string[]).includes(name));
 if (unknown.length > 0) {
   log(`unknown app(s) ${unknown.join(', ')}; choose from ${APPS.join(', ')}.`);
   process.exit(2);
@@ -129,10 +137,11 @@ const containerOf = (app: App) => `shop-check-${app}-${run}`;
 const imageOf = (app: App) => `localhost/shop/${app}:dev`;
 const started: string[] = [];
 const databases: TestDatabase[] = [];
-const figures = new Map<App, Partial<Figures>>();
+const figures = new Map<App | 'web', Partial<Figures>>();
 const failures: string[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 
-function check(app: App, ok: boolean, what: string): void {
+function check(app: App | 'web', ok: boolean, what: string): void {
   if (ok) log(`  ${app}: ${what}: ok`);
   else {
     log(`  ${app}: ${what}: FAILED`);
@@ -163,6 +172,170 @@ async function job(app: App, env: Record<string, string>, args: string[]): Promi
   if (result.code !== 0) log(withoutPodmanNoise(`${result.stderr}${result.stdout}`));
 }
 
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A GET with exactly these request headers and the answer as it came (fetch would undo the gzip). */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers, timeout: 5_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url}: no answer within 5 s`)));
+    request.on('error', reject);
+  });
+}
+
+/** The web container binds the host's port 3000 (host networking, as for every image here). */
+async function portIsFree(port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `port ${port} is taken (npm start's page?): the storefront's image listens there; stop what holds it (ss -ltnp 'sport = :${port}') and rerun.`
+            : `cannot listen on port ${port}: ${error.message}`,
+        ),
+      ),
+    );
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  await new Promise((resolve) => server.close(resolve));
+}
+
+/**
+ * The storefront's image in front of the gateway container: the shipped nginx configuration, with only the
+ * gateway's address replaced (the one-line upstream file the image documents for that).
+ */
+async function checkWeb(gatewayUrl: string): Promise<void> {
+  log('the storefront image (nginx) in front of the gateway container ...');
+  const dir = await mkdtemp(join(tmpdir(), 'shop-check-web-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const upstream = join(dir, 'upstream.conf');
+  await writeFile(upstream, `server ${new URL(gatewayUrl).host};\n`, { mode: 0o644 });
+  const name = `shop-check-web-${run}`;
+  const url = `http://127.0.0.1:${WEB_PORT}`;
+  const t0 = Date.now();
+  await podmanOk(
+    [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '--read-only',
+      '--tmpfs',
+      '/tmp:rw,size=16m,mode=1777',
+      '--user',
+      '10001:10001',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '-v',
+      `${upstream}:/etc/nginx/shop/upstream.conf:ro`,
+      WEB_IMAGE,
+    ],
+    'starting web',
+  );
+  started.push(name);
+  let health: number | string = 'no answer';
+  while (Date.now() - t0 < 30_000) {
+    health = await status(`${url}/healthz`);
+    if (health === 200) break;
+    const state = await podman(['inspect', '--format', '{{.State.Status}}', name]);
+    if (state.stdout.trim() === 'exited') break;
+    await sleep(100);
+  }
+  if (health !== 200) {
+    const logs = await podman(['logs', '--tail', '30', name]);
+    throw new Error(
+      `web: /healthz was not 200 within 30 s (last: ${health}); its log:\n${logs.stdout}${logs.stderr}`,
+    );
+  }
+  figures.get('web')!.coldStartMs = Date.now() - t0;
+  log(`web: /healthz 200 ${Date.now() - t0} ms after podman run`);
+
+  const page = await rawGet(`${url}/`);
+  const html = page.body.toString('utf8');
+  const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  check(
+    'web',
+    page.status === 200 &&
+      String(page.headers['content-type']).startsWith('text/html') &&
+      script !== undefined,
+    `GET / answers the page with a hashed script (${page.status}, ${page.headers['content-type']}, ${script ?? 'no script'})`,
+  );
+  check(
+    'web',
+    page.headers['cache-control'] === 'no-cache' &&
+      String(page.headers['content-security-policy']).includes("script-src 'self'"),
+    `the page is revalidated on every visit and carries its CSP (cache-control: ${page.headers['cache-control']})`,
+  );
+  if (script !== undefined) {
+    const asset = await rawGet(`${url}${script}`, { 'accept-encoding': 'gzip' });
+    check(
+      'web',
+      asset.status === 200 &&
+        String(asset.headers['cache-control']).includes('immutable') &&
+        asset.headers['content-encoding'] === 'gzip',
+      `GET ${script} answers gzip, cached for a year (${asset.status}, ${asset.headers['content-encoding']}, ${asset.headers['cache-control']})`,
+    );
+  }
+  const route = await rawGet(`${url}/products/any-product?sort=price`);
+  check(
+    'web',
+    route.status === 200 && route.body.toString('utf8') === html,
+    `a client route (/products/any-product) answers the page itself (${route.status})`,
+  );
+  const missing = await rawGet(`${url}/assets/not-there.js`);
+  check('web', missing.status === 404, `a missing asset is 404, not the page (${missing.status})`);
+  const products = await rawGet(`${url}/api/v1/products?limit=2`);
+  const listed = (JSON.parse(products.body.toString('utf8') || '{}') as { items?: unknown[] }).items ?? [];
+  check(
+    'web',
+    products.status === 200 && listed.length > 0 && products.headers['x-request-id'] !== undefined,
+    `GET /api/v1/products through the storefront reaches the gateway (${products.status}, ${listed.length} items)`,
+  );
+  const jwks = await rawGet(`${url}/.well-known/jwks.json`);
+  check('web', jwks.status === 200, `GET /.well-known/jwks.json through the storefront (${jwks.status})`);
+  const top = (await podmanOk(['top', name, 'user', 'huser', 'args'], 'podman top web')).trim().split('\n');
+  const processes = top.slice(1).map((line) => line.trim().split(/\s+/));
+  check(
+    'web',
+    processes.length >= 2 && processes.every(([inside]) => inside === '10001'),
+    `nginx's master and worker run as uid 10001 (podman top: ${processes.map((p) => p.join(' ')).join('; ')})`,
+  );
+  const readOnly = (
+    await podmanOk(['inspect', '--format', '{{.HostConfig.ReadonlyRootfs}}', name], 'inspect')
+  ).trim();
+  check('web', readOnly === 'true', 'runs with a read-only root filesystem (it writes only /tmp)');
+
+  const stopStarted = Date.now();
+  await podmanOk(['stop', '-t', '10', name], 'podman stop web', 30_000);
+  const stopMs = Date.now() - stopStarted;
+  figures.get('web')!.stopMs = stopMs;
+  const exitCode = (await podmanOk(['inspect', '--format', '{{.State.ExitCode}}', name], 'inspect')).trim();
+  const logs = await podman(['logs', name]);
+  check('web', stopMs < STOP_LIMIT_MS, `podman stop returned in ${stopMs} ms (limit ${STOP_LIMIT_MS} ms)`);
+  check('web', exitCode === '0', `nginx stopped gracefully (SIGQUIT) with exit code 0 (got ${exitCode})`);
+  check(
+    'web',
+    /"GET \/api\/v1\/products\?limit=2 HTTP\/1\.1" 200/.test(logs.stdout),
+    'the access log goes to stdout',
+  );
+}
+
 try {
   for (const app of APPS) {
     const inspect = await podman(['image', 'inspect', '--format', '{{.Size}}', imageOf(app)]);
@@ -170,6 +343,11 @@ try {
       throw new Error(`no image ${imageOf(app)}: build it with bash docker/images.sh ${app}.`);
     figures.set(app, { app, sizeMb: Number(inspect.stdout.trim()) / 1_000_000 });
   }
+  const webInspect = await podman(['image', 'inspect', '--format', '{{.Size}}', WEB_IMAGE]);
+  if (webInspect.code !== 0)
+    throw new Error(`no image ${WEB_IMAGE}: build it with bash docker/images.sh web.`);
+  figures.set('web', { app: 'web', sizeMb: Number(webInspect.stdout.trim()) / 1_000_000 });
+  await portIsFree(WEB_PORT);
 
   log('starting PostgreSQL, Redis and Kafka on 127.0.0.1 (test kit), client secrets, a signing key ...');
   const [redis, kafka, ports, secrets, signingKey, dbs] = await Promise.all([
@@ -410,6 +588,8 @@ try {
     `GET /api/v1/products through the gateway lists the seeded catalog (${products.status}, ${listed} items)`,
   );
 
+  await checkWeb(urlOf('gateway'));
+
   log('stopping each container with podman stop -t 10 (gateway first) ...');
   for (const app of [...APPS].reverse()) {
     const name = containerOf(app);
@@ -429,7 +609,7 @@ try {
     );
   }
 
-  const rows = APPS.map((app) => figures.get(app)!);
+  const rows = [...APPS, 'web' as const].map((app) => figures.get(app)!);
   const table = [
     '| image | size (MB) | cold start to /ready 200 (ms) | podman stop (ms) |',
     '| ----- | --------: | ----------------------------: | ---------------: |',
@@ -456,6 +636,7 @@ try {
   failures.push(error instanceof Error ? error.message : String(error));
 } finally {
   if (started.length > 0) await podman(['rm', '-f', '-t', '2', ...started], 60_000);
+  await Promise.allSettled(cleanups.map((cleanup) => cleanup()));
   await Promise.allSettled(databases.map((db) => db.drop()));
   await stopAllServers();
 }

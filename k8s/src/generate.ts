@@ -79,8 +79,9 @@ function volumes(app: App): { volumes: Obj[]; mounts: Obj[] } {
 function container(app: App, args: string[] | undefined, probes: boolean): Obj {
   const { mounts } = volumes(app);
   const probePort = app.ops ? 'ops' : 'http';
-  const health = app.ops ? '/health' : '/';
-  const ready = app.ops ? '/ready' : '/';
+  // The storefront's nginx answers /healthz itself (apps/web/nginx.conf): no file read, no upstream.
+  const health = app.ops ? '/health' : '/healthz';
+  const ready = app.ops ? '/ready' : '/healthz';
   const c: Obj = {
     name: app.name,
     image: app.image,

@@ -21,7 +21,8 @@ function shellcheck(files: string[]): { status: number; output: string } {
 describe('shellcheck', () => {
   it('passes on every deploy and docker script', async () => {
     const files: string[] = [];
-    for await (const file of glob(['deploy/*.sh', 'docker/*.sh'], { cwd: ROOT })) files.push(file);
+    for await (const file of glob(['deploy/*.sh', 'docker/*.sh', 'docker/web/*.sh'], { cwd: ROOT }))
+      files.push(file);
     assert.ok(
       files.includes(join('deploy', 'kind.sh')),
       `deploy/kind.sh not found among ${files.join(', ')}`,
