@@ -19,6 +19,11 @@ export const AuthErrors = {
     401,
     'The refresh token is invalid, expired or revoked; log in again.',
   ),
+  noRefreshToken: defineError(
+    'AUTH_ERR_NO_REFRESH_TOKEN',
+    401,
+    'No refresh token: send it in the body or sign in with refreshTokenDelivery "cookie" first; log in again.',
+  ),
   refreshTokenReused: defineError(
     'AUTH_ERR_REFRESH_TOKEN_REUSED',
     401,

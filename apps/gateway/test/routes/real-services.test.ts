@@ -51,6 +51,31 @@ describe('through the gateway to the real services', () => {
     assert.ok(jwks.body.keys.length >= 1);
   });
 
+  test("when the page asks for the refresh token as a cookie, then auth's Set-Cookie and the browser's Cookie pass the gateway as they are", async () => {
+    const email = `gw-cookie-${randomUUID()}@example.com`;
+    const signedUp = await ctx.http
+      .post('/api/v1/auth/register')
+      .send({ email, password: 'a long gateway passphrase', name: 'Ada', refreshTokenDelivery: 'cookie' })
+      .expect(201);
+    assert.equal(signedUp.body.refreshToken, undefined);
+    const setCookie = ([] as string[]).concat(signedUp.headers['set-cookie'] ?? []);
+    const cookie = setCookie.find((line) => line.startsWith('shop_refresh='));
+    assert.ok(cookie, `no shop_refresh cookie through the gateway: ${JSON.stringify(setCookie)}`);
+    assert.match(cookie, /; HttpOnly/);
+    assert.match(cookie, /; Secure/);
+    assert.match(cookie, /; SameSite=Strict/);
+    assert.match(cookie, /; Path=\/api\/v1\/auth/);
+
+    const pair = cookie.split(';')[0]!;
+    const refreshed = await ctx.http.post('/api/v1/auth/refresh').set('cookie', pair).send({}).expect(200);
+    assert.equal(refreshed.body.user.email, email);
+    const rotated = ([] as string[]).concat(refreshed.headers['set-cookie'] ?? []);
+    assert.ok(rotated.some((line) => line.startsWith('shop_refresh=') && !line.startsWith(pair)));
+    // The old cookie is spent: presenting it again is a reuse, which auth can only see if it arrived.
+    const reused = await ctx.http.post('/api/v1/auth/refresh').set('cookie', pair).send({}).expect(401);
+    assert.equal(reused.body.code, 'AUTH_ERR_REFRESH_TOKEN_REUSED');
+  });
+
   test('when an admin creates a product through the gateway, then anyone reads it there without a token and a customer puts it in their cart', async () => {
     const token = await logIn(ADMIN.email, ADMIN.password);
     const created = await ctx.http

@@ -11,12 +11,22 @@ export const REFRESH_BODY_LIMIT_BYTES = 2 * 1024;
 
 const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ada@example.com'] });
 
+/** Where a browser page wants its refresh token: see REFRESH_COOKIE in ./index.ts. */
+export const RefreshTokenDelivery = Type.Union([Type.Literal('body'), Type.Literal('cookie')], {
+  description:
+    '"body" (the default): the refresh token is in the answer. "cookie": it is set as the httpOnly, Secure, ' +
+    'SameSite=Strict cookie shop_refresh (Path=/api/v1/auth) and left out of the answer, so no script on ' +
+    'the page can read it; refresh and logout then read it from the cookie.',
+});
+export type RefreshTokenDelivery = Static<typeof RefreshTokenDelivery>;
+
 export const RegisterBody = Type.Object(
   {
     email: Email,
     // The policy (length, not the email) is checked in the domain so it can explain itself.
     password: Type.String({ minLength: 1, maxLength: 1024 }),
     name: StoredText({ minLength: 1, maxLength: 100, nonBlank: true }),
+    refreshTokenDelivery: Type.Optional(RefreshTokenDelivery),
   },
   { additionalProperties: false },
 );
@@ -27,13 +37,23 @@ export const LoginBody = Type.Object(
     // Looked up as typed (after normalising), so it must be text PostgreSQL can compare.
     email: StoredText({ minLength: 1, maxLength: 254 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    refreshTokenDelivery: Type.Optional(RefreshTokenDelivery),
   },
   { additionalProperties: false },
 );
 export type LoginBody = Static<typeof LoginBody>;
 
 export const RefreshBody = Type.Object(
-  { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
+  {
+    refreshToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description: 'Required unless the shop_refresh cookie carries it (refreshTokenDelivery "cookie")',
+      }),
+    ),
+    refreshTokenDelivery: Type.Optional(RefreshTokenDelivery),
+  },
   { additionalProperties: false },
 );
 export type RefreshBody = Static<typeof RefreshBody>;
@@ -49,7 +69,13 @@ export const UserView = Type.Object({
 export const SessionView = Type.Object({
   user: UserView,
   accessToken: Type.String({ description: 'EdDSA-signed JWT; send as "Authorization: Bearer <token>"' }),
-  refreshToken: Type.String({ description: 'Opaque; single use, rotated by POST /api/v1/auth/refresh' }),
+  refreshToken: Type.Optional(
+    Type.String({
+      description:
+        'Opaque; single use, rotated by POST /api/v1/auth/refresh. Absent when it was delivered as the ' +
+        'shop_refresh cookie (refreshTokenDelivery "cookie")',
+    }),
+  ),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
 });

@@ -163,3 +163,118 @@ describe('POST /api/v1/auth/refresh and /logout', () => {
     await ctx.http.post('/api/v1/auth/logout').send({ refreshToken: rotated.refreshToken }).expect(204);
   });
 });
+
+describe('refreshTokenDelivery "cookie": the refresh token in an httpOnly cookie, for a browser page', () => {
+  let ctx: AuthTestContext;
+  before(async () => {
+    ctx = await startAuth({ REFRESH_TOKEN_TTL_SECONDS: '3600' });
+  });
+  after(() => ctx.close());
+
+  /** The shop_refresh cookie a response set: its value and its attributes, lower-cased. */
+  function refreshCookie(res: supertest.Response): { value: string; attributes: string[] } {
+    const header = res.headers['set-cookie'] as string[] | string | undefined;
+    const cookies = header === undefined ? [] : Array.isArray(header) ? header : [header];
+    const found = cookies.find((cookie) => cookie.startsWith('shop_refresh='));
+    assert.ok(found, `no shop_refresh cookie among ${JSON.stringify(cookies)}`);
+    const [pair, ...attributes] = found.split(';').map((part) => part.trim());
+    return { value: pair!.slice('shop_refresh='.length), attributes: attributes.map((a) => a.toLowerCase()) };
+  }
+  const signUp = async () => {
+    const res = await ctx.http
+      .post('/api/v1/auth/register')
+      .send({ ...newCustomer(), refreshTokenDelivery: 'cookie' })
+      .expect(201);
+    return { res, token: refreshCookie(res).value };
+  };
+  const refreshWithCookie = (token: string) =>
+    ctx.http.post('/api/v1/auth/refresh').set('cookie', `shop_refresh=${token}`).send({});
+
+  test('when a customer signs up or logs in asking for the cookie, then the token is set httpOnly, Secure, SameSite=Strict on the auth path only, and left out of the body', async () => {
+    const customer = newCustomer();
+    const registered = await ctx.http
+      .post('/api/v1/auth/register')
+      .send({ ...customer, refreshTokenDelivery: 'cookie' })
+      .expect(201);
+    const loggedIn = await ctx.http
+      .post('/api/v1/auth/login')
+      .send({ ...credentials(customer), refreshTokenDelivery: 'cookie' })
+      .expect(200);
+    for (const res of [registered, loggedIn]) {
+      assert.equal(res.body.refreshToken, undefined, 'the token must not be readable by the page');
+      assert.equal(typeof res.body.accessToken, 'string');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      const cookie = refreshCookie(res);
+      assert.match(cookie.value, /^[A-Za-z0-9_-]{43}$/);
+      for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/api/v1/auth', 'max-age=3600'])
+        assert.ok(
+          cookie.attributes.includes(attribute),
+          `${attribute} missing from ${cookie.attributes.join('; ')}`,
+        );
+    }
+    assert.notEqual(refreshCookie(registered).value, refreshCookie(loggedIn).value);
+  });
+
+  test('when the page refreshes with only the cookie, then the token is rotated into a new cookie, and the old one is a reuse', async () => {
+    const { res, token } = await signUp();
+    const rotated = await refreshWithCookie(token).expect(200);
+    assert.equal(rotated.body.refreshToken, undefined);
+    assert.equal(rotated.body.user.id, res.body.user.id);
+    const next = refreshCookie(rotated).value;
+    assert.notEqual(next, token);
+    await ctx.http
+      .get('/api/v1/auth/me')
+      .set('authorization', `Bearer ${rotated.body.accessToken}`)
+      .expect(200);
+
+    const reuse = await refreshWithCookie(token).expect(401);
+    assert.equal(reuse.body.code, 'AUTH_ERR_REFRESH_TOKEN_REUSED');
+    assert.equal((await refreshWithCookie(next).expect(401)).body.code, 'AUTH_ERR_INVALID_REFRESH_TOKEN');
+  });
+
+  test('when a refresh carries neither a body token nor the cookie, then it answers 401 saying to log in', async () => {
+    const res = await ctx.http.post('/api/v1/auth/refresh').send({}).expect(401);
+    assert.equal(res.body.code, 'AUTH_ERR_NO_REFRESH_TOKEN');
+    assert.match(res.body.detail, /log in again/);
+    const empty = await ctx.http
+      .post('/api/v1/auth/refresh')
+      .set('cookie', 'shop_refresh=')
+      .send({})
+      .expect(401);
+    assert.equal(empty.body.code, 'AUTH_ERR_NO_REFRESH_TOKEN');
+  });
+
+  test('when a body token comes without a delivery, then the answer keeps it in the body and sets no cookie', async () => {
+    const { token } = await signUp();
+    const res = await ctx.http.post('/api/v1/auth/refresh').send({ refreshToken: token }).expect(200);
+    assert.equal(typeof res.body.refreshToken, 'string');
+    assert.equal(res.headers['set-cookie'], undefined);
+  });
+
+  test('when the page logs out with the cookie, then the cookie is cleared and its token revoked', async () => {
+    const { token } = await signUp();
+    const res = await ctx.http
+      .post('/api/v1/auth/logout')
+      .set('cookie', `shop_refresh=${token}`)
+      .send({})
+      .expect(204);
+    const cleared = refreshCookie(res);
+    assert.equal(cleared.value, '');
+    assert.ok(
+      cleared.attributes.includes('path=/api/v1/auth') &&
+        cleared.attributes.some((a) => a === 'max-age=0' || a.startsWith('expires=thu, 01 jan 1970')),
+      `not a clearing cookie: ${cleared.attributes.join('; ')}`,
+    );
+    assert.equal((await refreshWithCookie(token).expect(401)).body.code, 'AUTH_ERR_INVALID_REFRESH_TOKEN');
+    // Signed out already: still 204, nothing to revoke.
+    await ctx.http.post('/api/v1/auth/logout').send({}).expect(204);
+  });
+
+  test('when the delivery is not body or cookie, then it answers 400 and sets nothing', async () => {
+    const res = await ctx.http
+      .post('/api/v1/auth/login')
+      .send({ email: 'a@example.com', password: 'whatever', refreshTokenDelivery: 'header' })
+      .expect(400);
+    assert.equal(res.headers['set-cookie'], undefined);
+  });
+});
