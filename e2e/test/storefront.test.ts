@@ -192,6 +192,49 @@ describe('the storefront in Chromium', () => {
     }
   });
 
+  test('the session survives a reload with no token in the page: the refresh token is an httpOnly, Secure, SameSite=Strict cookie on /api/v1/auth, and signing out clears it', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.goto('/');
+      await signUp(page, 'Grace');
+      const refreshCookies = async () =>
+        (await context.cookies()).filter((cookie) => cookie.name === 'shop_refresh');
+      const [cookie] = await refreshCookies();
+      assert.ok(cookie, 'auth set no shop_refresh cookie through the storefront');
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.secure, true);
+      assert.equal(cookie.sameSite, 'Strict');
+      assert.equal(cookie.path, '/api/v1/auth');
+      assert.ok(cookie.value.length >= 43);
+      // What a script in the page can read: storage and document.cookie.
+      const readable: string = await page.evaluate(
+        'JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })',
+      );
+      assert.ok(!readable.includes(cookie.value), `the refresh token is readable by scripts: ${readable}`);
+      assert.doesNotMatch(readable, /eyJ[\w-]+\.[\w-]+\./, 'an access token (a JWT) is in storage');
+
+      await page.reload();
+      await page.getByText('Hi, Grace').waitFor();
+      const [rotated] = await refreshCookies();
+      assert.ok(rotated && rotated.value !== cookie.value, 'the reload did not rotate the refresh cookie');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('link', { name: 'Sign in' }).waitFor();
+      assert.deepEqual(await refreshCookies(), []);
+      await page.reload();
+      await page.getByRole('link', { name: 'Sign in' }).waitFor();
+      assert.equal(await page.getByText('Hi, Grace').count(), 0);
+      // The token the page held last is revoked, not only forgotten.
+      const replay = await shop.request('POST', '/api/v1/auth/refresh', {
+        headers: { cookie: `shop_refresh=${rotated.value}` },
+        body: {},
+      });
+      assert.equal(replay.status, 401);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('on a phone: a declined card shows the decline, and another card then confirms the same order', async () => {
     const { context, page } = await newPage(PHONE);
     try {

@@ -989,6 +989,8 @@ export interface paths {
           'application/json': {
             email: string;
             password: string;
+            /** @description "body" (the default): the refresh token is in the answer. "cookie": it is set as the httpOnly, Secure, SameSite=Strict cookie shop_refresh (Path=/api/v1/auth) and left out of the answer, so no script on the page can read it; refresh and logout then read it from the cookie. */
+            refreshTokenDelivery?: 'body' | 'cookie';
           };
         };
       };
@@ -1011,8 +1013,8 @@ export interface paths {
               };
               /** @description EdDSA-signed JWT; send as "Authorization: Bearer <token>" */
               accessToken: string;
-              /** @description Opaque; single use, rotated by POST /api/v1/auth/refresh */
-              refreshToken: string;
+              /** @description Opaque; single use, rotated by POST /api/v1/auth/refresh. Absent when it was delivered as the shop_refresh cookie (refreshTokenDelivery "cookie") */
+              refreshToken?: string;
               /** @enum {string} */
               tokenType: 'Bearer';
               /** @description Access token lifetime in seconds */
@@ -1196,7 +1198,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Revoke the refresh token and every token rotated from the same login */
+    /** Revoke the refresh token (the body's, else the shop_refresh cookie's) and every token rotated from the same login; clears the cookie */
     post: {
       parameters: {
         query?: never;
@@ -1207,7 +1209,10 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            refreshToken: string;
+            /** @description Required unless the shop_refresh cookie carries it (refreshTokenDelivery "cookie") */
+            refreshToken?: string;
+            /** @description "body" (the default): the refresh token is in the answer. "cookie": it is set as the httpOnly, Secure, SameSite=Strict cookie shop_refresh (Path=/api/v1/auth) and left out of the answer, so no script on the page can read it; refresh and logout then read it from the cookie. */
+            refreshTokenDelivery?: 'body' | 'cookie';
           };
         };
       };
@@ -1702,7 +1707,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Rotate a refresh token into a new session; reusing a rotated token revokes its family */
+    /** Rotate a refresh token (the body's, else the shop_refresh cookie's) into a new session; reusing a rotated token revokes its family */
     post: {
       parameters: {
         query?: never;
@@ -1713,7 +1718,10 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            refreshToken: string;
+            /** @description Required unless the shop_refresh cookie carries it (refreshTokenDelivery "cookie") */
+            refreshToken?: string;
+            /** @description "body" (the default): the refresh token is in the answer. "cookie": it is set as the httpOnly, Secure, SameSite=Strict cookie shop_refresh (Path=/api/v1/auth) and left out of the answer, so no script on the page can read it; refresh and logout then read it from the cookie. */
+            refreshTokenDelivery?: 'body' | 'cookie';
           };
         };
       };
@@ -1736,8 +1744,8 @@ export interface paths {
               };
               /** @description EdDSA-signed JWT; send as "Authorization: Bearer <token>" */
               accessToken: string;
-              /** @description Opaque; single use, rotated by POST /api/v1/auth/refresh */
-              refreshToken: string;
+              /** @description Opaque; single use, rotated by POST /api/v1/auth/refresh. Absent when it was delivered as the shop_refresh cookie (refreshTokenDelivery "cookie") */
+              refreshToken?: string;
               /** @enum {string} */
               tokenType: 'Bearer';
               /** @description Access token lifetime in seconds */
@@ -1911,6 +1919,8 @@ export interface paths {
             email: string;
             password: string;
             name: string;
+            /** @description "body" (the default): the refresh token is in the answer. "cookie": it is set as the httpOnly, Secure, SameSite=Strict cookie shop_refresh (Path=/api/v1/auth) and left out of the answer, so no script on the page can read it; refresh and logout then read it from the cookie. */
+            refreshTokenDelivery?: 'body' | 'cookie';
           };
         };
       };
@@ -1933,8 +1943,8 @@ export interface paths {
               };
               /** @description EdDSA-signed JWT; send as "Authorization: Bearer <token>" */
               accessToken: string;
-              /** @description Opaque; single use, rotated by POST /api/v1/auth/refresh */
-              refreshToken: string;
+              /** @description Opaque; single use, rotated by POST /api/v1/auth/refresh. Absent when it was delivered as the shop_refresh cookie (refreshTokenDelivery "cookie") */
+              refreshToken?: string;
               /** @enum {string} */
               tokenType: 'Bearer';
               /** @description Access token lifetime in seconds */

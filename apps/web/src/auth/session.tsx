@@ -5,14 +5,16 @@ import type { Session, User } from '../api/types.ts';
 import { mergeCarts } from '../lib/cart-merge.ts';
 import { clearGuestCart, readGuestCart } from '../cart/guest-cart.ts';
 
-// Trade-off (documented in apps/web/README.md): auth answers the refresh token in the body, so the page
-// keeps it in localStorage to survive a reload; the access token stays in memory. An httpOnly cookie set by
-// auth would keep it out of reach of injected scripts: not done yet.
-const REFRESH_KEY = 'shop.refreshToken';
+// The refresh token never reaches this page's scripts: auth sets it as an httpOnly, Secure, SameSite=Strict
+// cookie on /api/v1/auth (refreshTokenDelivery "cookie"), the browser sends it on refresh and logout, and the
+// access token lives in memory only. What localStorage keeps is whether this browser signed in, so a guest's
+// visit does not cost a refresh that can only answer 401. Not a secret: forging it buys one 401.
+const SIGNED_IN_KEY = 'shop.signedIn';
+const COOKIE = { refreshTokenDelivery: 'cookie' } as const;
 
 interface SessionState {
   user: User | undefined;
-  /** False until the stored refresh token has been tried on load. */
+  /** False until the refresh cookie has been tried on load. */
   ready: boolean;
   signIn: (email: string, password: string) => Promise<User>;
   signUp: (name: string, email: string, password: string) => Promise<User>;
@@ -22,20 +24,16 @@ interface SessionState {
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
 /**
- * Rotates the stored refresh token into a session. Every tab of the browser shares the token, and a rotated
- * token used twice revokes the whole login (reuse detection), so refreshes run one at a time across tabs
- * (Web Locks) and each reads the token the previous one stored. undefined: the token was refused (the
- * session is over); a network error or a 5xx throws and keeps the token for the next try.
+ * Rotates the refresh cookie into a session. Every tab of the browser shares the cookie, and a rotated token
+ * presented twice revokes the whole login (reuse detection), so refreshes run one at a time across tabs (Web
+ * Locks) and each sends the cookie the previous one set. undefined: the token was refused or is missing (the
+ * session is over); a network error or a 5xx throws and keeps the session for the next try.
  */
-async function refreshStored(): Promise<Session | undefined> {
+async function refreshFromCookie(): Promise<Session | undefined> {
   const run = async () => {
-    const stored = localStorage.getItem(REFRESH_KEY);
-    if (stored === null) return undefined;
-    const result = await authApi.POST('/api/v1/auth/refresh', { body: { refreshToken: stored } });
-    if (result.data !== undefined) {
-      localStorage.setItem(REFRESH_KEY, result.data.refreshToken);
-      return result.data;
-    }
+    if (localStorage.getItem(SIGNED_IN_KEY) === null) return undefined;
+    const result = await authApi.POST('/api/v1/auth/refresh', { body: COOKIE });
+    if (result.data !== undefined) return result.data;
     if (result.response.status === 400 || result.response.status === 401) return undefined;
     throw new Error(`Refreshing the session answered ${result.response.status}; try again in a moment.`);
   };
@@ -63,20 +61,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const adopt = useCallback((session: Session | undefined) => {
     if (session === undefined) {
-      localStorage.removeItem(REFRESH_KEY);
+      localStorage.removeItem(SIGNED_IN_KEY);
       setAccessToken(undefined);
       setUser(undefined);
       return undefined;
     }
-    localStorage.setItem(REFRESH_KEY, session.refreshToken);
+    localStorage.setItem(SIGNED_IN_KEY, '1');
     setAccessToken(session.accessToken);
     setUser(session.user);
     return session.accessToken;
   }, []);
 
   useEffect(() => {
-    setRefresher(async () => adopt(await refreshStored()));
-    if (localStorage.getItem(REFRESH_KEY) === null) {
+    setRefresher(async () => adopt(await refreshFromCookie()));
+    if (localStorage.getItem(SIGNED_IN_KEY) === null) {
       setReady(true);
       return;
     }
@@ -106,16 +104,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user,
       ready,
       signIn: async (email, password) =>
-        afterSignIn(unwrap(await authApi.POST('/api/v1/auth/login', { body: { email, password } }))),
+        afterSignIn(
+          unwrap(await authApi.POST('/api/v1/auth/login', { body: { email, password, ...COOKIE } })),
+        ),
       signUp: async (name, email, password) => {
         // Registration answers a session of its own: no second password check.
         return afterSignIn(
-          unwrap(await authApi.POST('/api/v1/auth/register', { body: { name, email, password } })),
+          unwrap(await authApi.POST('/api/v1/auth/register', { body: { name, email, password, ...COOKIE } })),
         );
       },
       signOut: async () => {
-        const stored = localStorage.getItem(REFRESH_KEY);
-        if (stored !== null) await authApi.POST('/api/v1/auth/logout', { body: { refreshToken: stored } });
+        // The cookie goes with the request; auth revokes its token and clears it.
+        await authApi.POST('/api/v1/auth/logout', { body: {} });
         adopt(undefined);
         queryClient.clear();
       },
