@@ -6,10 +6,12 @@ import { createInterface } from 'node:readline';
 import { migrate } from '@shop/database';
 import { migrateShards, parseShardServers } from '@shop/sharding';
 import { ensureDatabase, type DevPostgres } from './dev/databases.ts';
+import { devPostgresDir } from './dev/embedded-postgres.ts';
 import { discoverServices, type DevService } from './dev/services.ts';
 
 // npm start: runs every service on this machine. With AUTH_DATABASE_URL etc. (or DATABASE_URL) set it
-// uses those servers; otherwise it starts an embedded PostgreSQL whose data persists in .cache/dev.
+// uses those servers; otherwise it starts an embedded PostgreSQL whose data persists in .cache/dev (or
+// DEV_DATA_DIR).
 // Without REDIS_URL / KAFKA_BROKERS the services use their in-process stand-ins.
 
 const ROOT = join(import.meta.dirname, '..');
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
   const embeddedPostgres = () => {
     postgres ??= (async () => {
       log(`starting embedded PostgreSQL on 127.0.0.1:${POSTGRES_PORT} ...`);
-      const server = await hostEmbeddedPostgres(join(ROOT, '.cache', 'dev', 'postgres'), POSTGRES_PORT);
+      const server = await hostEmbeddedPostgres(devPostgresDir(ROOT), POSTGRES_PORT);
       log('PostgreSQL is up');
       return server;
     })();

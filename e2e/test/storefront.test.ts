@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { stopAllServers } from '@shop/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, screenshot } from '../support/browser.ts';
+import { fillAddress, goToCheckout, orderStatus } from '../support/pages.ts';
 import { Shop, type Account } from '../support/shop-client.ts';
 import { startStorefront, type Storefront } from '../support/storefront.ts';
 import { ADMIN, startShopSystem, type ShopSystem } from '../support/system.ts';
@@ -108,23 +109,6 @@ async function addToCart(page: Page, productName: string, quantity = 1): Promise
   await page.getByRole('button', { name: 'Add to cart' }).click();
   await page.getByRole('status').filter({ hasText: 'Added' }).waitFor();
 }
-
-async function fillAddress(page: Page): Promise<void> {
-  await page.getByLabel('Full name').fill('Ada Lovelace');
-  await page.getByLabel('Street and number').fill('12 Analytical Row');
-  await page.getByLabel('City').fill('London');
-  await page.getByLabel('Postal code').fill('N1 9GU');
-  await page.getByLabel(/Country code/).fill('GB');
-}
-
-async function goToCheckout(page: Page): Promise<void> {
-  await page.getByRole('link', { name: /^Cart/ }).click();
-  await page.getByRole('link', { name: 'Check out' }).click();
-  await page.getByRole('heading', { name: 'Checkout' }).waitFor();
-}
-
-const orderStatus = (page: Page, status: string) =>
-  page.locator(`[data-status="${status}"]`).waitFor({ timeout: 45_000 });
 
 describe('the storefront in Chromium', () => {
   test('the checked-in API types match the gateway (npm run api:types -w @shop/web -- --check)', async () => {

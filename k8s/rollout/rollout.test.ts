@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runIsolated } from '@shop/testing';
 import { stringify } from 'yaml';
-import { runIsolated } from '../src/isolated-run.ts';
+import { K8S_ROOT } from '../src/generate.ts';
 import { render } from '../src/render.ts';
 import type { RolloutJob, RolloutReport } from '../src/rollout.ts';
 import { ensureTool, goModuleDir } from '../src/tools.ts';
@@ -66,7 +67,11 @@ describe('rolling update, spread, PDB and rollback of the eks product Deployment
         newImage: NEW_IMAGE,
       };
       await writeFile(join(dir, 'job.json'), JSON.stringify(job));
-      report = await runIsolated<RolloutReport>('rollout.ts', join(dir, 'job.json'), 'the rollout run');
+      report = await runIsolated<RolloutReport>(
+        join(K8S_ROOT, 'src', 'rollout.ts'),
+        [join(dir, 'job.json')],
+        'the rollout run',
+      );
     },
     { timeout: 90 * 60_000 },
   );

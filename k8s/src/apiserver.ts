@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments, stringify } from 'yaml';
+import { loopbackUp } from '@shop/testing';
 
 export interface ApplyJob {
   etcd: string;
@@ -102,10 +103,7 @@ export async function startControlPlane(
   children: ChildProcess[],
 ): Promise<{ kubectl: Kubectl; kubeconfig: string; startedInMs: number }> {
   const started = Date.now();
-  // A fresh network namespace has its loopback down.
-  const lo = await run('ip', ['link', 'set', 'lo', 'up']);
-  if (lo.code !== 0)
-    throw new Error(`ip link set lo up failed: ${lo.stderr} (run this inside unshare -n, as root)`);
+  await loopbackUp();
 
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));

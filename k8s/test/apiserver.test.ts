@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runIsolated } from '@shop/testing';
 import { stringify } from 'yaml';
+import { K8S_ROOT } from '../src/generate.ts';
 import type { ApplyJob, ApplyReport, PhaseResult } from '../src/apiserver.ts';
-import { runIsolated } from '../src/isolated-run.ts';
 import { OVERLAYS, parseObjects, renderYaml, type K8sObject } from '../src/render.ts';
 import { loadCrds } from '../src/schemas.ts';
 import { ensureTool } from '../src/tools.ts';
@@ -79,7 +80,11 @@ describe('the overlays on a real kube-apiserver + etcd (server-side apply, dry r
       }
       const job: ApplyJob = { etcd, apiserver, kubectl, crds: join(dir, 'crds.yaml'), phases };
       await writeFile(join(dir, 'job.json'), JSON.stringify(job));
-      report = await runIsolated<ApplyReport>('apiserver.ts', join(dir, 'job.json'), 'the API server run');
+      report = await runIsolated<ApplyReport>(
+        join(K8S_ROOT, 'src', 'apiserver.ts'),
+        [join(dir, 'job.json')],
+        'the API server run',
+      );
     },
     { timeout: 90 * 60_000 },
   );

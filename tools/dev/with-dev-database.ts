@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDevPostgres } from './embedded-postgres.ts';
+import { devPostgresDir, startDevPostgres } from './embedded-postgres.ts';
 
 // node tools/dev/with-dev-database.ts <service> <command> [args ...]: runs a service's own command (its
 // seed, say) with <SERVICE>_DATABASE_URL set. When neither it nor DATABASE_URL is set, that is the
@@ -24,7 +24,7 @@ function run(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function embeddedDatabaseUrl(name: string) {
-  const dataDir = join(ROOT, '.cache', 'dev', 'postgres');
+  const dataDir = devPostgresDir(ROOT);
   const running = await readFile(join(dataDir, 'data', 'postmaster.pid'), 'utf8').then(
     () => true,
     () => false,

@@ -35,6 +35,43 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
+/** What a list shows while its query loads, fails or comes back empty; nothing once it has items. */
+export function QueryStates({
+  query,
+  what,
+  count,
+  empty,
+}: {
+  query: { isPending: boolean; isSuccess: boolean; error: Error | null; refetch: () => unknown };
+  what: string;
+  /** Items received so far (undefined: the list is not one that can be empty). */
+  count?: number;
+  empty?: ReactNode;
+}) {
+  return (
+    <>
+      {query.isPending && <Loading what={what} />}
+      {query.error && <ErrorNote error={query.error} retry={() => void query.refetch()} />}
+      {query.isSuccess && count === 0 && empty !== undefined && <Empty>{empty}</Empty>}
+    </>
+  );
+}
+
+/** A table's header row of column names. */
+export function Columns({ names }: { names: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name) => (
+          <th key={name} scope="col">
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function ProductCard({ product }: { product: Product }) {
   return (
     <li className="card">

@@ -56,3 +56,4 @@ export {
 export { findFreePort, findFreePorts } from './free-port.ts';
 export { testTableFixture, type TableFixtureOptions } from './table-fixture.ts';
 export { ensureGoBinary, findGo, type CachedGoBinary, type GoBuildReporter } from './go-build.ts';
+export { loopbackUp, runIsolated } from './isolated-run.ts';

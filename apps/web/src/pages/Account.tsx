@@ -10,8 +10,11 @@ function useNext(): string {
   return next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-export function SignIn() {
-  const { signIn } = useSession();
+/**
+ * An account form's submit: runs `action` with the form's fields, then goes to `next`; while it runs the
+ * form is busy, and what went wrong stays shown until the next try.
+ */
+function useAccountForm(action: (field: (name: string) => string) => Promise<unknown>) {
   const navigate = useNavigate();
   const next = useNext();
   const [error, setError] = useState<Error | undefined>();
@@ -22,7 +25,7 @@ export function SignIn() {
     setBusy(true);
     setError(undefined);
     try {
-      await signIn(String(data.get('email')), String(data.get('password')));
+      await action((name) => String(data.get(name)));
       navigate(next);
     } catch (caught) {
       setError(caught as Error);
@@ -30,6 +33,14 @@ export function SignIn() {
       setBusy(false);
     }
   };
+  return { next, error, setError, busy, submit };
+}
+
+export function SignIn() {
+  const { signIn } = useSession();
+  const { next, error, setError, busy, submit } = useAccountForm((field) =>
+    signIn(field('email'), field('password')),
+  );
   return (
     <form className="account" onSubmit={submit}>
       <h1>Sign in</h1>
@@ -50,24 +61,9 @@ export function SignIn() {
 
 export function SignUp() {
   const { signUp } = useSession();
-  const navigate = useNavigate();
-  const next = useNext();
-  const [error, setError] = useState<Error | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
-    setBusy(true);
-    setError(undefined);
-    try {
-      await signUp(String(data.get('name')), String(data.get('email')), String(data.get('password')));
-      navigate(next);
-    } catch (caught) {
-      setError(caught as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { next, error, setError, busy, submit } = useAccountForm((field) =>
+    signUp(field('name'), field('email'), field('password')),
+  );
   return (
     <form className="account" onSubmit={submit}>
       <h1>Create an account</h1>

@@ -4,7 +4,7 @@ import { NavLink, Route, Routes } from 'react-router';
 import { api, ApiError, unwrap } from '../api/client.ts';
 import type { OrderStatus } from '../api/types.ts';
 import { useSession } from '../auth/session.tsx';
-import { Empty, ErrorNote, Loading, Price } from '../components.tsx';
+import { Columns, ErrorNote, Price, QueryStates } from '../components.tsx';
 import { parsePriceInput, priceInputText } from '../lib/price-input.ts';
 
 type AdminProduct = Awaited<ReturnType<typeof listProducts>>['items'][number];
@@ -237,19 +237,15 @@ function AdminProducts() {
     <section aria-labelledby="admin-products">
       <h2 id="admin-products">Products</h2>
       <NewProduct />
-      {products.isPending && <Loading what="products" />}
-      {products.error && <ErrorNote error={products.error} retry={() => products.refetch()} />}
-      {products.isSuccess && items.length === 0 && <Empty>No products yet: create one above.</Empty>}
+      <QueryStates
+        query={products}
+        what="products"
+        count={items.length}
+        empty="No products yet: create one above."
+      />
       {items.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Product</th>
-              <th scope="col">Price</th>
-              <th scope="col">Stock</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <Columns names={['Product', 'Price', 'Stock', 'Actions']} />
           <tbody>
             {items.map((product) => (
               // Keyed by version too: after a change (or a conflict) the row starts from what the server has.
@@ -310,19 +306,10 @@ function AdminOrders() {
           ))}
         </select>
       </label>
-      {orders.isPending && <Loading what="orders" />}
-      {orders.error && <ErrorNote error={orders.error} retry={() => orders.refetch()} />}
-      {orders.isSuccess && items.length === 0 && <Empty>No orders with this status.</Empty>}
+      <QueryStates query={orders} what="orders" count={items.length} empty="No orders with this status." />
       {items.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Created</th>
-              <th scope="col">Status</th>
-              <th scope="col">Total</th>
-            </tr>
-          </thead>
+          <Columns names={['Order', 'Created', 'Status', 'Total']} />
           <tbody>
             {items.map((order) => (
               <tr key={order.id}>

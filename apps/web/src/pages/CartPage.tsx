@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { Empty, ErrorNote, Loading, Price } from '../components.tsx';
+import { Columns, Empty, ErrorNote, Loading, Price } from '../components.tsx';
 import { useCart } from '../cart/use-cart.ts';
 
 export function CartPage() {
@@ -20,14 +20,7 @@ export function CartPage() {
     <div className="cart">
       <h1>Your cart</h1>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">Unit price</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Total</th>
-          </tr>
-        </thead>
+        <Columns names={['Product', 'Unit price', 'Quantity', 'Total']} />
         <tbody>
           {cart.lines.map((line) => (
             <tr key={line.productId}>

@@ -2,7 +2,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
-import { Empty, ErrorNote, Loading, ProductCard } from '../components.tsx';
+import { ProductCard, QueryStates } from '../components.tsx';
 import { useDebounced } from '../lib/use-debounced.ts';
 import {
   SORTS,
@@ -73,8 +73,7 @@ export function Catalog() {
       <div className="filters">
         <nav aria-label="Categories">
           <h2>Categories</h2>
-          {categories.isPending && <Loading what="categories" />}
-          {categories.error && <ErrorNote error={categories.error} retry={() => categories.refetch()} />}
+          <QueryStates query={categories} what="categories" />
           <ul>
             <li>
               <button
@@ -128,16 +127,19 @@ export function Catalog() {
 
       <section aria-labelledby="products-heading">
         <h2 id="products-heading">{searching || state.category ? 'Products' : 'Featured'}</h2>
-        {products.isPending && <Loading what="products" />}
-        {products.error && <ErrorNote error={products.error} retry={() => products.refetch()} />}
-        {products.isSuccess && items.length === 0 && (
-          <Empty>
-            <p>Nothing matches.</p>
-            <p>
-              Try fewer words, another category, or <Link to="/">see every product</Link>.
-            </p>
-          </Empty>
-        )}
+        <QueryStates
+          query={products}
+          what="products"
+          count={items.length}
+          empty={
+            <>
+              <p>Nothing matches.</p>
+              <p>
+                Try fewer words, another category, or <Link to="/">see every product</Link>.
+              </p>
+            </>
+          }
+        />
         <ul className="grid">
           {items.map((product) => (
             <ProductCard key={product.id} product={product} />

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, newIdempotencyKey, unwrap } from '../api/client.ts';
 import type { OrderStatus } from '../api/types.ts';
-import { ErrorNote, Loading, Price } from '../components.tsx';
+import { Columns, ErrorNote, Loading, Price } from '../components.tsx';
 import { declineMessage } from '../lib/test-cards.ts';
 import { CardChoice } from './CardChoice.tsx';
 import { payOrder } from './pay.ts';
@@ -85,13 +85,7 @@ export function OrderPage() {
       {retry.error && <ErrorNote error={retry.error} />}
       {data.status === 'CANCELLED' && data.reason && <p>Why: {data.reason}</p>}
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Total</th>
-          </tr>
-        </thead>
+        <Columns names={['Product', 'Quantity', 'Total']} />
         <tbody>
           {data.lines.map((line) => (
             <tr key={line.productId}>
