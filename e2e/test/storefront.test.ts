@@ -223,10 +223,16 @@ describe('the storefront in Chromium', () => {
     const { context, page } = await newPage(PHONE);
     try {
       await page.goto('/');
+      await page.getByRole('heading', { name: 'Featured' }).waitFor();
+      await screenshot(page, 'home-phone');
+      await checkAccessibility(page, 'home (phone)');
       await signUp(page, 'Grace');
       await addToCart(page, products[1]!.name);
+      await screenshot(page, 'product-phone');
+      await checkAccessibility(page, 'product (phone)');
       await goToCheckout(page);
       await fillAddress(page);
+      await screenshot(page, 'checkout-phone');
       await page.getByLabel(/Declined card/).check();
       await page.getByRole('button', { name: 'Place order' }).click();
       await page.getByRole('heading', { name: 'Your card was declined.' }).waitFor({ timeout: 45_000 });
@@ -290,6 +296,12 @@ describe('the storefront in Chromium', () => {
         await shopper.context.close();
       }
 
+      // Back to the admin's page, in front and freshly loaded at version 2: a page that regains focus with
+      // data older than its staleTime refetches it, and one that had fetched the rename below would save on
+      // top of it, rightly, without a conflict.
+      await page.bringToFront();
+      await page.reload();
+      await row.getByText('v2').waitFor();
       // Someone else changes the product meanwhile: the admin's next save (on version 2) is refused.
       await shop.expect(200, 'PATCH', `/api/v1/products/${mug.id}`, {
         token: admin.token,
@@ -298,6 +310,12 @@ describe('the storefront in Chromium', () => {
       await row.getByLabel(`Price of ${mug.name}`).fill('7.50');
       await row.getByRole('button', { name: `Save price of ${mug.name}` }).click();
       await page.getByText('Someone changed this product after you loaded it').waitFor();
+      // The list then shows the newer version, and the explanation stays beside it.
+      await row.getByText('v3').waitFor();
+      assert.ok(
+        await row.getByText('Someone changed this product after you loaded it').isVisible(),
+        'the conflict explanation vanished when the row showed the newer version',
+      );
       const now = await shop.expect(200, 'GET', `/api/v1/products/${mug.id}`);
       assert.deepEqual(now.body.price, { amount: 999, currency: 'USD' });
 

@@ -29,11 +29,23 @@ function explain(error: Error): Error {
   return error;
 }
 
-function ProductRow({ product }: { product: AdminProduct }) {
+/**
+ * One product's row. Keyed by version, so after a change (or a conflict) it starts again from what the
+ * server has; what went wrong is therefore the list's to keep (`problem`), or a conflict's explanation would
+ * vanish with the row it was shown in as soon as the refetch brought the newer version.
+ */
+function ProductRow({
+  product,
+  problem,
+  setProblem,
+}: {
+  product: AdminProduct;
+  problem: Error | undefined;
+  setProblem: (problem: Error | undefined) => void;
+}) {
   const queryClient = useQueryClient();
   const [price, setPrice] = useState(priceInputText(product.price.amount, product.price.currency));
   const [delta, setDelta] = useState('');
-  const [problem, setProblem] = useState<Error | undefined>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'products'] });
   const change = useMutation({
     mutationFn: async (body: { price?: { amount: number; currency: string }; active?: boolean }) =>
@@ -233,6 +245,8 @@ function AdminProducts() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const items = products.data?.pages.flatMap((page) => page.items) ?? [];
+  // Per product: what its last change ran into (see ProductRow).
+  const [problems, setProblems] = useState<Record<string, Error | undefined>>({});
   return (
     <section aria-labelledby="admin-products">
       <h2 id="admin-products">Products</h2>
@@ -248,8 +262,12 @@ function AdminProducts() {
           <Columns names={['Product', 'Price', 'Stock', 'Actions']} />
           <tbody>
             {items.map((product) => (
-              // Keyed by version too: after a change (or a conflict) the row starts from what the server has.
-              <ProductRow key={`${product.id}:${product.version}`} product={product} />
+              <ProductRow
+                key={`${product.id}:${product.version}`}
+                product={product}
+                problem={problems[product.id]}
+                setProblem={(problem) => setProblems((all) => ({ ...all, [product.id]: problem }))}
+              />
             ))}
           </tbody>
         </table>
