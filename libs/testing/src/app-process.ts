@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { findFreePorts } from './free-port.ts';
 import { createScratchDir } from './lifecycle.ts';
+import { progress } from './progress.ts';
 import { launchLocalServer, ServerProcess, type LocalServer } from './server-process.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -18,7 +19,13 @@ export interface AppProcessOptions {
   env: Record<string, string>;
   /** The public port (default: a free one). */
   port?: number;
+  /** How free ports are found (default: the kernel's, findFreePorts); the kit's own tests replace it. */
+  freePorts?: (count: number) => Promise<number[]>;
 }
+
+// A free port is only free when it is picked: another test's process may bind it before the app does. Such
+// a start fails with EADDRINUSE (it did in CI) and is tried again on other ports, this many times in all.
+const PORT_ATTEMPTS = 3;
 
 /** A service running as its own process, as it runs in production (`node apps/<app>/src/main.ts`). */
 export interface AppProcess extends LocalServer {
@@ -36,8 +43,25 @@ export interface AppProcess extends LocalServer {
  * and the process's exit stop it too.
  */
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !/EADDRINUSE/.test(String(error))) throw error;
+      progress(
+        `the ${options.app} service's port was taken between the pick and the bind; trying other ports ` +
+          `(attempt ${attempt + 1} of ${PORT_ATTEMPTS})`,
+      );
+    }
+  }
+}
+
+async function startOnFreePorts(options: AppProcessOptions): Promise<AppProcess> {
   const { app, env } = options;
-  const [free, dir] = await Promise.all([findFreePorts(2), createScratchDir(`app-${app}`)]);
+  const [free, dir] = await Promise.all([
+    (options.freePorts ?? findFreePorts)(2),
+    createScratchDir(`app-${app}`),
+  ]);
   const port = options.port ?? (free[0] as number);
   const opsPort = free[1] as number;
   const url = `http://127.0.0.1:${port}`;
