@@ -114,6 +114,25 @@ async function status(url: string): Promise<number | string> {
   }
 }
 
+/**
+ * Polls `url` until it answers 200, the container `name` exits, or `deadline` passes; then throws with the
+ * last answer and the container's log.
+ */
+async function untilAnswers(name: string, url: string, deadline: number, what: string): Promise<void> {
+  let last: number | string = 'no answer';
+  while (Date.now() < deadline) {
+    last = await status(url);
+    if (last === 200) return;
+    const state = await podman(['inspect', '--format', '{{.State.Status}}', name]);
+    if (state.stdout.trim() === 'exited') break;
+    await sleep(100);
+  }
+  const logs = await podman(['logs', '--tail', '30', name]);
+  throw new Error(
+    `${what}: ${new URL(url).pathname} was not 200 in time (last: ${last}); its log:\n${logs.stdout}${logs.stderr}`,
+  );
+}
+
 interface Figures {
   app: App | 'web';
   sizeMb: number;
@@ -249,20 +268,7 @@ async function checkWeb(gatewayUrl: string): Promise<void> {
     'starting web',
   );
   started.push(name);
-  let health: number | string = 'no answer';
-  while (Date.now() - t0 < 30_000) {
-    health = await status(`${url}/healthz`);
-    if (health === 200) break;
-    const state = await podman(['inspect', '--format', '{{.State.Status}}', name]);
-    if (state.stdout.trim() === 'exited') break;
-    await sleep(100);
-  }
-  if (health !== 200) {
-    const logs = await podman(['logs', '--tail', '30', name]);
-    throw new Error(
-      `web: /healthz was not 200 within 30 s (last: ${health}); its log:\n${logs.stdout}${logs.stderr}`,
-    );
-  }
+  await untilAnswers(name, `${url}/healthz`, t0 + 30_000, 'web');
   figures.get('web')!.coldStartMs = Date.now() - t0;
   log(`web: /healthz 200 ${Date.now() - t0} ms after podman run`);
 
@@ -479,21 +485,7 @@ try {
     const t0 = Date.now();
     await podmanOk(['run', '-d', '--name', name, ...containerArgs(env), imageOf(app)], `starting ${app}`);
     started.push(name);
-    const deadline = t0 + READY_TIMEOUT_MS;
-    let last: number | string = 'no answer';
-    while (Date.now() < deadline) {
-      last = await status(`${urlOf(app)}/ready`);
-      if (last === 200) break;
-      const state = await podman(['inspect', '--format', '{{.State.Status}}', name]);
-      if (state.stdout.trim() === 'exited') break;
-      await sleep(100);
-    }
-    if (last !== 200) {
-      const logs = await podman(['logs', '--tail', '30', name]);
-      throw new Error(
-        `${app} was not ready within ${READY_TIMEOUT_MS} ms (last /ready: ${last}); its log:\n${logs.stdout}${logs.stderr}`,
-      );
-    }
+    await untilAnswers(name, `${urlOf(app)}/ready`, t0 + READY_TIMEOUT_MS, app);
     const coldStartMs = Date.now() - t0;
     figures.get(app)!.coldStartMs = coldStartMs;
     log(`${app}: /ready 200 ${coldStartMs} ms after podman run`);
