@@ -33,11 +33,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 async function buildStorefront(): Promise<string> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'shop-web-'));
   const build = run(['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {});
-  let buildLog = '';
-  build.stdout!.on('data', (chunk: Buffer) => (buildLog += chunk.toString()));
-  build.stderr!.on('data', (chunk: Buffer) => (buildLog += chunk.toString()));
+  const buildLog = collect(build);
   const [code] = (await once(build, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`vite build of apps/web exited with ${code}:\n${buildLog}`);
+  if (code !== 0) throw new Error(`vite build of apps/web exited with ${code}:\n${buildLog()}`);
   return outDir;
 }
 

@@ -58,9 +58,9 @@ const sessionResponse = (
   return withoutToken;
 };
 
-/** The refresh token of a refresh or logout: the body's, else the cookie's. */
+/** The refresh token of a refresh or logout: the body's, else the cookie's (an empty cookie is none). */
 const presentedToken = (body: RefreshBody, cookies: FastifyRequest['cookies']) =>
-  body.refreshToken ?? cookies[REFRESH_COOKIE];
+  body.refreshToken ?? (cookies[REFRESH_COOKIE] || undefined);
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AuthDeps }> = async (app, { deps }) => {
   // Parses the Cookie header of these routes only; no signing: the token is its own secret.
@@ -123,7 +123,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AuthDeps }> = async (
     },
     async (request, reply) => {
       const token = presentedToken(request.body, request.cookies);
-      if (token === undefined || token === '') throw AuthErrors.noRefreshToken();
+      if (token === undefined) throw AuthErrors.noRefreshToken();
       // A token read from the cookie is rotated into the cookie, unless the body says otherwise.
       const delivery =
         request.body.refreshTokenDelivery ?? (request.body.refreshToken === undefined ? 'cookie' : 'body');
@@ -147,7 +147,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AuthDeps }> = async (
       const token = presentedToken(request.body, request.cookies);
       // Signed out either way: the cookie goes, and a token that is missing has nothing to revoke.
       if (request.cookies[REFRESH_COOKIE] !== undefined) reply.clearCookie(REFRESH_COOKIE, cookieOptions);
-      if (token !== undefined && token !== '') await logOut(deps, token);
+      if (token !== undefined) await logOut(deps, token);
       return reply.code(204).send(null);
     },
   );
