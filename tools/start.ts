@@ -165,6 +165,10 @@ async function hostEmbeddedPostgres(dataDir: string, port: number): Promise<DevP
 }
 
 const children: ChildProcess[] = [];
+// Which process each child is, for the message when one exits on its own.
+const names = new Map<ChildProcess, string>();
+// Set once npm start is stopping: the exits it asked for are not failures.
+let stopping = false;
 
 async function main(): Promise<void> {
   const services = await discoverServices(ROOT);
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
 
   // The services stop first, while their database is still up; then the database.
   const stopAll = async (signal: NodeJS.Signals) => {
+    stopping = true;
     log(`stopping (${signal}) ...`);
     const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
     const exits = running.map((c) => once(c, 'exit'));
@@ -265,6 +270,7 @@ async function main(): Promise<void> {
     log(`starting ${service.name} on port ${service.port} ...`);
     const child = startService(service, env);
     children.push(child);
+    names.set(child, service.name);
     await waitUntilReady(service, child);
   }
 
@@ -274,6 +280,7 @@ async function main(): Promise<void> {
     log(`starting the storefront (Vite, proxying /api to the gateway) on port ${WEB_PORT} ...`);
     const web = startStorefront(`http://127.0.0.1:${gateway.port}`);
     children.push(web);
+    names.set(web, 'the storefront (Vite)');
     await waitForStorefront(web);
   }
   log('everything is up:');
@@ -296,8 +303,11 @@ async function main(): Promise<void> {
   log('Press Ctrl-C to stop.');
   for (const child of children) {
     child.once('exit', (code) => {
-      if (code !== 0 && code !== null)
-        log(`a service exited with ${code}; the others keep running. Fix it and restart.`);
+      if (!stopping && code !== 0 && code !== null)
+        log(
+          `${names.get(child) ?? 'a service'} exited with ${code}; the others keep running. ` +
+            'Its log is above: fix it, then stop npm start (Ctrl-C) and run it again.',
+        );
     });
   }
 }

@@ -26,6 +26,8 @@ export interface NpmStartReport {
   apiStatus: string;
   stopExitCode: number | null;
   stoppedCleanly: boolean;
+  /** npm start's lines about a process that exited on its own (none when the stop went as asked). */
+  unexpectedExits: string[];
 }
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -56,6 +58,7 @@ const start = spawn(process.execPath, [path.join(ROOT, 'tools', 'start.ts')], {
 });
 const exited = once(start, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 let stoppedCleanly = false;
+const unexpectedExits: string[] = [];
 const up = new Promise<void>((resolve, reject) => {
   for (const stream of [start.stdout, start.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -63,6 +66,7 @@ const up = new Promise<void>((resolve, reject) => {
       if (line.startsWith('[start] ')) process.stderr.write(`  ${line}\n`);
       if (line.includes('[start] Press Ctrl-C to stop.')) resolve();
       if (line.includes('[start] stopped')) stoppedCleanly = true;
+      if (/^\[start\] .* exited with \d+/.test(line)) unexpectedExits.push(line);
     });
   }
   void exited.then(([code]) => reject(new Error(`npm start exited with ${code} before it was up`)));
@@ -157,6 +161,7 @@ try {
       apiStatus: order.status,
       stopExitCode,
       stoppedCleanly,
+      unexpectedExits,
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
