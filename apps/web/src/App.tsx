@@ -3,15 +3,20 @@ import { Link, NavLink, Navigate, Route, Routes, useLocation } from 'react-route
 import { useSession } from './auth/session.tsx';
 import { useCart } from './cart/use-cart.ts';
 import { Loading } from './components.tsx';
-import { SignIn, SignUp } from './pages/Account.tsx';
-import { CartPage } from './pages/CartPage.tsx';
 import { Catalog } from './pages/Catalog.tsx';
-import { Checkout } from './pages/Checkout.tsx';
-import { OrderPage } from './pages/OrderPage.tsx';
-import { Orders } from './pages/Orders.tsx';
 import { ProductPage } from './pages/ProductPage.tsx';
 
-// Loaded only by admins who open it: not in the shoppers' bundle.
+// The pages people land on (from a search engine or a shared link) are in the first bundle; the rest are
+// loaded when a shopper goes there, so the home page's script is only what it runs. The admin area is loaded
+// only by admins who open it.
+const page = <Name extends string>(load: () => Promise<Record<Name, () => ReactNode>>, name: Name) =>
+  lazy(async () => ({ default: (await load())[name] }));
+const SignIn = page(() => import('./pages/Account.tsx'), 'SignIn');
+const SignUp = page(() => import('./pages/Account.tsx'), 'SignUp');
+const CartPage = page(() => import('./pages/CartPage.tsx'), 'CartPage');
+const Checkout = page(() => import('./pages/Checkout.tsx'), 'Checkout');
+const OrderPage = page(() => import('./pages/OrderPage.tsx'), 'OrderPage');
+const Orders = page(() => import('./pages/Orders.tsx'), 'Orders');
 const Admin = lazy(() => import('./pages/Admin.tsx'));
 
 function SignedIn({ children }: { children: ReactNode }) {
@@ -66,58 +71,58 @@ export function App() {
     <>
       <Header />
       <main id="main">
-        <Routes>
-          <Route path="/" element={<Catalog />} />
-          <Route path="/products/:id" element={<ProductPage />} />
-          <Route path="/cart" element={<CartPage />} />
-          <Route path="/signin" element={<SignIn />} />
-          <Route path="/signup" element={<SignUp />} />
-          <Route
-            path="/checkout"
-            element={
-              <SignedIn>
-                <Checkout />
-              </SignedIn>
-            }
-          />
-          <Route
-            path="/orders"
-            element={
-              <SignedIn>
-                <Orders />
-              </SignedIn>
-            }
-          />
-          <Route
-            path="/orders/:id"
-            element={
-              <SignedIn>
-                <OrderPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path="/admin/*"
-            element={
-              <SignedIn>
-                <Suspense fallback={<Loading what="the admin area" />}>
+        <Suspense fallback={<Loading what="the page" />}>
+          <Routes>
+            <Route path="/" element={<Catalog />} />
+            <Route path="/products/:id" element={<ProductPage />} />
+            <Route path="/cart" element={<CartPage />} />
+            <Route path="/signin" element={<SignIn />} />
+            <Route path="/signup" element={<SignUp />} />
+            <Route
+              path="/checkout"
+              element={
+                <SignedIn>
+                  <Checkout />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/orders"
+              element={
+                <SignedIn>
+                  <Orders />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/orders/:id"
+              element={
+                <SignedIn>
+                  <OrderPage />
+                </SignedIn>
+              }
+            />
+            <Route
+              path="/admin/*"
+              element={
+                <SignedIn>
                   <Admin />
-                </Suspense>
-              </SignedIn>
-            }
-          />
-          <Route
-            path="*"
-            element={
-              <div className="empty">
-                <h1>Page not found</h1>
-                <p>
-                  <Link to="/">Go to the catalog</Link>
-                </p>
-              </div>
-            }
-          />
-        </Routes>
+                </SignedIn>
+              }
+            />
+            <Route
+              path="*"
+              element={
+                <div className="empty">
+                  <h1>Page not found</h1>
+                  <p>
+                    <Link to="/">Go to the catalog</Link>
+                  </p>
+                </div>
+              }
+            />
+          </Routes>
+        </Suspense>
       </main>
     </>
   );

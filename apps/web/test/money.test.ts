@@ -13,6 +13,8 @@ describe('formatMoney', () => {
 
   it('formats by locale: de-DE puts the euro after a comma', () => {
     assert.equal(formatMoney({ amount: 199_999, currency: 'EUR' }, 'de-DE'), '1.999,99\u00a0€');
+    // The minor unit comes with the currency, whatever the locale: no cents for yen in German either.
+    assert.equal(formatMoney({ amount: 1_500, currency: 'JPY' }, 'de-DE'), '1.500\u00a0¥');
   });
 
   it('keeps exact cents at the int4 price maximum', () => {

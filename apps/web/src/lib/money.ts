@@ -27,8 +27,11 @@ export function formatMoney(money: Money, locale?: string): string {
   if (!Number.isSafeInteger(money.amount)) {
     throw new RangeError(`formatMoney: ${money.amount} is not an integer number of minor units`);
   }
-  const digits = minorUnitDigits(money.currency);
-  return formatter(money.currency, locale).format(money.amount / 10 ** digits);
+  // A currency's minor unit is the same in every locale (ISO 4217): the formatter that prints the amount
+  // tells it, and the page builds one formatter per currency, not two (the first costs the most: ICU data).
+  const format = formatter(money.currency, locale);
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(money.amount / 10 ** digits);
 }
 
 /** The sum of amounts of one currency; mixing currencies is a bug, so it throws. */
