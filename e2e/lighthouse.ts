@@ -116,6 +116,17 @@ async function main(): Promise<boolean> {
             )
             .map((audit) => `${audit.id}${audit.displayValue ? ` (${audit.displayValue})` : ''}`);
           if (failing.length > 0) log(`${page}: audits below 0.9: ${failing.join(', ')}`);
+          // What total blocking time is made of: the main thread's tasks over 50 ms (simulated phone time).
+          const longTasks = (
+            lhr.audits['long-tasks']?.details as { items?: { url: string; duration: number }[] }
+          )?.items;
+          if (longTasks?.length)
+            log(
+              `${page}: long tasks ${longTasks
+                .slice(0, 5)
+                .map((task) => `${Math.round(task.duration)} ms (${task.url.split('/').pop() || task.url})`)
+                .join(', ')}`,
+            );
         }
       }
       const scores = Object.fromEntries(
