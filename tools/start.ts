@@ -164,9 +164,8 @@ async function hostEmbeddedPostgres(dataDir: string, port: number): Promise<DevP
   };
 }
 
-const children: ChildProcess[] = [];
-// Which process each child is, for the message when one exits on its own.
-const names = new Map<ChildProcess, string>();
+// Every process npm start runs, with its name for the message when one exits on its own.
+const children = new Map<ChildProcess, string>();
 // Set once npm start is stopping: the exits it asked for are not failures.
 let stopping = false;
 
@@ -195,7 +194,7 @@ async function main(): Promise<void> {
   const stopAll = async (signal: NodeJS.Signals) => {
     stopping = true;
     log(`stopping (${signal}) ...`);
-    const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    const running = [...children.keys()].filter((c) => c.exitCode === null && c.signalCode === null);
     const exits = running.map((c) => once(c, 'exit'));
     // Ctrl-C reached the services as well; a second signal would cut their drain short.
     if (signal === 'SIGINT') {
@@ -206,7 +205,7 @@ async function main(): Promise<void> {
     } else {
       running.forEach((c) => c.kill('SIGTERM'));
     }
-    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), STOP_TIMEOUT_MS).unref();
+    const timer = setTimeout(() => children.forEach((_, c) => c.kill('SIGKILL')), STOP_TIMEOUT_MS).unref();
     await Promise.all(exits);
     clearTimeout(timer);
     if (postgres) {
@@ -269,8 +268,7 @@ async function main(): Promise<void> {
     if (eventBusUrl) env['EVENT_BUS_DATABASE_URL'] = eventBusUrl;
     log(`starting ${service.name} on port ${service.port} ...`);
     const child = startService(service, env);
-    children.push(child);
-    names.set(child, service.name);
+    children.set(child, service.name);
     await waitUntilReady(service, child);
   }
 
@@ -279,8 +277,7 @@ async function main(): Promise<void> {
   if (gateway) {
     log(`starting the storefront (Vite, proxying /api to the gateway) on port ${WEB_PORT} ...`);
     const web = startStorefront(`http://127.0.0.1:${gateway.port}`);
-    children.push(web);
-    names.set(web, 'the storefront (Vite)');
+    children.set(web, 'the storefront (Vite)');
     await waitForStorefront(web);
   }
   log('everything is up:');
@@ -301,11 +298,11 @@ async function main(): Promise<void> {
     log('  npm run demo walks one checkout through the gateway.');
   }
   log('Press Ctrl-C to stop.');
-  for (const child of children) {
+  for (const [child, name] of children) {
     child.once('exit', (code) => {
       if (!stopping && code !== 0 && code !== null)
         log(
-          `${names.get(child) ?? 'a service'} exited with ${code}; the others keep running. ` +
+          `${name} exited with ${code}; the others keep running. ` +
             'Its log is above: fix it, then stop npm start (Ctrl-C) and run it again.',
         );
     });
@@ -314,6 +311,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   log(error instanceof Error ? error.message : String(error));
-  for (const child of children) child.kill('SIGTERM');
+  for (const child of children.keys()) child.kill('SIGTERM');
   process.exit(1);
 });

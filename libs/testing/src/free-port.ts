@@ -11,17 +11,20 @@ import type { Server } from 'node:net';
 const LOWEST_PORT = 20_000;
 const ATTEMPTS_PER_PORT = 50;
 
+/** The first port of the kernel's ephemeral range (Linux's default when it cannot be read). */
 function ephemeralRangeStart(): number {
   try {
     const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
     const port = Number(start);
-    return Number.isInteger(port) && port > LOWEST_PORT + 1_000 ? port : 32_768;
+    return Number.isInteger(port) ? port : 32_768;
   } catch {
-    return 32_768; // Linux's default, and not Linux: the kernel's own pick below is then the fallback.
+    return 32_768;
   }
 }
 
 const HIGHEST_PORT = ephemeralRangeStart() - 1;
+// A range that starts too low to leave ports below it: the kernel's own pick is all there is.
+const PICKS_PER_PORT = HIGHEST_PORT - LOWEST_PORT >= 1_000 ? ATTEMPTS_PER_PORT : 0;
 
 /** `count` distinct TCP ports on 127.0.0.1 that are free now, below the kernel's ephemeral range. */
 export async function findFreePorts(count: number): Promise<number[]> {
@@ -42,7 +45,7 @@ export async function findFreePort(): Promise<number> {
 }
 
 async function bindFreePort(): Promise<Server> {
-  for (let attempt = 0; attempt < ATTEMPTS_PER_PORT; attempt += 1) {
+  for (let attempt = 0; attempt < PICKS_PER_PORT; attempt += 1) {
     const port = LOWEST_PORT + Math.floor(Math.random() * (HIGHEST_PORT - LOWEST_PORT + 1));
     const server = await listen(port).catch(() => undefined);
     if (server) return server;

@@ -17,9 +17,12 @@ function formatter(currency: string, locale: string | undefined): Intl.NumberFor
   return format;
 }
 
+// A currency's minor unit is the same in every locale (ISO 4217), so any of its formatters tells it.
+const digitsOf = (format: Intl.NumberFormat) => format.resolvedOptions().maximumFractionDigits ?? 2;
+
 /** Digits after the decimal point of a currency's minor unit (USD 2, JPY 0, KWD 3). */
 export function minorUnitDigits(currency: string): number {
-  return formatter(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2;
+  return digitsOf(formatter(currency, 'en'));
 }
 
 /** 12345 USD -> "$123.45" (en-US); the amount is never rounded through a float sum, only divided once. */
@@ -27,11 +30,10 @@ export function formatMoney(money: Money, locale?: string): string {
   if (!Number.isSafeInteger(money.amount)) {
     throw new RangeError(`formatMoney: ${money.amount} is not an integer number of minor units`);
   }
-  // A currency's minor unit is the same in every locale (ISO 4217): the formatter that prints the amount
-  // tells it, and the page builds one formatter per currency, not two (the first costs the most: ICU data).
+  // The formatter that prints the amount tells its digits: one formatter per currency, not two (the first
+  // costs the most: ICU data).
   const format = formatter(money.currency, locale);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(money.amount / 10 ** digits);
+  return format.format(money.amount / 10 ** digitsOf(format));
 }
 
 /** The sum of amounts of one currency; mixing currencies is a bug, so it throws. */
